@@ -1,0 +1,66 @@
+/**
+ * Loads the demo data set through the same services and repositories as live traffic, in batches,
+ * with a progress bar on a terminal.
+ */
+import { randomUUID } from 'node:crypto';
+import cliProgress from 'cli-progress';
+import type { Config } from '../config/env.ts';
+import type { Database } from '../db/client.ts';
+import type { Logger } from '../logger.ts';
+import { CustomerService, MAX_UPSERT_BATCH } from '../modules/customers/customer.service.ts';
+import { touchpointRepository } from '../modules/touchpoints/touchpoint.repository.ts';
+import { generateDemoData } from './demo-data.ts';
+
+const BATCH = 500;
+
+export async function seedDemo(
+  db: Database,
+  opts: { config: Config; logger: Logger; customers?: number; onlyIfEmpty?: boolean; progress?: boolean; anchor?: Date },
+): Promise<{ customers: number; touchpoints: number } | null> {
+  if (opts.onlyIfEmpty && (await db.prisma.customer.count()) > 0) return null;
+  const anchor = opts.anchor ?? new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00Z');
+  const data = generateDemoData({ customers: opts.customers ?? 2000, anchor });
+  const customers = new CustomerService(db, { logger: opts.logger, defaultPhoneRegion: opts.config.defaultPhoneRegion });
+
+  const bar = opts.progress
+    ? new cliProgress.SingleBar({ format: 'demo data |{bar}| {value}/{total} {stage}', hideCursor: true }, cliProgress.Presets.shades_classic)
+    : null;
+  bar?.start(data.customers.length + data.touchpoints.length, 0, { stage: 'customers' });
+
+  const ids: string[] = [];
+  for (let i = 0; i < data.customers.length; i += Math.min(BATCH, MAX_UPSERT_BATCH)) {
+    const batch = data.customers.slice(i, i + BATCH);
+    const r = await customers.upsert(batch);
+    if (r.errors.length) throw new Error(`demo data rejected: ${JSON.stringify(r.errors[0])}`);
+    for (const res of r.results) ids.push(res.customerId!);
+    bar?.increment(batch.length, { stage: 'customers' });
+  }
+
+  let stored = 0;
+  for (let i = 0; i < data.touchpoints.length; i += BATCH) {
+    const batch = data.touchpoints.slice(i, i + BATCH).map((t) => ({
+      id: randomUUID(),
+      source: 'demo',
+      messageId: t.messageId,
+      customerId: ids[t.customerIndex]!,
+      anonymousId: null,
+      type: t.type,
+      event: t.event,
+      channel: t.channel,
+      sourceName: 'demo',
+      properties: t.revenue ? { revenue: t.revenue, currency: 'USD' } : {},
+      context: {},
+      revenue: t.revenue,
+      currency: t.revenue ? 'USD' : null,
+      occurredAt: t.occurredAt,
+      sessionId: null,
+    }));
+    await db.prisma.$transaction(async (tx) => {
+      stored += (await touchpointRepository.insertMany(tx, batch)).size;
+      await touchpointRepository.refreshStats(tx, [...new Set(batch.map((t) => t.customerId))]);
+    });
+    bar?.increment(batch.length, { stage: 'touchpoints' });
+  }
+  bar?.stop();
+  return { customers: ids.length, touchpoints: stored };
+}

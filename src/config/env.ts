@@ -1,0 +1,80 @@
+/**
+ * The only reader of process.env. Every setting is parsed once with zod; all problems are reported
+ * together so a misconfigured deployment fails fast with one clear message.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
+
+const EnvModel = z.object({
+  PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(4000)),
+  HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
+  DATABASE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+  CDP_DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./.cdp/data')),
+  REDIS_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^rediss?$/ }).optional()),
+  LOG_LEVEL: z.preprocess(
+    emptyToUndefined,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+  NODE_ENV: z.preprocess(emptyToUndefined, z.enum(['development', 'production', 'test']).default('development')),
+  DEFAULT_PHONE_REGION: z.preprocess(
+    emptyToUndefined,
+    z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as US or CN').default('US'),
+  ),
+  SHUTDOWN_GRACE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(10_000)),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  database: { kind: 'postgres'; url: string; schema: string } | { kind: 'pglite'; dataDir: string | null };
+  redisUrl?: string;
+  logLevel: z.infer<typeof EnvModel>['LOG_LEVEL'];
+  production: boolean;
+  nodeEnv: z.infer<typeof EnvModel>['NODE_ENV'];
+  defaultPhoneRegion: string;
+  shutdownGraceMs: number;
+};
+
+export class ConfigError extends Error {}
+
+/** Postgres keeps its schema in the `?schema=` parameter, as Prisma's own URLs do. */
+function postgresDatabase(url: string) {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema') ?? 'public';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new ConfigError(`DATABASE_URL: schema "${schema}" is not a plain identifier`);
+  parsed.searchParams.delete('schema');
+  return { kind: 'postgres' as const, url: parsed.toString(), schema };
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = EnvModel.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    database: e.DATABASE_URL
+      ? postgresDatabase(e.DATABASE_URL)
+      : { kind: 'pglite', dataDir: path.resolve(e.CDP_DATA_DIR) },
+    redisUrl: e.REDIS_URL,
+    logLevel: e.LOG_LEVEL,
+    production: e.NODE_ENV === 'production',
+    nodeEnv: e.NODE_ENV,
+    defaultPhoneRegion: e.DEFAULT_PHONE_REGION,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+  };
+}
+
+/** Settings the test helpers read; kept here so nothing else touches process.env. */
+export function testEnv(env: Record<string, string | undefined> = process.env) {
+  return {
+    databaseUrl: emptyToUndefined(env.TEST_DATABASE_URL) as string | undefined,
+    redisUrl: emptyToUndefined(env.REDIS_URL) as string | undefined,
+  };
+}
+

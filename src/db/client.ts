@@ -1,0 +1,134 @@
+/**
+ * One factory for both stores: PostgreSQL through @prisma/adapter-pg when DATABASE_URL is set, else the
+ * embedded PGlite (Postgres compiled to WASM) in a data directory. Same schema, same SQL on both.
+ */
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from '../generated/prisma/client.ts';
+import type { Config } from '../config/env.ts';
+import { acquireDataDirLock, type DataDirLock } from './lock.ts';
+
+export type Prisma = PrismaClient;
+/** The client a repository runs on: the global one, or the `tx` of an open transaction. */
+export type Db = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
+
+/** A single connection that runs multi-statement SQL; migrations need it. */
+export interface SqlSession {
+  exec(sql: string): Promise<void>;
+  query<T>(sql: string, params?: unknown[]): Promise<T[]>;
+  release(): Promise<void>;
+}
+
+export interface Database {
+  kind: 'postgres' | 'pglite';
+  prisma: PrismaClient;
+  session(): Promise<SqlSession>;
+  /** Called for every SQL statement Prisma sends; tests count statements with it. */
+  onQuery(listener: (sql: string) => void): () => void;
+  ping(timeoutMs?: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+type DbConfig = Config['database'];
+
+export async function openDatabase(config: DbConfig): Promise<Database> {
+  return config.kind === 'postgres' ? openPostgres(config) : openPglite(config.dataDir);
+}
+
+function withQueryListeners(prisma: PrismaClient) {
+  const listeners = new Set<(sql: string) => void>();
+  prisma.$on('query' as never, ((e: { query: string }) => {
+    for (const l of listeners) l(e.query);
+  }) as never);
+  return (listener: (sql: string) => void) => {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  };
+}
+
+const logQueries = [{ emit: 'event', level: 'query' }] as const;
+
+async function openPostgres(config: { url: string; schema: string }): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    // Unqualified names in hand-written SQL resolve to the configured schema.
+    options: `-c search_path="${config.schema}"`,
+    max: 10,
+    connectionTimeoutMillis: 5_000,
+  });
+  // A dropped connection must not crash the process; the pool replaces it on next use.
+  pool.on('error', () => {});
+  if (config.schema !== 'public') await pool.query(`CREATE SCHEMA IF NOT EXISTS "${config.schema}"`);
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { schema: config.schema }), log: [...logQueries] });
+  const onQuery = withQueryListeners(prisma);
+  return {
+    kind: 'postgres',
+    prisma,
+    onQuery,
+    async session() {
+      const client = await pool.connect();
+      return {
+        exec: async (sql) => void (await client.query(sql)),
+        query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
+        release: async () => client.release(),
+      };
+    },
+    ping: (timeoutMs = 2_000) => pingWith(() => pool.query('SELECT 1'), timeoutMs),
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
+
+async function openPglite(dataDir: string | null): Promise<Database> {
+  const lock: DataDirLock | null = dataDir ? acquireDataDirLock(dataDir) : null;
+  let pglite: PGlite;
+  try {
+    pglite = dataDir ? new PGlite(dataDir) : new PGlite();
+    await pglite.waitReady;
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite), log: [...logQueries] });
+  const onQuery = withQueryListeners(prisma);
+  return {
+    kind: 'pglite',
+    prisma,
+    onQuery,
+    async session() {
+      // PGlite is one connection: the session is the database itself.
+      return {
+        exec: async (sql) => void (await pglite.exec(sql)),
+        query: async <T>(sql: string, params?: unknown[]) => (await pglite.query<T>(sql, params)).rows,
+        release: async () => {},
+      };
+    },
+    ping: (timeoutMs = 2_000) => pingWith(() => pglite.query('SELECT 1'), timeoutMs),
+    async close() {
+      await prisma.$disconnect();
+      await pglite.close();
+      lock?.release();
+    },
+  };
+}
+
+async function pingWith(q: () => Promise<unknown>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      q(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
+      }),
+    ]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}

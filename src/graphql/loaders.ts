@@ -1,0 +1,21 @@
+/**
+ * One DataLoader set per request (and per subscription event), so no cache outlives a request or
+ * crosses callers. Each module owns its loaders; this file only puts them together.
+ */
+import type { Db } from '../db/client.ts';
+import { createCustomerByIdLoader } from '../modules/customers/customer.loaders.ts';
+import { createIdentitiesByCustomerIdLoader } from '../modules/identities/identity.loaders.ts';
+import { createSegmentsByCustomerIdLoader } from '../modules/segments/segment.loaders.ts';
+import { createTagsByCustomerIdLoader } from '../modules/tags/tag.loaders.ts';
+import { createChannelCountsByCustomerIdLoader } from '../modules/touchpoints/touchpoint.loaders.ts';
+
+export function createLoaders(db: Db) {
+  return {
+    customerById: createCustomerByIdLoader(db),
+    identitiesByCustomerId: createIdentitiesByCustomerIdLoader(db),
+    tagsByCustomerId: createTagsByCustomerIdLoader(db),
+    segmentsByCustomerId: createSegmentsByCustomerIdLoader(db),
+    channelCountsByCustomerId: createChannelCountsByCustomerIdLoader(db),
+  };
+}
+export type Loaders = ReturnType<typeof createLoaders>;

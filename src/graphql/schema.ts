@@ -1,0 +1,23 @@
+import 'reflect-metadata';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema, type PubSub } from 'type-graphql';
+import { CustomerConnectionResolver, CustomerResolver, UpsertCustomerResultResolver } from '../modules/customers/customer.resolver.ts';
+import { SystemResolver } from '../modules/system/system.resolver.ts';
+
+export const resolvers = [SystemResolver, CustomerResolver, CustomerConnectionResolver, UpsertCustomerResultResolver] as const;
+
+/** pubSub is only used at run time; printing the SDL passes a stand-in. */
+export function buildAppSchema(pubSub: PubSub): Promise<GraphQLSchema> {
+  return buildSchema({ resolvers: [...resolvers], pubSub, validate: false });
+}
+
+const noPubSub: PubSub = {
+  publish() {},
+  subscribe() {
+    throw new Error('no pub/sub when printing the schema');
+  },
+};
+
+export async function printAppSchema(): Promise<string> {
+  return printSchema(lexicographicSortSchema(await buildAppSchema(noPubSub))) + '\n';
+}

@@ -1,0 +1,45 @@
+/**
+ * The HTTP side: request ids and access logs, /healthz, /metrics, and GraphQL at /graphql.
+ */
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type RequestHandler } from 'express';
+import type { Database } from '../db/client.ts';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from './metrics.ts';
+
+export const MAX_GRAPHQL_BODY = '1mb';
+
+export function requestIds(logger: Logger, metrics: Metrics): RequestHandler {
+  return (req, res, next) => {
+    const header = req.header('x-request-id');
+    const requestId = header && /^[\w.-]{1,128}$/.test(header) ? header : randomUUID();
+    res.locals.requestId = requestId;
+    res.setHeader('x-request-id', requestId);
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const route = req.route?.path ?? req.baseUrl ?? req.path;
+      metrics.httpDuration.observe({ method: req.method, route: String(route || req.path), status: res.statusCode }, seconds);
+      logger.info({ requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
+    });
+    next();
+  };
+}
+
+export function createHttpApp(deps: { db: Database; logger: Logger; metrics: Metrics }): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestIds(deps.logger, deps.metrics));
+
+  app.get('/healthz', async (_req, res) => {
+    const up = await deps.db.ping();
+    res.status(up ? 200 : 503).json({ status: up ? 'ok' : 'unavailable', database: up ? 'up' : 'down' });
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('content-type', deps.metrics.registry.contentType);
+    res.send(await deps.metrics.registry.metrics());
+  });
+
+  return app;
+}

@@ -1,0 +1,118 @@
+/**
+ * The only code that reads or writes customers. Batch paths are set-based: one statement for a whole
+ * batch, rows passed as one JSON parameter and expanded with jsonb_to_recordset.
+ */
+import type { Db } from '../../db/client.ts';
+import type { Customer as CustomerRow, Prisma } from '../../generated/prisma/client.ts';
+import { externalKey, type CustomerRecord, type CustomerState, type IdentityRef } from './customer.model.ts';
+import type { IdentityWrite } from './customer.upsert-plan.ts';
+
+export function toRecord(row: CustomerRow): CustomerRecord {
+  return {
+    id: row.id,
+    source: row.source,
+    externalId: row.externalId,
+    email: row.email,
+    phone: row.phone,
+    firstName: row.firstName,
+    lastName: row.lastName,
+    name: row.name,
+    gender: row.gender,
+    birthday: row.birthday ? row.birthday.toISOString().slice(0, 10) : null,
+    country: row.country,
+    city: row.city,
+    company: row.company,
+    traits: (row.traits ?? {}) as Record<string, unknown>,
+    firstSeenAt: row.firstSeenAt,
+    lastSeenAt: row.lastSeenAt,
+    lifetimeValue: Number(row.lifetimeValue),
+    orderCount: row.orderCount,
+    touchpointCount: row.touchpointCount,
+    mergedIntoId: row.mergedIntoId,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export function toState(r: CustomerRecord): CustomerState {
+  const { id, source, externalId, email, phone, firstName, lastName, name, gender, birthday, country, city, company, traits } = r;
+  return { id, source, externalId, email, phone, firstName, lastName, name, gender, birthday, country, city, company, traits };
+}
+
+export const customerRepository = {
+  async findByIds(db: Db, ids: readonly string[]): Promise<CustomerRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await db.customer.findMany({ where: { id: { in: [...ids] } } });
+    return rows.map(toRecord);
+  },
+
+  /**
+   * Serialises writers that touch the same people: one transaction-level advisory lock per key, taken
+   * in a fixed order so two batches never wait on each other in a cycle.
+   */
+  async lockKeys(tx: Db, keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await tx.$executeRaw`
+      SELECT pg_advisory_xact_lock(h)
+      FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb) AS k ORDER BY 1) AS s`;
+  },
+
+  /** externalKey → id of the live customer (a merged-away customer resolves to its winner). */
+  async idsByExternalId(db: Db, pairs: { source: string; externalId: string }[]): Promise<Map<string, string>> {
+    if (pairs.length === 0) return new Map();
+    const rows = await db.$queryRaw<{ source: string; external_id: string; id: string }[]>`
+      SELECT c.source, c.external_id, COALESCE(c.merged_into_id, c.id)::text AS id
+      FROM customer c
+      JOIN jsonb_to_recordset(${JSON.stringify(pairs)}::jsonb) AS k("source" text, "externalId" text)
+        ON c.source = k.source AND c.external_id = k."externalId"`;
+    return new Map(rows.map((r) => [externalKey(r.source, r.external_id), r.id]));
+  },
+
+  /** identityKey → id of the live customer holding it. */
+  async idsByIdentity(db: Db, identities: IdentityRef[]): Promise<Map<string, string>> {
+    if (identities.length === 0) return new Map();
+    const rows = await db.$queryRaw<{ key: string; id: string }[]>`
+      SELECT i.type::text || ':' || i.value AS key, COALESCE(c.merged_into_id, c.id)::text AS id
+      FROM jsonb_to_recordset(${JSON.stringify(identities)}::jsonb) AS k("type" text, "value" text)
+      JOIN identity i ON i.type = k.type::"IdentityType" AND i.value = k.value
+      JOIN customer c ON c.id = i.customer_id`;
+    return new Map(rows.map((r) => [r.key, r.id]));
+  },
+
+  /** Inserts new customers and rewrites changed ones, in one statement. */
+  async writeStates(tx: Db, states: CustomerState[]): Promise<void> {
+    if (states.length === 0) return;
+    await tx.$executeRaw`
+      INSERT INTO customer (id, source, external_id, email, phone, first_name, last_name, name, gender, birthday,
+                            country, city, company, traits, created_at, updated_at)
+      SELECT r.id, r.source, r."externalId", r.email, r.phone, r."firstName", r."lastName", r.name, r.gender,
+             r.birthday::date, r.country, r.city, r.company, r.traits, now(), now()
+      FROM jsonb_to_recordset(${JSON.stringify(states)}::jsonb) AS r(
+        id uuid, source text, "externalId" text, email text, phone text, "firstName" text, "lastName" text,
+        name text, gender text, birthday text, country text, city text, company text, traits jsonb)
+      ON CONFLICT (id) DO UPDATE SET
+        source = EXCLUDED.source, external_id = EXCLUDED.external_id, email = EXCLUDED.email,
+        phone = EXCLUDED.phone, first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
+        name = EXCLUDED.name, gender = EXCLUDED.gender, birthday = EXCLUDED.birthday,
+        country = EXCLUDED.country, city = EXCLUDED.city, company = EXCLUDED.company,
+        traits = EXCLUDED.traits, updated_at = now()`;
+  },
+
+  async insertIdentities(tx: Db, identities: IdentityWrite[]): Promise<void> {
+    if (identities.length === 0) return;
+    await tx.$executeRaw`
+      INSERT INTO identity (id, type, value, customer_id, source)
+      SELECT gen_random_uuid(), r.type::"IdentityType", r.value, r."customerId", r.source
+      FROM jsonb_to_recordset(${JSON.stringify(identities)}::jsonb) AS r("type" text, "value" text, "customerId" uuid, source text)
+      ON CONFLICT (type, value) DO NOTHING`;
+  },
+
+  async list(db: Db, where: Prisma.CustomerWhereInput, orderBy: Prisma.CustomerOrderByWithRelationInput[], take: number) {
+    const rows = await db.customer.findMany({ where, orderBy, take });
+    return rows.map(toRecord);
+  },
+
+  count(db: Db, where: Prisma.CustomerWhereInput): Promise<number> {
+    return db.customer.count({ where });
+  },
+};

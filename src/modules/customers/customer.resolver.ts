@@ -1,0 +1,80 @@
+import { Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../../graphql/context.ts';
+import { Identity } from '../identities/identity.type.ts';
+import { Segment } from '../segments/segment.type.ts';
+import { Tag } from '../tags/tag.type.ts';
+import { CustomerByIdentityArgs, CustomerIdArgs, CustomersArgs, UpsertCustomersArgs } from './customer.args.ts';
+import type { CustomerRecord } from './customer.model.ts';
+import { Customer, CustomerConnection, CustomerStats, UpsertCustomerResult, UpsertCustomersPayload } from './customer.type.ts';
+
+@Resolver(() => Customer)
+export class CustomerResolver {
+  @Query(() => Customer, { nullable: true, description: 'A customer by id; a merged-away id returns the customer it was merged into.' })
+  customer(@Args(() => CustomerIdArgs) { id }: CustomerIdArgs, @Ctx() ctx: Context): Promise<CustomerRecord | null> {
+    return ctx.services.customers.byId(id);
+  }
+
+  @Query(() => Customer, { nullable: true })
+  customerByIdentity(@Args(() => CustomerByIdentityArgs) { type, value }: CustomerByIdentityArgs, @Ctx() ctx: Context) {
+    return ctx.services.customers.byIdentity(type, value);
+  }
+
+  @Query(() => CustomerConnection)
+  customers(@Args(() => CustomersArgs) args: CustomersArgs, @Ctx() ctx: Context) {
+    return ctx.services.customers.list(args);
+  }
+
+  @Mutation(() => UpsertCustomersPayload, {
+    description: 'Create or update customers from a CRM or back office. Idempotent: the same batch twice changes nothing.',
+  })
+  upsertCustomers(@Args(() => UpsertCustomersArgs) { input }: UpsertCustomersArgs, @Ctx() ctx: Context) {
+    return ctx.services.customers.upsert(input);
+  }
+
+  @FieldResolver(() => [Identity])
+  identities(@Root() c: CustomerRecord, @Ctx() ctx: Context) {
+    return ctx.loaders.identitiesByCustomerId.load(c.id);
+  }
+
+  @FieldResolver(() => [Tag])
+  tags(@Root() c: CustomerRecord, @Ctx() ctx: Context) {
+    return ctx.loaders.tagsByCustomerId.load(c.id);
+  }
+
+  @FieldResolver(() => [Segment], { description: 'Segments the customer is currently a member of.' })
+  segments(@Root() c: CustomerRecord, @Ctx() ctx: Context) {
+    return ctx.loaders.segmentsByCustomerId.load(c.id);
+  }
+
+  @FieldResolver(() => CustomerStats)
+  async stats(@Root() c: CustomerRecord, @Ctx() ctx: Context): Promise<CustomerStats> {
+    const channelCounts = [...(await ctx.loaders.channelCountsByCustomerId.load(c.id))].sort(
+      (a, b) => b.count - a.count || a.channel.localeCompare(b.channel),
+    );
+    return {
+      touchpointCount: c.touchpointCount,
+      channels: channelCounts.map((x) => x.channel),
+      channelCounts,
+      firstSeenAt: c.firstSeenAt,
+      lastSeenAt: c.lastSeenAt,
+      lifetimeValue: c.lifetimeValue,
+      orderCount: c.orderCount,
+    };
+  }
+}
+
+@Resolver(() => CustomerConnection)
+export class CustomerConnectionResolver {
+  @FieldResolver(() => Int, { description: 'Customers matching the filter, over all pages.' })
+  totalCount(@Root() conn: CustomerConnection) {
+    return conn.countTotal();
+  }
+}
+
+@Resolver(() => UpsertCustomerResult)
+export class UpsertCustomerResultResolver {
+  @FieldResolver(() => Customer, { nullable: true })
+  customer(@Root() r: UpsertCustomerResult, @Ctx() ctx: Context) {
+    return r.customerId ? ctx.loaders.customerById.load(r.customerId) : null;
+  }
+}

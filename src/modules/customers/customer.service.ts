@@ -1,0 +1,137 @@
+/**
+ * Business rules for customers: CRM sync (upsert), profile lookups and the customer list.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../../db/client.ts';
+import { ErrorCode, UserError } from '../../errors.ts';
+import type { IdentityType } from '../../generated/prisma/enums.ts';
+import { decodeCursor, encodeCursor, pageSize } from '../../graphql/pagination.ts';
+import { isUuid } from '../../lib/uuid.ts';
+import type { Logger } from '../../logger.ts';
+import { identityKey, normalizeIdentity } from '../identities/identity.normalize.ts';
+import { identityRepository } from '../identities/identity.repository.ts';
+import { externalKey, type CustomerRecord } from './customer.model.ts';
+import { normalizeCustomerRow, type CustomerRowInput, type NormalizedCustomerRow, type RowError } from './customer.normalize.ts';
+import { afterCursor, cursorKey, customerOrder, customerWhere, SORT_KEYS, type CustomerListFilter, type SortKey } from './customer.query.ts';
+import { customerRepository, toState } from './customer.repository.ts';
+import { planUpsert } from './customer.upsert-plan.ts';
+
+export const MAX_UPSERT_BATCH = 1000;
+
+export interface UpsertOutcome {
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  results: { index: number; status: 'CREATED' | 'UPDATED' | 'UNCHANGED' | 'FAILED'; customerId: string | null }[];
+  errors: RowError[];
+}
+
+export interface ListArgs {
+  filter?: CustomerListFilter | null;
+  orderBy?: { field: SortKey; direction: 'ASC' | 'DESC' } | null;
+  first?: number | null;
+  after?: string | null;
+}
+
+export class CustomerService {
+  private readonly log: Logger;
+  constructor(
+    private readonly db: Database,
+    private readonly deps: { logger: Logger; defaultPhoneRegion: string },
+  ) {
+    this.log = deps.logger.child({ module: 'customer-service' });
+  }
+
+  async upsert(inputs: CustomerRowInput[]): Promise<UpsertOutcome> {
+    if (inputs.length > MAX_UPSERT_BATCH)
+      throw new UserError(ErrorCode.BATCH_TOO_LARGE, `upsertCustomers takes at most ${MAX_UPSERT_BATCH} rows a call; got ${inputs.length}`, {
+        max: MAX_UPSERT_BATCH,
+      });
+    const rows: NormalizedCustomerRow[] = [];
+    const errors: RowError[] = [];
+    inputs.forEach((input, index) => {
+      const r = normalizeCustomerRow(input, index, this.deps.defaultPhoneRegion);
+      if (r.ok) rows.push(r.row);
+      else errors.push(...r.errors);
+    });
+
+    const plan = rows.length ? await this.applyRows(rows) : { results: [] };
+    const results: UpsertOutcome['results'] = inputs.map((_, index) => ({ index, status: 'FAILED' as const, customerId: null }));
+    for (const r of plan.results) results[r.index] = r;
+    const count = (s: string) => results.filter((r) => r.status === s).length;
+    const outcome = { created: count('CREATED'), updated: count('UPDATED'), unchanged: count('UNCHANGED'), failed: count('FAILED'), results, errors };
+    this.log.info({ rows: inputs.length, created: outcome.created, updated: outcome.updated, unchanged: outcome.unchanged, failed: outcome.failed }, 'customers upserted');
+    return outcome;
+  }
+
+  /** Everything inside one transaction, after locking every key the batch touches. */
+  private applyRows(rows: NormalizedCustomerRow[]) {
+    const externalIds = rows.filter((r) => r.externalId !== null).map((r) => ({ source: r.source, externalId: r.externalId! }));
+    const identities = rows.flatMap((r) => r.identities);
+    const lockKeys = [
+      ...externalIds.map((e) => `ext:${externalKey(e.source, e.externalId)}`),
+      ...identities.map((i) => `id:${identityKey(i.type, i.value)}`),
+    ];
+    return this.db.prisma.$transaction(
+      async (tx) => {
+        await customerRepository.lockKeys(tx, lockKeys);
+        const [byExternalId, byIdentity] = await Promise.all([
+          customerRepository.idsByExternalId(tx, externalIds),
+          customerRepository.idsByIdentity(tx, identities),
+        ]);
+        const ids = new Set([...byExternalId.values(), ...byIdentity.values()]);
+        const customers = new Map((await customerRepository.findByIds(tx, [...ids])).map((c) => [c.id, toState(c)]));
+        const plan = planUpsert(rows, { byExternalId, byIdentity, customers }, randomUUID);
+        await customerRepository.writeStates(tx, plan.writes);
+        await customerRepository.insertIdentities(tx, plan.identities);
+        return plan;
+      },
+      { maxWait: 10_000, timeout: 60_000 },
+    );
+  }
+
+  async byId(id: string): Promise<CustomerRecord | null> {
+    if (!isUuid(id)) return null;
+    const [c] = await customerRepository.findByIds(this.db.prisma, [id]);
+    if (!c) return null;
+    return c.mergedIntoId ? this.byId(c.mergedIntoId) : c;
+  }
+
+  async byIdentity(type: IdentityType, rawValue: string): Promise<CustomerRecord | null> {
+    const normalized = normalizeIdentity(type, rawValue, this.deps.defaultPhoneRegion);
+    if (!normalized.ok) throw new UserError(normalized.code, normalized.message, { field: 'value' });
+    const id = await identityRepository.customerIdFor(this.db.prisma, type, normalized.value);
+    return id ? this.byId(id) : null;
+  }
+
+  async list(args: ListArgs) {
+    const take = pageSize(args.first);
+    const key: SortKey = args.orderBy?.field ?? 'CREATED_AT';
+    const direction = args.orderBy?.direction === 'DESC' ? 'desc' : 'asc';
+    if (args.filter?.segmentId != null && !isUuid(args.filter.segmentId))
+      throw new UserError(ErrorCode.BAD_USER_INPUT, 'filter.segmentId is not a segment id', { field: 'filter.segmentId' });
+    const base = customerWhere(args.filter);
+    let where = base;
+    if (args.after) {
+      const [v, id] = decodeCursor(args.after, 2);
+      const kind = SORT_KEYS[key].kind;
+      const valueOk = v === null ? SORT_KEYS[key].nullable : kind === 'date' ? typeof v === 'string' && !Number.isNaN(Date.parse(v)) : typeof v === 'number';
+      if (!valueOk || !isUuid(id)) throw new UserError(ErrorCode.INVALID_CURSOR, 'the `after` cursor does not belong to this ordering');
+      where = { AND: [base, afterCursor(key, direction, [v, id])] };
+    }
+    const rows = take === 0 ? [] : await customerRepository.list(this.db.prisma, where, customerOrder(key, direction), take + 1);
+    const page = rows.slice(0, take);
+    const edges = page.map((node) => ({ cursor: encodeCursor(cursorKey(key, node)), node }));
+    return {
+      edges,
+      pageInfo: {
+        hasNextPage: rows.length > take,
+        hasPreviousPage: Boolean(args.after),
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
+      countTotal: () => customerRepository.count(this.db.prisma, base),
+    };
+  }
+}

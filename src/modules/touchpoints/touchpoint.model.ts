@@ -1,0 +1,25 @@
+import type { Channel, TouchpointType } from '../../generated/prisma/enums.ts';
+
+/** A touchpoint ready to store: resolved to a customer, normalised, with its id assigned. */
+export interface TouchpointWrite {
+  id: string;
+  source: string;
+  messageId: string;
+  customerId: string;
+  anonymousId: string | null;
+  type: TouchpointType;
+  event: string | null;
+  channel: Channel;
+  sourceName: string | null;
+  properties: Record<string, unknown>;
+  context: Record<string, unknown>;
+  revenue: number | null;
+  currency: string | null;
+  occurredAt: string;
+  sessionId: string | null;
+}
+
+export interface ChannelCount {
+  channel: Channel;
+  count: number;
+}

@@ -1,0 +1,121 @@
+/**
+ * Builds and starts one server: HTTP (express 5 + Apollo Server 5) and graphql-ws on the same
+ * /graphql path, over a database that is already migrated. Stopping happens in reverse order.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import express from 'express';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Config } from './config/env.ts';
+import type { Database } from './db/client.ts';
+import { createContext, type Context } from './graphql/context.ts';
+import { createFormatError } from './graphql/errors.ts';
+import { buildAppSchema } from './graphql/schema.ts';
+import { createHttpApp, MAX_GRAPHQL_BODY } from './http/app.ts';
+import { createMetrics, type Metrics } from './http/metrics.ts';
+import type { Logger } from './logger.ts';
+import { createPubSub } from './pubsub/pubsub.ts';
+import { createServices, type Services } from './services.ts';
+
+export interface RunningServer {
+  url: string;
+  wsUrl: string;
+  port: number;
+  services: Services;
+  stop(): Promise<void>;
+}
+
+function metricsPlugin(metrics: Metrics): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ operation, operationName, errors }) {
+          metrics.graphqlOperations.inc({ type: operation?.operation ?? 'unknown', name: operationName ?? 'anonymous', outcome: errors?.length ? 'error' : 'ok' });
+        },
+      };
+    },
+  };
+}
+
+export async function startServer(opts: { config: Config; db: Database; logger: Logger }): Promise<RunningServer> {
+  const { config, db, logger } = opts;
+  const metrics = createMetrics();
+  const pubsub = createPubSub({ redisUrl: config.redisUrl, logger });
+  const services = createServices({ db, config, logger, pubsub });
+  const schema = await buildAppSchema(pubsub);
+  const deps = { db, logger, services, pubsub };
+
+  const app = createHttpApp({ db, logger, metrics });
+  const httpServer = http.createServer(app);
+
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const wsCleanup = useServer<Record<string, unknown>, { context?: Context }>(
+    {
+      schema,
+      onConnect: () => {
+        metrics.wsConnections.inc();
+        return true;
+      },
+      // Fresh loaders for every operation; each pushed event is resolved with them.
+      context: () => createContext(deps),
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<Context>({
+    schema,
+    formatError: createFormatError({ production: config.production, logger }),
+    includeStacktraceInErrorResponses: !config.production,
+    introspection: !config.production,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
+      metricsPlugin(metrics),
+    ],
+    logger: logger.child({ module: 'apollo' }),
+  });
+  await apollo.start();
+
+  app.use(
+    '/graphql',
+    express.json({ limit: MAX_GRAPHQL_BODY }),
+    expressMiddleware(apollo, { context: async ({ res }) => createContext(deps, res.locals.requestId as string) }),
+  );
+  // Malformed JSON and oversized bodies get a JSON error with a code, not an HTML page.
+  app.use(((err, _req, res, next) => {
+    if (res.headersSent) return next(err);
+    const status = (err as { status?: number }).status ?? 500;
+    const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
+    if (status >= 500) logger.error({ err }, 'unhandled http error');
+    res.status(status).json({ errors: [{ message: status < 500 ? (err as Error).message : 'Internal server error', extensions: { code } }] });
+  }) as express.ErrorRequestHandler);
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}/graphql`,
+    wsUrl: `ws://${host}:${port}/graphql`,
+    port,
+    services,
+    stop() {
+      stopping ??= (async () => {
+        await apollo.stop(); // stops accepting, drains HTTP, closes graphql-ws
+        await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+        await pubsub.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Starts a real server (HTTP + graphql-ws on an ephemeral loopback port) over a fresh database, and
+ * gives tests a typed GraphQL client for it.
+ */
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import type { Config } from '../../src/config/env.ts';
+import { openDatabase, type Database } from '../../src/db/client.ts';
+import { migrate } from '../../src/db/migrate.ts';
+import { createLogger } from '../../src/logger.ts';
+import { startServer, type RunningServer } from '../../src/server.ts';
+import { databaseConfig, dropDatabase, redisUrl, type DbKind } from './databases.ts';
+
+export interface GqlResponse<T> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; path?: string[]; extensions?: Record<string, unknown> }[];
+}
+
+export interface TestServer {
+  kind: DbKind;
+  url: string;
+  wsUrl: string;
+  baseUrl: string;
+  db: Database;
+  server: RunningServer;
+  config: Config;
+  gql<T, V>(doc: TypedDocumentNode<T, V> | string, variables?: V, headers?: Record<string, string>): Promise<GqlResponse<T>>;
+  /** Like gql, but fails the test on any error and returns data. */
+  ok<T, V>(doc: TypedDocumentNode<T, V>, variables?: V): Promise<T>;
+  wsClient(connectionParams?: Record<string, unknown>): Client;
+  stop(): Promise<void>;
+}
+
+export function testConfig(database: Config['database'], overrides: Partial<Config> = {}): Config {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    database,
+    redisUrl,
+    logLevel: 'silent',
+    production: false,
+    nodeEnv: 'test',
+    defaultPhoneRegion: 'US',
+    shutdownGraceMs: 5_000,
+    ...overrides,
+  };
+}
+
+export async function startTestServer(kind: DbKind, overrides: Partial<Config> = {}): Promise<TestServer> {
+  const config = testConfig(databaseConfig(kind), overrides);
+  const db = await openDatabase(config.database);
+  await migrate(db);
+  const server = await startServer({ config, db, logger: createLogger(config) });
+  const clients: Client[] = [];
+  const gql: TestServer['gql'] = async (doc, variables, headers = {}) => {
+    const res = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ query: typeof doc === 'string' ? doc : print(doc), variables }),
+    });
+    const body = (await res.json()) as GqlResponse<never>;
+    return { ...body, status: res.status };
+  };
+  return {
+    kind,
+    url: server.url,
+    wsUrl: server.wsUrl,
+    baseUrl: server.url.replace(/\/graphql$/, ''),
+    db,
+    server,
+    config,
+    gql,
+    async ok(doc, variables) {
+      const r = await gql(doc, variables);
+      if (r.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(r.errors)}`);
+      return r.data as never;
+    },
+    wsClient(connectionParams) {
+      const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: true });
+      clients.push(client);
+      return client;
+    },
+    async stop() {
+      await Promise.all(clients.map((c) => c.dispose()));
+      await server.stop();
+      await db.close();
+      await dropDatabase(config.database);
+    },
+  };
+}
+
+/** Counts the SQL statements Prisma sends while fn runs. */
+export async function countStatements<T>(db: Database, fn: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
+  const statements: string[] = [];
+  const off = db.onQuery((sql) => statements.push(sql));
+  try {
+    return { result: await fn(), statements };
+  } finally {
+    off();
+  }
+}
