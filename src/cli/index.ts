@@ -1,6 +1,7 @@
 /** `cdp` command line: serve, migrate, seed. */
 import { Command } from 'commander';
-import { loadConfig } from '../config/env.ts';
+import { ConfigError, loadConfig } from '../config/env.ts';
+import { DataDirLockedError } from '../db/lock.ts';
 import { openDatabase } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
 import { createLogger } from '../logger.ts';
@@ -50,4 +51,13 @@ program
     }),
   );
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // Expected start-up failures get one clear line, not a stack trace.
+  if (err instanceof ConfigError || err instanceof DataDirLockedError) {
+    console.error(`cdp: ${err.message}`);
+    process.exit(1);
+  }
+  throw err;
+}

@@ -1,0 +1,72 @@
+/**
+ * The real CLI in its own process: start-up on a fresh embedded database, the data-directory lock,
+ * and a clean exit on SIGTERM.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const dataRoot = mkdtempSync(path.join(tmpdir(), 'cdp-proc-'));
+afterAll(() => rmSync(dataRoot, { recursive: true, force: true }));
+
+function cdp(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [path.join(root, 'bin/cdp.js'), ...args], {
+    cwd: root,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, output: () => out };
+}
+
+async function waitForUrl(p: { output: () => string; child: ChildProcess }, ms = 90_000): Promise<string> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const m = /ready at (http:\/\/\S+\/graphql)/.exec(p.output());
+    if (m) return m[1]!;
+    if (p.child.exitCode !== null) throw new Error(`server exited early:\n${p.output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server did not start:\n${p.output()}`);
+}
+
+describe('cdp serve as a process', () => {
+  it('serves, refuses a second process on the same data dir, and exits 0 on SIGTERM', async () => {
+    const dataDir = path.join(dataRoot, 'a');
+    const server = cdp(['serve'], { CDP_DATA_DIR: dataDir });
+    try {
+      const url = await waitForUrl(server);
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ customers { totalCount } }"}' });
+      expect(await res.json()).toEqual({ data: { customers: { totalCount: 0 } } });
+
+      const second = cdp(['migrate'], { CDP_DATA_DIR: dataDir });
+      expect(await second.exited).not.toBe(0);
+      expect(second.output()).toMatch(new RegExp(`in use by process ${server.child.pid}`));
+
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+    // The lock went with the process: the directory opens again.
+    const again = cdp(['migrate'], { CDP_DATA_DIR: dataDir });
+    expect(await again.exited).toBe(0);
+    expect(again.output()).toContain('up to date (1 migrations)');
+  });
+
+  it('takes over the lock of a process that died without releasing it', async () => {
+    const dataDir = path.join(dataRoot, 'b');
+    const server = cdp(['serve'], { CDP_DATA_DIR: dataDir });
+    await waitForUrl(server);
+    server.child.kill('SIGKILL');
+    await server.exited;
+    const next = cdp(['migrate'], { CDP_DATA_DIR: dataDir });
+    expect(await next.exited).toBe(0);
+  });
+});
