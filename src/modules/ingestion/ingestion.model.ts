@@ -1,0 +1,31 @@
+/** What one call into the ingestion pipeline answers, whichever door the events came through. */
+export type IngestStatus = 'ACCEPTED' | 'DUPLICATE' | 'QUARANTINED' | 'DROPPED';
+
+export interface IngestResult {
+  index: number;
+  status: IngestStatus;
+  touchpointId: string | null;
+  customerId: string | null;
+  /** snake_case reason code for QUARANTINED / DROPPED. */
+  reason: string | null;
+  message: string | null;
+}
+
+/** accepted + duplicates + quarantined + dropped always equals the number of events sent. */
+export interface IngestOutcome {
+  accepted: number;
+  duplicates: number;
+  quarantined: number;
+  dropped: number;
+  results: IngestResult[];
+}
+
+export interface IngestOptions {
+  /** The system that sent the batch (a write key's name, "graphql", ...); scopes messageId dedup. */
+  source?: string;
+  receivedAt?: Date;
+}
+
+export const MAX_EVENTS_PER_CALL = 1000;
+export const MAX_EVENT_BYTES = 32 * 1024;
+export const MAX_BATCH_BYTES = 500 * 1024;
