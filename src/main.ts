@@ -37,16 +37,21 @@ export async function serve(opts: { demo?: boolean; config?: Config } = {}): Pro
   }
   const report = await migrate(db);
   logger.info({ applied: report.applied, database: db.kind }, 'database ready');
+  let seeded: Awaited<ReturnType<typeof seedDemo>> = null;
   if (opts.demo) {
-    const seeded = await seedDemo(db, { config, logger, onlyIfEmpty: true, progress: process.stderr.isTTY });
+    seeded = await seedDemo(db, { config, logger, onlyIfEmpty: true, progress: process.stderr.isTTY });
     if (seeded) logger.info({ customers: seeded.customers, touchpoints: seeded.touchpoints }, 'demo data loaded');
   }
   const server = await startServer({ config, db, logger });
   logger.info({ url: server.url, database: db.kind, pubsub: config.redisUrl ? 'redis' : 'memory' }, 'listening');
+  // First start with the demo: a write key so the Segment door can be tried at once. Later starts
+  // never make another (the key was shown once; `cdp keys create` makes more).
+  const demoKey = opts.demo && seeded ? await server.services.apiKeys.create({ name: 'demo', role: 'WRITER' }) : null;
   process.stdout.write(
     `\nCDP server ready at ${server.url} (WebSocket ${server.wsUrl})\n` +
       `Try:\n  curl -s ${server.url} -H 'content-type: application/json' \\\n` +
-      `    -d '${JSON.stringify({ query: EXAMPLE_QUERY })}'\n\n`,
+      `    -d '${JSON.stringify({ query: EXAMPLE_QUERY })}'\n\n` +
+      (opts.demo ? segmentBanner(server.url.replace(/\/graphql$/, ''), demoKey?.ok ? demoKey.value.key : null) : ''),
   );
 
   let stopping = false;
@@ -71,4 +76,20 @@ export async function serve(opts: { demo?: boolean; config?: Config } = {}): Pro
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** How to send Segment-style events: with the demo write key when one was just made, else how to make one. */
+function segmentBanner(baseUrl: string, key: string | null): string {
+  const track = `${baseUrl}/v1/track`;
+  const body = JSON.stringify({ userId: 'demo-user-1', event: 'Order Completed', properties: { revenue: 42.5, currency: 'USD' } });
+  if (key) {
+    return (
+      `Demo write key (shown only this once; it is stored hashed):\n  ${key}\n` +
+      `Send an event the way Segment clients do:\n  curl -s ${track} -u '${key}:' -H 'content-type: application/json' \\\n    -d '${body}'\n\n`
+    );
+  }
+  return (
+    `Segment-compatible events go to ${baseUrl}/v1/{track,identify,page,screen,group,alias,batch} with a write key.\n` +
+    `Make one with \`npx cdp keys create --role WRITER --name my-app\` (with the embedded database, stop the server first).\n\n`
+  );
 }

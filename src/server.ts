@@ -17,6 +17,7 @@ import { createFormatError } from './graphql/errors.ts';
 import { buildAppSchema } from './graphql/schema.ts';
 import { createHttpApp, MAX_GRAPHQL_BODY } from './http/app.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
+import { createSegmentRouter } from './http/segment-routes.ts';
 import type { Logger } from './logger.ts';
 import { createPubSub } from './pubsub/pubsub.ts';
 import { createServices, type Services } from './services.ts';
@@ -82,6 +83,8 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
   });
   await apollo.start();
 
+  // The Segment-compatible tracking door (write keys); its own JSON errors, its own body limits.
+  app.use('/v1', createSegmentRouter({ services, logger }));
   app.use(
     '/graphql',
     express.json({ limit: MAX_GRAPHQL_BODY }),

@@ -1,4 +1,4 @@
-/** `cdp` command line: serve, migrate, seed. */
+/** `cdp` command line: serve, migrate, seed, keys. */
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/env.ts';
 import { DataDirLockedError } from '../db/lock.ts';
@@ -6,6 +6,7 @@ import { openDatabase } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
 import { createLogger } from '../logger.ts';
 import { serve } from '../main.ts';
+import { ApiKeyService, ROLES } from '../modules/auth/api-key.service.ts';
 import { seedDemo } from './seed.ts';
 
 async function withDatabase<T>(fn: (ctx: { db: Awaited<ReturnType<typeof openDatabase>>; config: ReturnType<typeof loadConfig>; logger: ReturnType<typeof createLogger> }) => Promise<T>) {
@@ -48,6 +49,60 @@ program
     withDatabase(async ({ db, config, logger }) => {
       const r = await seedDemo(db, { config, logger, customers: o.customers, onlyIfEmpty: !o.force, progress: true });
       console.log(r ? `seeded ${r.customers} customers, ${r.touchpoints} touchpoints` : 'database already has customers; use --force');
+    }),
+  );
+
+const keys = program.command('keys').description('API keys (write keys for /v1/*); with the embedded database, stop the server first');
+
+keys
+  .command('create')
+  .description('create a key and print it once (only its hash is stored)')
+  .requiredOption('--name <name>', 'who or what uses it, e.g. "web-app"')
+  .option('--role <role>', `one of ${ROLES.join(', ')}`, 'WRITER')
+  .action((o: { name: string; role: string }) =>
+    withDatabase(async ({ db, config, logger }) => {
+      const r = await new ApiKeyService(db, { logger }).create({ name: o.name, role: o.role });
+      if (!r.ok) {
+        console.error(`cdp: ${r.message}`);
+        process.exitCode = 1;
+        return;
+      }
+      const { apiKey, key } = r.value;
+      console.log(`created ${apiKey.role} key "${apiKey.name}" (id ${apiKey.id}); it is shown only this once:\n\n  ${key}\n`);
+      console.log(`Send events with it as the HTTP Basic user name:\n  curl -s localhost:${config.port}/v1/track -u '${key}:' -H 'content-type: application/json' -d '{"userId":"u-1","event":"Signed Up"}'`);
+    }),
+  );
+
+keys
+  .command('list')
+  .description('list keys (prefix, name, role, last use; never the key itself)')
+  .action(() =>
+    withDatabase(async ({ db, logger }) => {
+      const list = await new ApiKeyService(db, { logger }).list();
+      if (!list.length) return console.log('no API keys; make one with: cdp keys create --role WRITER --name NAME');
+      console.table(
+        list.map((k) => ({
+          id: k.id,
+          prefix: `${k.prefix}…`,
+          name: k.name,
+          role: k.role,
+          created: k.createdAt.toISOString(),
+          lastUsed: k.lastUsedAt?.toISOString() ?? '',
+          revoked: k.revokedAt?.toISOString() ?? '',
+        })),
+      );
+    }),
+  );
+
+keys
+  .command('revoke')
+  .description('revoke a key by id (running servers stop accepting it within seconds)')
+  .argument('<id>', 'the id shown by `cdp keys list`')
+  .action((id: string) =>
+    withDatabase(async ({ db, logger }) => {
+      const done = await new ApiKeyService(db, { logger }).revoke(id);
+      console.log(done ? `revoked ${id}` : `no live key with id ${id}`);
+      if (!done) process.exitCode = 1;
     }),
   );
 

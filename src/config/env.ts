@@ -4,6 +4,8 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { IdentityType } from '../generated/prisma/enums.ts';
+import { DEFAULT_STAGE_MAP, STAGES, type Stage } from '../modules/touchpoints/journey-stages.ts';
 
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
 
@@ -23,6 +25,31 @@ const EnvModel = z.object({
     z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as US or CN').default('US'),
   ),
   SHUTDOWN_GRACE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(10_000)),
+  // Identity values that never link anything: junk that clients send when they have no real id.
+  BLOCKED_IDENTITY_VALUES: z.preprocess(
+    emptyToUndefined,
+    z.string().default('null,undefined,none,nil,0,-1,anonymous,unknown,guest,test,test@test.com,test@example.com,[object object],00000000-0000-0000-0000-000000000000'),
+  ),
+  // Most identities of one type a customer may hold, e.g. "USER_ID=1,EMAIL=5". A merge that would
+  // break a cap is refused and recorded as a conflict.
+  IDENTITY_CAPS: z.preprocess(emptyToUndefined, z.string().regex(/^([A-Z_]+=\d+)(,[A-Z_]+=\d+)*$/, 'TYPE=N,TYPE=N').default('USER_ID=1')),
+  MERGE_WINNER: z.preprocess(emptyToUndefined, z.enum(['user_id_then_oldest', 'oldest']).default('user_id_then_oldest')),
+  // Extra or overriding event → lifecycle stage entries, as JSON: {"Trial Started": "CONSIDERATION"}.
+  STAGE_MAP: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default('{}')
+      .transform((s, ctx) => {
+        try {
+          return z.record(z.string(), z.enum(STAGES)).parse(JSON.parse(s));
+        } catch {
+          ctx.addIssue({ code: 'custom', message: `a JSON object of event name → one of ${STAGES.join(', ')}` });
+          return z.NEVER;
+        }
+      }),
+  ),
+  SESSION_TIMEOUT_MINUTES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(24 * 60).default(30)),
 });
 
 export type Config = {
@@ -35,9 +62,27 @@ export type Config = {
   nodeEnv: z.infer<typeof EnvModel>['NODE_ENV'];
   defaultPhoneRegion: string;
   shutdownGraceMs: number;
+  identity: IdentityConfig;
+  sessionTimeoutMinutes: number;
+  stageMap: Record<string, Stage>;
 };
 
+export interface IdentityConfig {
+  blockedValues: Set<string>;
+  caps: Map<IdentityType, number>;
+  winner: 'user_id_then_oldest' | 'oldest';
+}
+
 export class ConfigError extends Error {}
+
+function parseCaps(spec: string): Map<IdentityType, number> {
+  const caps = new Map<IdentityType, number>();
+  for (const [k, v] of spec.split(',').map((kv) => kv.split('=') as [string, string])) {
+    if (!(k in IdentityType)) throw new ConfigError(`IDENTITY_CAPS: ${k} is not an identity type (${Object.keys(IdentityType).join(', ')})`);
+    caps.set(k as IdentityType, Number(v));
+  }
+  return caps;
+}
 
 /** Postgres keeps its schema in the `?schema=` parameter, as Prisma's own URLs do. */
 function postgresDatabase(url: string) {
@@ -67,6 +112,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     nodeEnv: e.NODE_ENV,
     defaultPhoneRegion: e.DEFAULT_PHONE_REGION,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    identity: {
+      blockedValues: new Set(e.BLOCKED_IDENTITY_VALUES.split(',').map((v) => v.trim().toLowerCase()).filter(Boolean)),
+      caps: parseCaps(e.IDENTITY_CAPS),
+      winner: e.MERGE_WINNER,
+    },
+    sessionTimeoutMinutes: e.SESSION_TIMEOUT_MINUTES,
+    stageMap: { ...DEFAULT_STAGE_MAP, ...e.STAGE_MAP },
   };
 }
 

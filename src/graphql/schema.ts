@@ -3,8 +3,19 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema, type PubSub } from 'type-graphql';
 import { CustomerConnectionResolver, CustomerResolver, UpsertCustomerResultResolver } from '../modules/customers/customer.resolver.ts';
 import { SystemResolver } from '../modules/system/system.resolver.ts';
+import { MergeResolver } from '../modules/identities/merge.resolver.ts';
+import { FailedEventConnectionResolver, JourneyConnectionResolver, TouchpointResolver } from '../modules/touchpoints/touchpoint.resolver.ts';
 
-export const resolvers = [SystemResolver, CustomerResolver, CustomerConnectionResolver, UpsertCustomerResultResolver] as const;
+export const resolvers = [
+  SystemResolver,
+  CustomerResolver,
+  CustomerConnectionResolver,
+  UpsertCustomerResultResolver,
+  TouchpointResolver,
+  FailedEventConnectionResolver,
+  JourneyConnectionResolver,
+  MergeResolver,
+] as const;
 
 /** pubSub is only used at run time; printing the SDL passes a stand-in. */
 export function buildAppSchema(pubSub: PubSub): Promise<GraphQLSchema> {

@@ -6,7 +6,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import type { Config } from '../../src/config/env.ts';
+import { loadConfig, type Config } from '../../src/config/env.ts';
 import { openDatabase, type Database } from '../../src/db/client.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -36,14 +36,13 @@ export interface TestServer {
 
 export function testConfig(database: Config['database'], overrides: Partial<Config> = {}): Config {
   return {
+    ...loadConfig({}),
     port: 0,
     host: '127.0.0.1',
     database,
     redisUrl,
     logLevel: 'silent',
-    production: false,
     nodeEnv: 'test',
-    defaultPhoneRegion: 'US',
     shutdownGraceMs: 5_000,
     ...overrides,
   };

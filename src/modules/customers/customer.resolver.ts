@@ -1,4 +1,7 @@
-import { Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Channel } from '../../graphql/scalars.ts';
+import { MergeEvent } from '../identities/merge.type.ts';
+import { JourneyConnection } from '../touchpoints/touchpoint.type.ts';
 import type { Context } from '../../graphql/context.ts';
 import { Identity } from '../identities/identity.type.ts';
 import { Segment } from '../segments/segment.type.ts';
@@ -44,6 +47,26 @@ export class CustomerResolver {
   @FieldResolver(() => [Segment], { description: 'Segments the customer is currently a member of.' })
   segments(@Root() c: CustomerRecord, @Ctx() ctx: Context) {
     return ctx.loaders.segmentsByCustomerId.load(c.id);
+  }
+
+  @FieldResolver(() => [MergeEvent], { description: 'Merges this customer took part in, oldest first (refused ones included).' })
+  merges(@Root() c: CustomerRecord, @Ctx() ctx: Context) {
+    return ctx.loaders.mergesByCustomerId.load(c.id);
+  }
+
+  @FieldResolver(() => JourneyConnection, {
+    description: 'Touchpoints of the person across all merged identities, in time order, in sessions, with stages and channel switches.',
+  })
+  journey(
+    @Root() c: CustomerRecord,
+    @Ctx() ctx: Context,
+    @Arg('from', () => Date, { nullable: true }) from?: Date,
+    @Arg('to', () => Date, { nullable: true, description: 'Exclusive.' }) to?: Date,
+    @Arg('channels', () => [Channel], { nullable: true }) channels?: Channel[],
+    @Arg('first', () => Int, { nullable: true, description: '20 by default, at most 100.' }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    return ctx.services.touchpoints.journey(c.id, { from, to, channels, first, after });
   }
 
   @FieldResolver(() => CustomerStats)

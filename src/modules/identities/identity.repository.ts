@@ -9,13 +9,17 @@ export interface IdentityRecord {
   createdAt: Date;
 }
 
+const idList = (ids: readonly string[]) => JSON.stringify(ids);
+
 export const identityRepository = {
+  /** Identities of these live customers, including those of customers merged into them. */
   async byCustomerIds(db: Db, customerIds: readonly string[]): Promise<IdentityRecord[]> {
-    return db.identity.findMany({
-      where: { customerId: { in: [...customerIds] } },
-      orderBy: [{ createdAt: 'asc' }, { type: 'asc' }, { value: 'asc' }],
-      select: { customerId: true, type: true, value: true, source: true, createdAt: true },
-    });
+    return db.$queryRaw`
+      SELECT COALESCE(c.merged_into_id, c.id)::text AS "customerId", i.type::text AS type, i.value, i.source, i.created_at AS "createdAt"
+      FROM identity i JOIN customer c ON c.id = i.customer_id
+      WHERE c.id IN (SELECT value::uuid FROM jsonb_array_elements_text(${idList(customerIds)}::jsonb))
+         OR c.merged_into_id IN (SELECT value::uuid FROM jsonb_array_elements_text(${idList(customerIds)}::jsonb))
+      ORDER BY i.created_at, i.type, i.value`;
   },
 
   /** The live customer that holds an identity, following a merge to its winner. */
@@ -25,5 +29,16 @@ export const identityRepository = {
       select: { customer: { select: { id: true, mergedIntoId: true } } },
     });
     return row ? (row.customer.mergedIntoId ?? row.customer.id) : null;
+  },
+
+  /** For identity caps: the values of the given types each live customer holds over its merged set. */
+  async cappedValues(db: Db, customerIds: readonly string[], types: string[]): Promise<{ customerId: string; type: IdentityType; value: string }[]> {
+    if (customerIds.length === 0 || types.length === 0) return [];
+    return db.$queryRaw`
+      SELECT COALESCE(c.merged_into_id, c.id)::text AS "customerId", i.type::text AS type, i.value
+      FROM identity i JOIN customer c ON c.id = i.customer_id
+      WHERE (c.id IN (SELECT value::uuid FROM jsonb_array_elements_text(${idList(customerIds)}::jsonb))
+          OR c.merged_into_id IN (SELECT value::uuid FROM jsonb_array_elements_text(${idList(customerIds)}::jsonb)))
+        AND i.type::text IN (SELECT value FROM jsonb_array_elements_text(${JSON.stringify(types)}::jsonb))`;
   },
 };

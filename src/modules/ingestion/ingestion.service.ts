@@ -1,19 +1,160 @@
 /**
- * Runs batches of raw events through the pipeline. (Being built: the contract is final.)
+ * Runs batches of raw events through the pipeline:
+ *   validate → normalise → drop blocked ids → dedup → resolve identity → store → after-store hooks.
+ * The per-event steps are pure; everything after them is set-based and happens in one transaction,
+ * so a batch is stored whole or not at all, and a bad event never fails its batch: it is quarantined
+ * in failed_event with its reason and raw payload. accepted + duplicates + quarantined + dropped = sent.
  */
-import type { Database } from '../../db/client.ts';
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../../config/env.ts';
+import type { Database, Db } from '../../db/client.ts';
+import { ErrorCode, UserError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
-import type { IngestOptions, IngestOutcome } from './ingestion.model.ts';
+import { applyIdentifyTraits } from '../customers/customer.identify.ts';
+import { isBlocked } from '../identities/identity-resolution.ts';
+import { resolveIdentities } from '../identities/identity-resolver.ts';
+import type { TouchpointWrite } from '../touchpoints/touchpoint.model.ts';
+import { dedupKey, touchpointRepository } from '../touchpoints/touchpoint.repository.ts';
+import type { NormalizedEvent } from './event.model.ts';
+import { failedEventRepository, type FailedEventWrite } from './failed-event.repository.ts';
+import { MAX_EVENTS_PER_CALL, type IngestOptions, type IngestOutcome, type IngestResult } from './ingestion.model.ts';
+import { createNormalizeEventStep } from './steps/normalize-event.ts';
+import { createValidateEventStep } from './steps/validate-event.ts';
+
+export interface StoredTouchpoint extends TouchpointWrite {
+  index: number;
+}
+/** Later features (segments, alerts) react to stored touchpoints inside the same transaction. */
+export type AfterStoreHook = (tx: Db, stored: StoredTouchpoint[], touchedCustomers: Set<string>) => Promise<void>;
+
+interface Candidate {
+  index: number;
+  event: NormalizedEvent;
+  source: string;
+}
 
 export class IngestionService {
+  private readonly log: Logger;
+  private readonly validate;
+  private readonly normalize;
+  private readonly hooks: AfterStoreHook[] = [];
+
   constructor(
     private readonly db: Database,
-    private readonly deps: { logger: Logger; defaultPhoneRegion: string },
-  ) {}
+    private readonly deps: { logger: Logger; config: Pick<Config, 'defaultPhoneRegion' | 'identity'> },
+  ) {
+    this.log = deps.logger.child({ module: 'ingestion-service' });
+    this.validate = createValidateEventStep({});
+    this.normalize = createNormalizeEventStep({ defaultPhoneRegion: deps.config.defaultPhoneRegion });
+  }
 
-  async ingest(_raws: unknown[], _opts: IngestOptions = {}): Promise<IngestOutcome> {
-    void this.db;
-    void this.deps;
-    throw new Error('not implemented yet');
+  onStored(hook: AfterStoreHook): void {
+    this.hooks.push(hook);
+  }
+
+  async ingest(raws: unknown[], opts: IngestOptions & { quarantine?: boolean } = {}): Promise<IngestOutcome> {
+    if (raws.length > MAX_EVENTS_PER_CALL)
+      throw new UserError(ErrorCode.BATCH_TOO_LARGE, `at most ${MAX_EVENTS_PER_CALL} events a call; got ${raws.length}`, { max: MAX_EVENTS_PER_CALL });
+    const receivedAt = opts.receivedAt ?? new Date();
+    const results: IngestResult[] = raws.map((_, index) => ({ index, status: 'ACCEPTED', touchpointId: null, customerId: null, reason: null, message: null }));
+    const failures: (FailedEventWrite & { index: number })[] = [];
+    const quarantine = (index: number, reason: string, message: string, source: string) => {
+      Object.assign(results[index]!, { status: 'QUARANTINED', reason, message });
+      failures.push({ index, source, reason, message, payload: raws[index] });
+    };
+
+    // Per-event, pure steps.
+    const candidates: Candidate[] = [];
+    for (const [index, raw] of raws.entries()) {
+      const doorSource = opts.source ?? '';
+      const v = await this.validate({ raw, receivedAt, source: opts.source });
+      if (v.kind !== 'ok') {
+        if (v.kind === 'quarantine') quarantine(index, v.reason, v.message, doorSource);
+        else Object.assign(results[index]!, { status: 'DROPPED', reason: v.reason });
+        continue;
+      }
+      const n = await this.normalize(v.value);
+      if (n.kind !== 'ok') {
+        if (n.kind === 'quarantine') quarantine(index, n.reason, n.message, doorSource);
+        else Object.assign(results[index]!, { status: 'DROPPED', reason: n.reason });
+        continue;
+      }
+      const event = n.value;
+      // alias: the previous id (usually the anonymous one) joins the user, so both histories become one.
+      const withPrevious = event.previousId ? [...event.identities, { type: 'ANONYMOUS_ID' as const, value: event.previousId }] : event.identities;
+      const identities = withPrevious.filter((i) => !isBlocked(this.deps.config.identity, i.value));
+      if (identities.length === 0) {
+        quarantine(index, 'blocked_identity', 'every identity on the event is on the blocked list (e.g. "null", "anonymous")', doorSource);
+        continue;
+      }
+      candidates.push({ index, event: { ...event, identities }, source: opts.source ?? event.source ?? '' });
+    }
+
+    // Dedup: within the batch, then against everything ever stored.
+    const fresh: Candidate[] = [];
+    const seen = new Set<string>();
+    const stored = await touchpointRepository.existingMessageIds(this.db.prisma, candidates.map((c) => ({ source: c.source, messageId: c.event.messageId })));
+    for (const c of candidates) {
+      const key = dedupKey(c.source, c.event.messageId);
+      if (seen.has(key) || stored.has(key)) Object.assign(results[c.index]!, { status: 'DUPLICATE', reason: 'duplicate_message_id' });
+      else fresh.push(c);
+      seen.add(key);
+    }
+
+    if (fresh.length || (failures.length && opts.quarantine !== false)) {
+      await this.db.prisma.$transaction(
+        async (tx) => {
+          if (fresh.length) await this.store(tx, fresh, results);
+          if (opts.quarantine !== false) await failedEventRepository.insertMany(tx, failures);
+        },
+        { maxWait: 15_000, timeout: 120_000 },
+      );
+    }
+
+    const count = (s: IngestResult['status']) => results.filter((r) => r.status === s).length;
+    const outcome = { accepted: count('ACCEPTED'), duplicates: count('DUPLICATE'), quarantined: count('QUARANTINED'), dropped: count('DROPPED'), results };
+    this.log.info({ source: opts.source, sent: raws.length, accepted: outcome.accepted, duplicates: outcome.duplicates, quarantined: outcome.quarantined, dropped: outcome.dropped }, 'events ingested');
+    return outcome;
+  }
+
+  private async store(tx: Db, fresh: Candidate[], results: IngestResult[]): Promise<void> {
+    const resolved = await resolveIdentities(
+      tx,
+      fresh.map((c) => c.event.identities),
+      { config: this.deps.config.identity, source: fresh[0]!.source, performedBy: 'ingestion' },
+    );
+    const rows: StoredTouchpoint[] = fresh.map((c, i) => ({
+      index: c.index,
+      id: randomUUID(),
+      source: c.source,
+      messageId: c.event.messageId,
+      customerId: resolved.targets[i]!,
+      anonymousId: c.event.anonymousId,
+      type: c.event.type,
+      event: c.event.event,
+      channel: c.event.channel,
+      sourceName: c.event.sourceName,
+      properties: c.event.properties,
+      context: c.event.context,
+      revenue: c.event.revenue,
+      currency: c.event.currency,
+      occurredAt: c.event.occurredAt.toISOString(),
+      sessionId: c.event.sessionId,
+    }));
+    await applyIdentifyTraits(
+      tx,
+      fresh.flatMap((c, i) => (c.event.type === 'IDENTIFY' && Object.keys(c.event.traits).length ? [{ customerId: resolved.targets[i]!, traits: c.event.traits }] : [])),
+      this.deps.config.defaultPhoneRegion,
+    );
+    const inserted = await touchpointRepository.insertMany(tx, rows);
+    for (const row of rows) {
+      const r = results[row.index]!;
+      // Lost a race with a concurrent batch carrying the same messageId: still stored exactly once.
+      if (!inserted.has(row.id)) Object.assign(r, { status: 'DUPLICATE', reason: 'duplicate_message_id' });
+      else Object.assign(r, { touchpointId: row.id, customerId: row.customerId });
+    }
+    await touchpointRepository.refreshStats(tx, resolved.touched);
+    const storedRows = rows.filter((r) => inserted.has(r.id));
+    for (const hook of this.hooks) await hook(tx, storedRows, resolved.touched);
   }
 }

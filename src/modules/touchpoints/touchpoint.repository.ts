@@ -31,33 +31,52 @@ export const touchpointRepository = {
     return new Set(stored.map((r) => r.id));
   },
 
-  /** Recomputes the stats columns of these customers from their touchpoints. */
-  async refreshStats(tx: Db, customerIds: string[]): Promise<void> {
-    if (customerIds.length === 0) return;
-    await tx.$executeRaw`
-      UPDATE customer c SET
-        touchpoint_count = s.n, first_seen_at = s.first_seen, last_seen_at = s.last_seen,
-        lifetime_value = s.ltv, order_count = s.orders
-      FROM (
-        SELECT t.customer_id, count(*)::int AS n, min(t.occurred_at) AS first_seen, max(t.occurred_at) AS last_seen,
-               COALESCE(sum(t.revenue) FILTER (WHERE t.revenue > 0), 0) AS ltv,
-               (count(*) FILTER (WHERE t.revenue > 0))::int AS orders
-        FROM touchpoint t
-        WHERE t.customer_id IN (SELECT value::uuid FROM jsonb_array_elements_text(${JSON.stringify(customerIds)}::jsonb))
-        GROUP BY t.customer_id
-      ) s
-      WHERE c.id = s.customer_id`;
+  /** (source, messageId) pairs already stored, to answer DUPLICATE before doing any other work. */
+  async existingMessageIds(db: Db, keys: { source: string; messageId: string }[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const rows = await db.$queryRaw<{ source: string; message_id: string }[]>`
+      SELECT d.source, d.message_id FROM touchpoint_dedup d
+      JOIN jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) AS k(source text, "messageId" text)
+        ON d.source = k.source AND d.message_id = k."messageId"`;
+    return new Set(rows.map((r) => dedupKey(r.source, r.message_id)));
   },
 
+  /**
+   * Recomputes the stats columns of these live customers from the touchpoints of their whole merged
+   * set; a customer with none gets zeros (e.g. a loser restored by an unmerge keeps its own).
+   */
+  async refreshStats(tx: Db, customerIds: Iterable<string>): Promise<void> {
+    const ids = JSON.stringify([...new Set(customerIds)]);
+    if (ids === '[]') return;
+    await tx.$executeRaw`
+      WITH targets AS (SELECT value::uuid AS id FROM jsonb_array_elements_text(${ids}::jsonb)),
+      s AS (
+        SELECT COALESCE(c.merged_into_id, c.id) AS live, count(*)::int AS n, min(t.occurred_at) AS first_seen,
+               max(t.occurred_at) AS last_seen, COALESCE(sum(t.revenue) FILTER (WHERE t.revenue > 0), 0) AS ltv,
+               (count(*) FILTER (WHERE t.revenue > 0))::int AS orders
+        FROM customer c JOIN touchpoint t ON t.customer_id = c.id
+        WHERE c.id IN (SELECT id FROM targets) OR c.merged_into_id IN (SELECT id FROM targets)
+        GROUP BY 1
+      )
+      UPDATE customer c SET
+        touchpoint_count = COALESCE(s.n, 0), first_seen_at = s.first_seen, last_seen_at = s.last_seen,
+        lifetime_value = COALESCE(s.ltv, 0), order_count = COALESCE(s.orders, 0)
+      FROM targets LEFT JOIN s ON s.live = targets.id
+      WHERE c.id = targets.id`;
+  },
+
+  /** Touchpoints per channel of these live customers, over their merged sets. */
   async channelCounts(db: Db, customerIds: readonly string[]): Promise<{ customerId: string; channel: Channel; count: number }[]> {
-    const rows = await db.touchpoint.groupBy({
-      by: ['customerId', 'channel'],
-      where: { customerId: { in: [...customerIds] } },
-      _count: { _all: true },
-      orderBy: [{ customerId: 'asc' }, { channel: 'asc' }],
-    });
-    return rows.map((r) => ({ customerId: r.customerId, channel: r.channel, count: r._count._all }));
+    const ids = JSON.stringify(customerIds);
+    return db.$queryRaw`
+      SELECT COALESCE(c.merged_into_id, c.id)::text AS "customerId", t.channel::text AS channel, count(*)::int AS count
+      FROM customer c JOIN touchpoint t ON t.customer_id = c.id
+      WHERE c.id IN (SELECT value::uuid FROM jsonb_array_elements_text(${ids}::jsonb))
+         OR c.merged_into_id IN (SELECT value::uuid FROM jsonb_array_elements_text(${ids}::jsonb))
+      GROUP BY 1, 2 ORDER BY 1, 2`;
   },
 };
 
 export type { ChannelCount };
+
+export const dedupKey = (source: string, messageId: string) => JSON.stringify([source, messageId]);

@@ -1,0 +1,57 @@
+import type { Db } from '../../db/client.ts';
+import type { Prisma } from '../../generated/prisma/client.ts';
+
+export interface FailedEventWrite {
+  source: string;
+  reason: string;
+  message: string;
+  payload: unknown;
+}
+
+export interface FailedEventRecord extends FailedEventWrite {
+  id: string;
+  receivedAt: Date;
+  reprocessedAt: Date | null;
+}
+
+/** A payload that is not valid JSON-able data (e.g. undefined) is kept as null, never dropped. */
+const storable = (payload: unknown) => (payload === undefined ? null : payload);
+
+export const failedEventRepository = {
+  async insertMany(tx: Db, rows: FailedEventWrite[]): Promise<void> {
+    if (rows.length === 0) return;
+    await tx.$executeRaw`
+      INSERT INTO failed_event (id, source, reason, message, payload)
+      SELECT gen_random_uuid(), r.source, r.reason, r.message, COALESCE(r.payload, 'null'::jsonb)
+      FROM jsonb_to_recordset(${JSON.stringify(rows.map((r) => ({ ...r, payload: storable(r.payload) })))}::jsonb)
+        AS r(source text, reason text, message text, payload jsonb)`;
+  },
+
+  async page(db: Db, opts: { reason?: string | null; take: number; after?: { receivedAt: Date; id: string } | null }) {
+    const where: Prisma.FailedEventWhereInput = {
+      reprocessedAt: null,
+      ...(opts.reason ? { reason: opts.reason } : {}),
+      ...(opts.after
+        ? { OR: [{ receivedAt: { lt: opts.after.receivedAt } }, { receivedAt: opts.after.receivedAt, id: { lt: opts.after.id } }] }
+        : {}),
+    };
+    const rows = await db.failedEvent.findMany({ where, orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }], take: opts.take });
+    return rows as FailedEventRecord[];
+  },
+
+  count(db: Db, reason?: string | null): Promise<number> {
+    return db.failedEvent.count({ where: { reprocessedAt: null, ...(reason ? { reason } : {}) } });
+  },
+
+  async byIds(db: Db, ids: string[]): Promise<FailedEventRecord[]> {
+    return (await db.failedEvent.findMany({ where: { id: { in: ids } }, orderBy: { receivedAt: 'asc' } })) as FailedEventRecord[];
+  },
+
+  async markReprocessed(db: Db, ids: string[]): Promise<void> {
+    if (ids.length) await db.failedEvent.updateMany({ where: { id: { in: ids } }, data: { reprocessedAt: new Date() } });
+  },
+
+  async updateReason(db: Db, id: string, reason: string, message: string): Promise<void> {
+    await db.failedEvent.update({ where: { id }, data: { reason, message } });
+  },
+};

@@ -1,0 +1,2 @@
+export { createValidateEventStep, type ValidateEventInput } from './validate-event.ts';
+export { createNormalizeEventStep } from './normalize-event.ts';

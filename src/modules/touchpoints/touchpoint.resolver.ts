@@ -1,0 +1,59 @@
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../../graphql/context.ts';
+import { TouchpointInput } from './touchpoint.inputs.ts';
+import { FailedEventConnection, JourneyConnection, JourneySession, RecordTouchpointsPayload, ReprocessFailedEventsPayload } from './touchpoint.type.ts';
+
+@ArgsType()
+class FailedEventsArgs {
+  @Field(() => String, { nullable: true, description: 'Only this reason code, e.g. "missing_identity".' }) reason?: string | null;
+  @Field(() => Int, { nullable: true }) first?: number | null;
+  @Field(() => String, { nullable: true }) after?: string | null;
+}
+
+type Lazy<T> = () => Promise<T>;
+
+@Resolver()
+export class TouchpointResolver {
+  @Mutation(() => RecordTouchpointsPayload, {
+    description: 'Record up to 1,000 touchpoints. A bad one is quarantined, never fails the batch; a resent messageId is a duplicate.',
+  })
+  recordTouchpoints(@Arg('input', () => [TouchpointInput]) input: TouchpointInput[], @Ctx() ctx: Context) {
+    return ctx.services.touchpoints.record(input);
+  }
+
+  @Query(() => FailedEventConnection, { description: 'Quarantined events not yet reprocessed, newest first.' })
+  failedEvents(@Args(() => FailedEventsArgs) args: FailedEventsArgs, @Ctx() ctx: Context) {
+    return ctx.services.touchpoints.failedEvents(args);
+  }
+
+  @Mutation(() => ReprocessFailedEventsPayload)
+  reprocessFailedEvents(@Arg('ids', () => [ID]) ids: string[], @Ctx() ctx: Context) {
+    return ctx.services.touchpoints.reprocess(ids);
+  }
+}
+
+@Resolver(() => FailedEventConnection)
+export class FailedEventConnectionResolver {
+  @FieldResolver(() => Int)
+  totalCount(@Root() c: { totalCount: Lazy<number> }) {
+    return c.totalCount();
+  }
+}
+
+@Resolver(() => JourneyConnection)
+export class JourneyConnectionResolver {
+  @FieldResolver(() => Int)
+  totalCount(@Root() c: { totalCount: Lazy<number> }) {
+    return c.totalCount();
+  }
+
+  @FieldResolver(() => [JourneySession])
+  sessions(@Root() c: { sessions: Lazy<JourneySession[]> }) {
+    return c.sessions();
+  }
+
+  @FieldResolver(() => Int)
+  channelSwitches(@Root() c: { channelSwitches: Lazy<number> }) {
+    return c.channelSwitches();
+  }
+}

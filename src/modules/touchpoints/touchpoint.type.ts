@@ -1,0 +1,124 @@
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PageInfo } from '../../graphql/pagination.ts';
+import { Channel, JSONObjectScalar, JSONScalar, TouchpointType } from '../../graphql/scalars.ts';
+
+export enum IngestStatus {
+  ACCEPTED = 'ACCEPTED',
+  DUPLICATE = 'DUPLICATE',
+  QUARANTINED = 'QUARANTINED',
+  DROPPED = 'DROPPED',
+}
+registerEnumType(IngestStatus, { name: 'IngestStatus' });
+
+export enum JourneyStage {
+  AWARENESS = 'AWARENESS',
+  CONSIDERATION = 'CONSIDERATION',
+  PURCHASE = 'PURCHASE',
+  AFTER_SALES = 'AFTER_SALES',
+  ADVOCACY = 'ADVOCACY',
+}
+registerEnumType(JourneyStage, { name: 'JourneyStage', description: 'Where in the customer lifecycle a touchpoint sits.' });
+
+@ObjectType({ description: 'One interaction of a customer with the brand, on one channel.' })
+export class Touchpoint {
+  @Field(() => ID) id!: string;
+  @Field(() => String) messageId!: string;
+  @Field(() => String, { description: 'Who sent it (write key, integration); scopes messageId.' }) source!: string;
+  @Field(() => TouchpointType) type!: TouchpointType;
+  @Field(() => String, { nullable: true }) event!: string | null;
+  @Field(() => Channel) channel!: Channel;
+  @Field(() => String, { nullable: true }) sourceName!: string | null;
+  @Field(() => JSONObjectScalar) properties!: Record<string, unknown>;
+  @Field(() => JSONObjectScalar) context!: Record<string, unknown>;
+  @Field(() => Float, { nullable: true }) revenue!: number | null;
+  @Field(() => String, { nullable: true }) currency!: string | null;
+  @Field(() => Date) occurredAt!: Date;
+  @Field(() => Date) receivedAt!: Date;
+  @Field(() => String, { nullable: true }) sessionId!: string | null;
+  @Field(() => ID, { description: 'The customer the touchpoint was recorded on (a merged-away one keeps its own).' })
+  customerId!: string;
+}
+
+@ObjectType()
+export class IngestResultType {
+  @Field(() => Int) index!: number;
+  @Field(() => IngestStatus) status!: IngestStatus;
+  @Field(() => ID, { nullable: true }) touchpointId!: string | null;
+  @Field(() => ID, { nullable: true }) customerId!: string | null;
+  @Field(() => String, { nullable: true, description: 'snake_case reason for QUARANTINED / DUPLICATE / DROPPED.' }) reason!: string | null;
+  @Field(() => String, { nullable: true }) message!: string | null;
+}
+
+@ObjectType({ description: 'accepted + duplicates + quarantined + dropped = number of touchpoints sent.' })
+export class RecordTouchpointsPayload {
+  @Field(() => Int) accepted!: number;
+  @Field(() => Int) duplicates!: number;
+  @Field(() => Int) quarantined!: number;
+  @Field(() => Int, { description: 'Deliberately ignored (e.g. suppressed people).' }) dropped!: number;
+  @Field(() => [IngestResultType]) results!: IngestResultType[];
+}
+
+@ObjectType({ description: 'An event that could not be stored, kept with its reason and raw payload.' })
+export class FailedEvent {
+  @Field(() => ID) id!: string;
+  @Field(() => String) source!: string;
+  @Field(() => String) reason!: string;
+  @Field(() => String, { nullable: true }) message!: string | null;
+  @Field(() => JSONScalar, { nullable: true }) payload!: unknown;
+  @Field(() => Date) receivedAt!: Date;
+}
+
+@ObjectType()
+export class FailedEventEdge {
+  @Field(() => String) cursor!: string;
+  @Field(() => FailedEvent) node!: FailedEvent;
+}
+
+@ObjectType()
+export class FailedEventConnection {
+  @Field(() => [FailedEventEdge]) edges!: FailedEventEdge[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
+  @Field(() => Int) totalCount!: number;
+}
+
+@ObjectType()
+export class ReprocessFailedEventsPayload {
+  @Field(() => Int, { description: 'Now stored (or found already stored).' }) reprocessed!: number;
+  @Field(() => Int, { description: 'Still failing; their reason is updated.' }) stillFailing!: number;
+  @Field(() => [ID], { description: 'Ids that are not (or no longer) failed events.' }) notFound!: string[];
+  @Field(() => [IngestResultType]) results!: IngestResultType[];
+}
+
+@ObjectType({ description: 'A touchpoint in a journey, with its session and lifecycle stage.' })
+export class JourneyStep {
+  @Field(() => Touchpoint) touchpoint!: Touchpoint;
+  @Field(() => Int, { description: 'Sessions are numbered from 1 in time order; a gap of inactivity starts a new one.' })
+  session!: number;
+  @Field(() => JourneyStage) stage!: JourneyStage;
+  @Field(() => Boolean, { description: 'The previous touchpoint came through another channel.' }) channelSwitch!: boolean;
+  @Field(() => Channel, { nullable: true }) previousChannel!: Channel | null;
+}
+
+@ObjectType()
+export class JourneyEdge {
+  @Field(() => String) cursor!: string;
+  @Field(() => JourneyStep) node!: JourneyStep;
+}
+
+@ObjectType()
+export class JourneySession {
+  @Field(() => Int) session!: number;
+  @Field(() => Date) startedAt!: Date;
+  @Field(() => Date) endedAt!: Date;
+  @Field(() => Int) touchpointCount!: number;
+  @Field(() => [Channel]) channels!: Channel[];
+}
+
+@ObjectType()
+export class JourneyConnection {
+  @Field(() => [JourneyEdge]) edges!: JourneyEdge[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
+  @Field(() => Int) totalCount!: number;
+  @Field(() => [JourneySession], { description: 'Every session in the range (not only this page).' }) sessions!: JourneySession[];
+  @Field(() => Int, { description: 'How many times the journey changed channel in the range.' }) channelSwitches!: number;
+}
