@@ -13,7 +13,7 @@ export function createServices(deps: { db: Database; config: Config; logger: Log
   const ingestion = new IngestionService(deps.db, { logger: deps.logger, config: deps.config });
   return {
     apiKeys: new ApiKeyService(deps.db, { logger: deps.logger }),
-    customers: new CustomerService(deps.db, { logger: deps.logger, defaultPhoneRegion: deps.config.defaultPhoneRegion }),
+    customers: new CustomerService(deps.db, { logger: deps.logger, defaultPhoneRegion: deps.config.defaultPhoneRegion, identity: deps.config.identity }),
     ingestion,
     merges: new MergeService(deps.db, { logger: deps.logger, config: deps.config }),
     touchpoints: new TouchpointService(deps.db, { ingestion, config: deps.config }),

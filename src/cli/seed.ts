@@ -20,7 +20,7 @@ export async function seedDemo(
   if (opts.onlyIfEmpty && (await db.prisma.customer.count()) > 0) return null;
   const anchor = opts.anchor ?? new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00Z');
   const data = generateDemoData({ customers: opts.customers ?? 2000, anchor });
-  const customers = new CustomerService(db, { logger: opts.logger, defaultPhoneRegion: opts.config.defaultPhoneRegion });
+  const customers = new CustomerService(db, { logger: opts.logger, defaultPhoneRegion: opts.config.defaultPhoneRegion, identity: opts.config.identity });
 
   const bar = opts.progress
     ? new cliProgress.SingleBar({ format: 'demo data |{bar}| {value}/{total} {stage}', hideCursor: true }, cliProgress.Presets.shades_classic)

@@ -18,8 +18,9 @@ export function requestIds(logger: Logger, metrics: Metrics): RequestHandler {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      const route = req.route?.path ?? req.baseUrl ?? req.path;
-      metrics.httpDuration.observe({ method: req.method, route: String(route || req.path), status: res.statusCode }, seconds);
+      // The matched route pattern, never the raw path: label values must stay few.
+      const route = req.route ? `${req.baseUrl}${req.route.path}` : req.baseUrl || 'unmatched';
+      metrics.httpDuration.observe({ method: req.method, route, status: res.statusCode }, seconds);
       logger.info({ requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
     });
     next();

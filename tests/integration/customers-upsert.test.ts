@@ -119,4 +119,20 @@ describe.each(dbKinds)('upsertCustomers on %s', (kind) => {
     expect(c.customer).toMatchObject({ city: 'Lyon', firstName: 'Zoe' });
     expect(c.customer!.stats).toEqual({ touchpointCount: 0, channels: [], firstSeenAt: null, lastSeenAt: null, lifetimeValue: 0, orderCount: 0 });
   });
+
+  it('a CRM row that ties two known customers together merges them (and the merge can be undone)', async () => {
+    const crm = (await t.ok(UpsertCustomersDocument, { input: [{ source: 'crm', externalId: 'M-1', city: 'Porto' }] })).upsertCustomers.results[0]!.customerId!;
+    const web = (await t.ok(UpsertCustomersDocument, { input: [{ identities: [{ type: 'EMAIL', value: 'mo@example.com' }], firstName: 'Mo' }] })).upsertCustomers.results[0]!.customerId!;
+    expect(crm).not.toBe(web);
+    const r = (await t.ok(UpsertCustomersDocument, { input: [{ source: 'crm', externalId: 'M-1', email: 'mo@example.com' }] })).upsertCustomers;
+    expect(r.results[0]).toMatchObject({ status: 'UPDATED', customerId: crm });
+    expect(r.results[0]!.customer).toMatchObject({ city: 'Porto', firstName: 'Mo', email: 'mo@example.com' });
+    const found = await t.ok(CustomerByIdentityDocument, { type: 'EMAIL', value: 'mo@example.com' });
+    expect(found.customerByIdentity!.id).toBe(crm);
+    const merges = await t.db.prisma.mergeEvent.findMany({ where: { winnerId: crm } });
+    expect(merges.map((m) => [m.loserId, m.status, m.performedBy])).toEqual([[web, 'MERGED', 'crm-sync']]);
+    // Sending the row again is a no-op.
+    const again = (await t.ok(UpsertCustomersDocument, { input: [{ source: 'crm', externalId: 'M-1', email: 'mo@example.com' }] })).upsertCustomers;
+    expect(again).toMatchObject({ unchanged: 1 });
+  });
 });

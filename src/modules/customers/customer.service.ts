@@ -2,7 +2,8 @@
  * Business rules for customers: CRM sync (upsert), profile lookups and the customer list.
  */
 import { randomUUID } from 'node:crypto';
-import type { Database } from '../../db/client.ts';
+import type { IdentityConfig } from '../../config/env.ts';
+import type { Database, Db } from '../../db/client.ts';
 import { ErrorCode, UserError } from '../../errors.ts';
 import type { IdentityType } from '../../generated/prisma/enums.ts';
 import { decodeCursor, encodeCursor, pageSize } from '../../graphql/pagination.ts';
@@ -10,11 +11,13 @@ import { isUuid } from '../../lib/uuid.ts';
 import type { Logger } from '../../logger.ts';
 import { identityKey, normalizeIdentity } from '../identities/identity.normalize.ts';
 import { identityRepository } from '../identities/identity.repository.ts';
-import { externalKey, type CustomerRecord } from './customer.model.ts';
+import { resolveIdentities } from '../identities/identity-resolver.ts';
+import type { ResolutionEvent } from '../identities/identity-resolution.ts';
+import { externalKey, type CustomerRecord, type IdentityRef } from './customer.model.ts';
 import { normalizeCustomerRow, type CustomerRowInput, type NormalizedCustomerRow, type RowError } from './customer.normalize.ts';
 import { afterCursor, cursorKey, customerOrder, customerWhere, SORT_KEYS, type CustomerListFilter, type SortKey } from './customer.query.ts';
 import { customerRepository, toState } from './customer.repository.ts';
-import { planUpsert } from './customer.upsert-plan.ts';
+import { planUpsert, type ExistingSnapshot } from './customer.upsert-plan.ts';
 
 export const MAX_UPSERT_BATCH = 1000;
 
@@ -34,11 +37,29 @@ export interface ListArgs {
   after?: string | null;
 }
 
+/** Rows that tie two or more existing customers together (externalId match and identity owners). */
+function linkedCustomers(rows: NormalizedCustomerRow[], s: ExistingSnapshot): ResolutionEvent[] {
+  const events: ResolutionEvent[] = [];
+  for (const r of rows) {
+    const anchor = r.externalId !== null ? s.byExternalId.get(externalKey(r.source, r.externalId)) : undefined;
+    const owned = r.identities.filter((i) => {
+      const owner = s.byIdentity.get(identityKey(i.type, i.value));
+      if (!owner) return false;
+      const state = s.customers.get(owner);
+      // Bound to another record of the same source system: a different person who shares an id.
+      return !(r.externalId !== null && state?.externalId != null && state.source === r.source && state.externalId !== r.externalId);
+    });
+    const owners = new Set([...(anchor ? [anchor] : []), ...owned.map((i) => s.byIdentity.get(identityKey(i.type, i.value))!)]);
+    if (owners.size >= 2) events.push({ identities: owned, anchors: anchor ? [anchor] : [] });
+  }
+  return events;
+}
+
 export class CustomerService {
   private readonly log: Logger;
   constructor(
     private readonly db: Database,
-    private readonly deps: { logger: Logger; defaultPhoneRegion: string },
+    private readonly deps: { logger: Logger; defaultPhoneRegion: string; identity: IdentityConfig },
   ) {
     this.log = deps.logger.child({ module: 'customer-service' });
   }
@@ -76,19 +97,31 @@ export class CustomerService {
     return this.db.prisma.$transaction(
       async (tx) => {
         await customerRepository.lockKeys(tx, lockKeys);
-        const [byExternalId, byIdentity] = await Promise.all([
-          customerRepository.idsByExternalId(tx, externalIds),
-          customerRepository.idsByIdentity(tx, identities),
-        ]);
-        const ids = new Set([...byExternalId.values(), ...byIdentity.values()]);
-        const customers = new Map((await customerRepository.findByIds(tx, [...ids])).map((c) => [c.id, toState(c)]));
-        const plan = planUpsert(rows, { byExternalId, byIdentity, customers }, randomUUID);
+        let snapshot = await this.snapshot(tx, externalIds, identities);
+        const linking = linkedCustomers(rows, snapshot);
+        if (linking.length) {
+          // A row whose ids point at several customers says they are one person: merge them, with the
+          // same winner rule, caps and ledger as touchpoints, then plan against the merged state.
+          await resolveIdentities(tx, linking, { config: this.deps.identity, source: rows[0]!.source, performedBy: 'crm-sync' });
+          snapshot = await this.snapshot(tx, externalIds, identities);
+        }
+        const plan = planUpsert(rows, snapshot, randomUUID);
         await customerRepository.writeStates(tx, plan.writes);
         await customerRepository.insertIdentities(tx, plan.identities);
         return plan;
       },
       { maxWait: 10_000, timeout: 60_000 },
     );
+  }
+
+  private async snapshot(tx: Db, externalIds: { source: string; externalId: string }[], identities: IdentityRef[]): Promise<ExistingSnapshot> {
+    const [byExternalId, byIdentity] = await Promise.all([
+      customerRepository.idsByExternalId(tx, externalIds),
+      customerRepository.idsByIdentity(tx, identities),
+    ]);
+    const ids = new Set([...byExternalId.values(), ...byIdentity.values()]);
+    const customers = new Map((await customerRepository.findByIds(tx, [...ids])).map((c) => [c.id, toState(c)]));
+    return { byExternalId, byIdentity, customers };
   }
 
   async byId(id: string): Promise<CustomerRecord | null> {

@@ -47,6 +47,15 @@ export interface ResolutionSnapshot {
   customers: Map<string, KnownCustomer>;
 }
 
+/**
+ * What one event (or CRM row) links: its identities, plus customers it is already known to belong to
+ * (the customer a CRM row's externalId matched). Anchors win the choice of target.
+ */
+export interface ResolutionEvent {
+  identities: ResolutionIdentity[];
+  anchors?: string[];
+}
+
 export interface PlannedMerge {
   winnerId: string;
   loserId: string;
@@ -66,7 +75,7 @@ export function isBlocked(config: Pick<IdentityConfig, 'blockedValues'>, value: 
 }
 
 export function planResolution(
-  events: ResolutionIdentity[][],
+  events: (ResolutionIdentity[] | ResolutionEvent)[],
   snapshot: ResolutionSnapshot,
   config: Pick<IdentityConfig, 'caps' | 'winner'>,
   newId: () => string,
@@ -119,12 +128,16 @@ export function planResolution(
     return ca.createdAt <= cb.createdAt ? a : b;
   };
 
-  for (const identities of events) {
+  for (const e of events) {
+    const { identities, anchors = [] } = Array.isArray(e) ? { identities: e } : e;
     const sorted = [...identities].sort((x, y) => rank(x.type) - rank(y.type));
-    const owned = sorted.map((i) => {
-      const o = owners.get(identityKey(i.type, i.value));
-      return o ? resolve(o) : undefined;
-    });
+    const owned = [
+      ...anchors.map(resolve),
+      ...sorted.map((i) => {
+        const o = owners.get(identityKey(i.type, i.value));
+        return o ? resolve(o) : undefined;
+      }),
+    ];
     const distinct = [...new Set(owned.filter((o): o is string => Boolean(o)))];
     let target: string;
     if (distinct.length === 0) {

@@ -13,7 +13,7 @@ import { ATTRIBUTE_FIELDS, type CustomerState } from '../customers/customer.mode
 import { customerRepository } from '../customers/customer.repository.ts';
 import { identityKey } from './identity.normalize.ts';
 import { identityRepository } from './identity.repository.ts';
-import { planResolution, type KnownCustomer, type ResolutionIdentity, type ResolutionPlan } from './identity-resolution.ts';
+import { planResolution, type KnownCustomer, type ResolutionEvent, type ResolutionIdentity, type ResolutionPlan } from './identity-resolution.ts';
 import { mergeRepository } from './merge.repository.ts';
 
 export interface ResolvedBatch {
@@ -31,22 +31,24 @@ export function blankCustomer(id: string, source = ''): CustomerState {
 
 export async function resolveIdentities(
   tx: Db,
-  events: ResolutionIdentity[][],
+  events: (ResolutionIdentity[] | ResolutionEvent)[],
   opts: { config: IdentityConfig; source: string; performedBy: string | null; newId?: () => string },
 ): Promise<ResolvedBatch> {
-  const all = dedupe(events.flat());
+  const asEvents = events.map((e) => (Array.isArray(e) ? { identities: e, anchors: [] as string[] } : { anchors: [], ...e }));
+  const all = dedupe(asEvents.flatMap((e) => e.identities));
+  const anchors = [...new Set(asEvents.flatMap((e) => e.anchors))];
   await customerRepository.lockKeys(tx, all.map((i) => `id:${identityKey(i.type, i.value)}`));
   let owners = await customerRepository.idsByIdentity(tx, all);
   const locked = new Set<string>();
   for (let round = 0; round < 5; round++) {
-    const fresh = [...new Set(owners.values())].filter((id) => !locked.has(id));
+    const fresh = [...new Set([...owners.values(), ...anchors])].filter((id) => !locked.has(id));
     if (fresh.length === 0) break;
     await customerRepository.lockKeys(tx, fresh.map((id) => `cust:${id}`));
     fresh.forEach((id) => locked.add(id));
     owners = await customerRepository.idsByIdentity(tx, all);
   }
 
-  const ownerIds = [...new Set(owners.values())];
+  const ownerIds = [...new Set([...owners.values(), ...anchors])];
   const cappedTypes = [...opts.config.caps.keys()];
   const [rows, capped] = await Promise.all([
     customerRepository.findByIds(tx, ownerIds),
@@ -60,7 +62,7 @@ export async function resolveIdentities(
     c.capped.get(v.type)!.add(v.value);
   }
 
-  const plan = planResolution(events, { owners, customers }, opts.config, opts.newId ?? randomUUID);
+  const plan = planResolution(asEvents, { owners, customers }, opts.config, opts.newId ?? randomUUID);
   // A customer created in this batch and merged away in it never needs to exist.
   const mergedAway = new Set(plan.merges.map((m) => m.loserId));
   const created = plan.newCustomerIds.filter((id) => !mergedAway.has(id));
