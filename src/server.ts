@@ -21,6 +21,7 @@ import { createSegmentRouter } from './http/segment-routes.ts';
 import type { Logger } from './logger.ts';
 import { createPubSub } from './pubsub/pubsub.ts';
 import { createServices, type Services } from './services.ts';
+import { startSegmentScheduler } from './modules/segments/segment.scheduler.ts';
 
 export interface RunningServer {
   url: string;
@@ -42,11 +43,12 @@ function metricsPlugin(metrics: Metrics): ApolloServerPlugin<Context> {
   };
 }
 
-export async function startServer(opts: { config: Config; db: Database; logger: Logger }): Promise<RunningServer> {
+export async function startServer(opts: { config: Config; db: Database; logger: Logger; clock?: () => Date }): Promise<RunningServer> {
   const { config, db, logger } = opts;
   const metrics = createMetrics();
   const pubsub = createPubSub({ redisUrl: config.redisUrl, logger });
-  const services = createServices({ db, config, logger, pubsub });
+  const services = createServices({ db, config, logger, pubsub, clock: opts.clock });
+  const scheduler = startSegmentScheduler(services.segments, { intervalMs: config.segmentRecheckMs, logger });
   const schema = await buildAppSchema(pubsub);
   const deps = { db, logger, services, pubsub };
 
@@ -114,7 +116,9 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
     services,
     stop() {
       stopping ??= (async () => {
+        await scheduler.stop();
         await apollo.stop(); // stops accepting, drains HTTP, closes graphql-ws
+        await services.feed.close();
         await new Promise<void>((resolve) => wsServer.close(() => resolve()));
         await pubsub.close();
       })();

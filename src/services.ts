@@ -1,22 +1,48 @@
 /** The services of the application, built once at start-up and shared by every request. */
 import type { Config } from './config/env.ts';
 import type { Database } from './db/client.ts';
+import { ChangeHooks } from './lib/change-hooks.ts';
 import type { Logger } from './logger.ts';
 import type { AppPubSub } from './pubsub/pubsub.ts';
 import { ApiKeyService } from './modules/auth/api-key.service.ts';
 import { CustomerService } from './modules/customers/customer.service.ts';
 import { IngestionService } from './modules/ingestion/ingestion.service.ts';
 import { MergeService } from './modules/identities/merge.service.ts';
+import { MembershipFeed } from './modules/segments/membership.feed.ts';
+import { SegmentService } from './modules/segments/segment.service.ts';
+import { TagService } from './modules/tags/tag.service.ts';
 import { TouchpointService } from './modules/touchpoints/touchpoint.service.ts';
 
-export function createServices(deps: { db: Database; config: Config; logger: Logger; pubsub: AppPubSub }) {
-  const ingestion = new IngestionService(deps.db, { logger: deps.logger, config: deps.config });
+export interface ServiceDeps {
+  db: Database;
+  config: Config;
+  logger: Logger;
+  pubsub: AppPubSub;
+  /** Injectable so tests can move time (segment windows, recency). */
+  clock?: () => Date;
+}
+
+export function createServices(deps: ServiceDeps) {
+  const { db, config, logger, pubsub } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  // Every write that changes what we know about customers re-evaluates tags and segments for them.
+  const hooks = new ChangeHooks();
+  const feed = new MembershipFeed(db, pubsub, logger);
+  const segments = new SegmentService(db, { logger, pubsub, clock, feed });
+  const tags = new TagService(db, { logger, clock, hooks });
+  hooks.add((tx, change) => tags.evaluateCustomers(tx, change));
+  hooks.add((tx, change) => segments.evaluateCustomers(tx, change));
+  const ingestion = new IngestionService(db, { logger, config, hooks });
   return {
-    apiKeys: new ApiKeyService(deps.db, { logger: deps.logger }),
-    customers: new CustomerService(deps.db, { logger: deps.logger, defaultPhoneRegion: deps.config.defaultPhoneRegion, identity: deps.config.identity }),
+    apiKeys: new ApiKeyService(db, { logger }),
+    customers: new CustomerService(db, { logger, defaultPhoneRegion: config.defaultPhoneRegion, identity: config.identity, hooks }),
     ingestion,
-    merges: new MergeService(deps.db, { logger: deps.logger, config: deps.config }),
-    touchpoints: new TouchpointService(deps.db, { ingestion, config: deps.config }),
+    merges: new MergeService(db, { logger, config, hooks }),
+    touchpoints: new TouchpointService(db, { ingestion, config }),
+    segments,
+    tags,
+    feed,
+    clock,
   };
 }
 export type Services = ReturnType<typeof createServices>;

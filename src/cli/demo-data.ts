@@ -37,6 +37,27 @@ const EVENTS: DemoEvent[] = [
   { type: 'TRACK', event: 'Ticket Opened', channel: 'SUPPORT' },
 ];
 
+/** The marketing playbook, as segment rules (see the rule language in DESIGN.md). */
+export const PLAYBOOK_SEGMENTS = [
+  {
+    name: 'Active',
+    description: 'More than 10 visits in the last 30 days',
+    rule: { event: 'Page Viewed', count: { op: 'gt', value: 10 }, withinDays: 30 },
+  },
+  {
+    name: 'VIP',
+    description: 'Orders worth more than 5,000 in the last 365 days',
+    rule: { event: 'Order Completed', sum: { prop: 'revenue', op: 'gt', value: 5000 }, withinDays: 365 },
+  },
+  { name: 'At risk', description: 'Last seen more than 60 days ago', rule: { lastSeen: { olderThanDays: 60 } } },
+  {
+    name: 'SaaS churn risk',
+    description: 'Has logged in before, but not in the last 7 days',
+    rule: { and: [{ event: 'Login', count: { op: 'gte', value: 1 } }, { not: { event: 'Login', withinDays: 7 } }] },
+  },
+  { name: 'New this week', description: 'First seen in the last 7 days', rule: { firstSeen: { newerThanDays: 7 } } },
+];
+
 export interface DemoTouchpoint {
   messageId: string;
   customerIndex: number;
@@ -88,11 +109,13 @@ export function generateDemoData(opts: { customers: number; anchor: Date; seed?:
       traits: { plan: rnd.pick(PLANS), newsletter: rnd.chance(0.5), loyaltyPoints: rnd.int(0, 5000) },
     });
     // Some people are regulars, some came once, some went quiet months ago.
-    const count = rnd.chance(0.15) ? rnd.int(15, 40) : rnd.int(1, 12);
-    const lastActiveDaysAgo = rnd.chance(0.25) ? rnd.int(61, 200) : rnd.int(0, 30);
+    const regular = rnd.chance(0.15);
+    const count = regular ? rnd.int(15, 40) : rnd.int(1, 12);
+    const lastActiveDaysAgo = regular ? rnd.int(0, 5) : rnd.chance(0.3) ? rnd.int(61, 200) : rnd.int(0, 30);
     for (let k = 0; k < count; k++) {
-      const e = rnd.pick(EVENTS);
-      const daysAgo = lastActiveDaysAgo + rnd.int(0, 120) * (k === 0 ? 0 : 1);
+      // Regulars browse a lot and recently; everyone else is spread over four months.
+      const e = regular && rnd.chance(0.5) ? EVENTS[0]! : rnd.pick(EVENTS);
+      const daysAgo = lastActiveDaysAgo + (k === 0 ? 0 : regular ? rnd.int(0, 25) : rnd.int(0, 120));
       const at = new Date(opts.anchor.getTime() - daysAgo * DAY - rnd.int(0, DAY - 1));
       touchpoints.push({
         messageId: `demo-${n}-${k}`,
@@ -100,7 +123,7 @@ export function generateDemoData(opts: { customers: number; anchor: Date; seed?:
         type: e.type,
         event: e.event,
         channel: e.channel,
-        revenue: e.revenue ? Math.round(rnd.int(e.revenue[0] * 100, e.revenue[1] * 100)) / 100 : null,
+        revenue: e.revenue ? Math.round(rnd.int(e.revenue[0] * 100, e.revenue[1] * 100) * (regular ? 3 : 1)) / 100 : null,
         occurredAt: at.toISOString(),
       });
     }

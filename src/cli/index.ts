@@ -7,6 +7,7 @@ import { migrate } from '../db/migrate.ts';
 import { createLogger } from '../logger.ts';
 import { serve } from '../main.ts';
 import { ApiKeyService, ROLES } from '../modules/auth/api-key.service.ts';
+import { registerImportCommand } from './import/import-command.ts';
 import { seedDemo } from './seed.ts';
 
 async function withDatabase<T>(fn: (ctx: { db: Awaited<ReturnType<typeof openDatabase>>; config: ReturnType<typeof loadConfig>; logger: ReturnType<typeof createLogger> }) => Promise<T>) {
@@ -105,6 +106,8 @@ keys
       if (!done) process.exitCode = 1;
     }),
   );
+
+registerImportCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -7,20 +7,24 @@ import cliProgress from 'cli-progress';
 import type { Config } from '../config/env.ts';
 import type { Database } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
-import { CustomerService, MAX_UPSERT_BATCH } from '../modules/customers/customer.service.ts';
+import { MAX_UPSERT_BATCH } from '../modules/customers/customer.service.ts';
+import { createPubSub } from '../pubsub/pubsub.ts';
+import { createServices } from '../services.ts';
 import { touchpointRepository } from '../modules/touchpoints/touchpoint.repository.ts';
-import { generateDemoData } from './demo-data.ts';
+import { generateDemoData, PLAYBOOK_SEGMENTS } from './demo-data.ts';
 
 const BATCH = 500;
 
 export async function seedDemo(
   db: Database,
   opts: { config: Config; logger: Logger; customers?: number; onlyIfEmpty?: boolean; progress?: boolean; anchor?: Date },
-): Promise<{ customers: number; touchpoints: number } | null> {
+): Promise<{ customers: number; touchpoints: number; segments: number } | null> {
   if (opts.onlyIfEmpty && (await db.prisma.customer.count()) > 0) return null;
   const anchor = opts.anchor ?? new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00Z');
   const data = generateDemoData({ customers: opts.customers ?? 2000, anchor });
-  const customers = new CustomerService(db, { logger: opts.logger, defaultPhoneRegion: opts.config.defaultPhoneRegion, identity: opts.config.identity });
+  // The same services as live traffic; nobody is subscribed yet, so an in-process pub/sub will do.
+  const services = createServices({ db, config: opts.config, logger: opts.logger, pubsub: createPubSub({ logger: opts.logger }) });
+  const customers = services.customers;
 
   const bar = opts.progress
     ? new cliProgress.SingleBar({ format: 'demo data |{bar}| {value}/{total} {stage}', hideCursor: true }, cliProgress.Presets.shades_classic)
@@ -62,5 +66,7 @@ export async function seedDemo(
     bar?.increment(batch.length, { stage: 'touchpoints' });
   }
   bar?.stop();
-  return { customers: ids.length, touchpoints: stored };
+  // Touchpoints went in directly (bulk), so the playbook segments start from a full recompute.
+  for (const segment of PLAYBOOK_SEGMENTS) await services.segments.create(segment, 'demo');
+  return { customers: ids.length, touchpoints: stored, segments: PLAYBOOK_SEGMENTS.length };
 }

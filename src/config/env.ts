@@ -49,6 +49,8 @@ const EnvModel = z.object({
         }
       }),
   ),
+  // How often segments whose rules depend on time are re-checked (members leave when a window passes).
+  SEGMENT_RECHECK_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(50).max(3_600_000).default(20_000)),
   SESSION_TIMEOUT_MINUTES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(24 * 60).default(30)),
 });
 
@@ -65,6 +67,7 @@ export type Config = {
   identity: IdentityConfig;
   sessionTimeoutMinutes: number;
   stageMap: Record<string, Stage>;
+  segmentRecheckMs: number;
 };
 
 export interface IdentityConfig {
@@ -119,6 +122,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     sessionTimeoutMinutes: e.SESSION_TIMEOUT_MINUTES,
     stageMap: { ...DEFAULT_STAGE_MAP, ...e.STAGE_MAP },
+    segmentRecheckMs: e.SEGMENT_RECHECK_MS,
   };
 }
 

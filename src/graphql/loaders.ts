@@ -6,7 +6,7 @@ import type { Db } from '../db/client.ts';
 import { createCustomerByIdLoader } from '../modules/customers/customer.loaders.ts';
 import { createIdentitiesByCustomerIdLoader } from '../modules/identities/identity.loaders.ts';
 import { createMergesByCustomerIdLoader } from '../modules/identities/merge.loaders.ts';
-import { createSegmentsByCustomerIdLoader } from '../modules/segments/segment.loaders.ts';
+import { createSegmentByIdLoader, createSegmentsByCustomerIdLoader } from '../modules/segments/segment.loaders.ts';
 import { createTagsByCustomerIdLoader } from '../modules/tags/tag.loaders.ts';
 import { createChannelCountsByCustomerIdLoader } from '../modules/touchpoints/touchpoint.loaders.ts';
 
@@ -18,6 +18,7 @@ export function createLoaders(db: Db) {
     segmentsByCustomerId: createSegmentsByCustomerIdLoader(db),
     channelCountsByCustomerId: createChannelCountsByCustomerIdLoader(db),
     mergesByCustomerId: createMergesByCustomerIdLoader(db),
+    segmentById: createSegmentByIdLoader(db),
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -4,6 +4,8 @@ import { buildSchema, type PubSub } from 'type-graphql';
 import { CustomerConnectionResolver, CustomerResolver, UpsertCustomerResultResolver } from '../modules/customers/customer.resolver.ts';
 import { SystemResolver } from '../modules/system/system.resolver.ts';
 import { MergeResolver } from '../modules/identities/merge.resolver.ts';
+import { MembershipChangeResolver, SegmentResolver } from '../modules/segments/segment.resolver.ts';
+import { TagResolver } from '../modules/tags/tag.resolver.ts';
 import { FailedEventConnectionResolver, JourneyConnectionResolver, TouchpointResolver } from '../modules/touchpoints/touchpoint.resolver.ts';
 
 export const resolvers = [
@@ -15,6 +17,9 @@ export const resolvers = [
   FailedEventConnectionResolver,
   JourneyConnectionResolver,
   MergeResolver,
+  SegmentResolver,
+  MembershipChangeResolver,
+  TagResolver,
 ] as const;
 
 /** pubSub is only used at run time; printing the SDL passes a stand-in. */

@@ -4,7 +4,20 @@
  */
 export const Topic = {
   PING: 'system/ping',
+  MEMBERSHIP_CHANGED: 'segment/membership_changed',
 } as const;
+
+/** One committed transaction's membership changes, in seq order. */
+export interface MembershipChangedPayload {
+  changes: {
+    seq: string;
+    segmentId: string;
+    customerId: string;
+    change: 'ENTERED' | 'LEFT';
+    at: string;
+    reason: Record<string, unknown>;
+  }[];
+}
 
 export interface PingPayload {
   message: string;
@@ -13,5 +26,6 @@ export interface PingPayload {
 
 export interface TopicPayloads {
   [Topic.PING]: PingPayload;
+  [Topic.MEMBERSHIP_CHANGED]: MembershipChangedPayload;
 }
 export type TopicName = keyof TopicPayloads;

@@ -48,11 +48,18 @@ export function testConfig(database: Config['database'], overrides: Partial<Conf
   };
 }
 
-export async function startTestServer(kind: DbKind, overrides: Partial<Config> = {}): Promise<TestServer> {
-  const config = testConfig(databaseConfig(kind), overrides);
+export interface TestServerOptions {
+  /** Injected clock (tests move time). */
+  clock?: () => Date;
+  /** Join an existing database instead of making a fresh one (it is then not dropped on stop). */
+  database?: Config['database'];
+}
+
+export async function startTestServer(kind: DbKind, overrides: Partial<Config> = {}, opts: TestServerOptions = {}): Promise<TestServer> {
+  const config = testConfig(opts.database ?? databaseConfig(kind), overrides);
   const db = await openDatabase(config.database);
   await migrate(db);
-  const server = await startServer({ config, db, logger: createLogger(config) });
+  const server = await startServer({ config, db, logger: createLogger(config), clock: opts.clock });
   const clients: Client[] = [];
   const gql: TestServer['gql'] = async (doc, variables, headers = {}) => {
     const res = await fetch(server.url, {
@@ -86,7 +93,7 @@ export async function startTestServer(kind: DbKind, overrides: Partial<Config> =
       await Promise.all(clients.map((c) => c.dispose()));
       await server.stop();
       await db.close();
-      await dropDatabase(config.database);
+      if (!opts.database) await dropDatabase(config.database);
     },
   };
 }

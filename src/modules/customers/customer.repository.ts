@@ -107,6 +107,13 @@ export const customerRepository = {
       ON CONFLICT (type, value) DO NOTHING`;
   },
 
+  /** Which of these customers have been merged into another. */
+  async mergedAwayAmong(db: Db, ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await db.customer.findMany({ where: { id: { in: ids }, mergedIntoId: { not: null } }, select: { id: true } });
+    return rows.map((r) => r.id);
+  },
+
   async list(db: Db, where: Prisma.CustomerWhereInput, orderBy: Prisma.CustomerOrderByWithRelationInput[], take: number) {
     const rows = await db.customer.findMany({ where, orderBy, take });
     return rows.map(toRecord);

@@ -9,6 +9,7 @@ import type { IdentityType } from '../../generated/prisma/enums.ts';
 import { decodeCursor, encodeCursor, pageSize } from '../../graphql/pagination.ts';
 import { isUuid } from '../../lib/uuid.ts';
 import type { Logger } from '../../logger.ts';
+import type { ChangeHooks } from '../../lib/change-hooks.ts';
 import { identityKey, normalizeIdentity } from '../identities/identity.normalize.ts';
 import { identityRepository } from '../identities/identity.repository.ts';
 import { resolveIdentities } from '../identities/identity-resolver.ts';
@@ -59,7 +60,7 @@ export class CustomerService {
   private readonly log: Logger;
   constructor(
     private readonly db: Database,
-    private readonly deps: { logger: Logger; defaultPhoneRegion: string; identity: IdentityConfig },
+    private readonly deps: { logger: Logger; defaultPhoneRegion: string; identity: IdentityConfig; hooks: ChangeHooks },
   ) {
     this.log = deps.logger.child({ module: 'customer-service' });
   }
@@ -108,10 +109,16 @@ export class CustomerService {
         const plan = planUpsert(rows, snapshot, randomUUID);
         await customerRepository.writeStates(tx, plan.writes);
         await customerRepository.insertIdentities(tx, plan.identities);
-        return plan;
+        const changed = new Set([...plan.writes.map((w) => w.id), ...plan.identities.map((i) => i.customerId)]);
+        const merged = await customerRepository.mergedAwayAmong(tx, [...snapshot.customers.keys()]);
+        const afterCommit = await this.deps.hooks.run(tx, { customerIds: [...changed, ...merged], kind: 'upsert' });
+        return { plan, afterCommit };
       },
       { maxWait: 10_000, timeout: 60_000 },
-    );
+    ).then(async ({ plan, afterCommit }) => {
+      await afterCommit();
+      return plan;
+    });
   }
 
   private async snapshot(tx: Db, externalIds: { source: string; externalId: string }[], identities: IdentityRef[]): Promise<ExistingSnapshot> {

@@ -41,7 +41,7 @@ const toRecord = (m: Prisma.MergeEventGetPayload<object>): MergeRecord => ({
 });
 
 export const mergeRepository = {
-  async apply(tx: Db, m: { winnerId: string; loserId: string; reason: string; performedBy: string | null }): Promise<MergeRecord> {
+  async apply(tx: Db, m: { winnerId: string; loserId: string; reason: string; performedBy: string | null }): Promise<MergeRecord & { redirected: string[] }> {
     const redirected = await tx.$queryRaw<{ id: string }[]>`
       UPDATE customer SET merged_into_id = ${m.winnerId}::uuid WHERE merged_into_id = ${m.loserId}::uuid RETURNING id::text`;
     await tx.$executeRaw`UPDATE customer SET merged_into_id = ${m.winnerId}::uuid, updated_at = now() WHERE id = ${m.loserId}::uuid`;
@@ -78,7 +78,7 @@ export const mergeRepository = {
         loserSnapshot: snapshot as never,
       },
     });
-    return toRecord(row);
+    return { ...toRecord(row), redirected: snapshot.redirected };
   },
 
   async recordConflict(tx: Db, m: { winnerId: string; loserId: string; reason: string; performedBy: string | null }): Promise<void> {

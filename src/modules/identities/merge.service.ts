@@ -4,6 +4,7 @@ import type { Database } from '../../db/client.ts';
 import { ErrorCode, UserError } from '../../errors.ts';
 import { isUuid } from '../../lib/uuid.ts';
 import type { Logger } from '../../logger.ts';
+import type { ChangeHooks } from '../../lib/change-hooks.ts';
 import { customerRepository } from '../customers/customer.repository.ts';
 import { touchpointRepository } from '../touchpoints/touchpoint.repository.ts';
 import { identityRepository } from './identity.repository.ts';
@@ -13,7 +14,7 @@ export class MergeService {
   private readonly log: Logger;
   constructor(
     private readonly db: Database,
-    private readonly deps: { logger: Logger; config: Pick<Config, 'identity'> },
+    private readonly deps: { logger: Logger; config: Pick<Config, 'identity'>; hooks: ChangeHooks },
   ) {
     this.log = deps.logger.child({ module: 'merge-service' });
   }
@@ -39,8 +40,9 @@ export class MergeService {
       }
       const m = await mergeRepository.apply(tx, { winnerId: winner, loserId: loser, reason, performedBy });
       await touchpointRepository.refreshStats(tx, [winner]);
-      return m;
+      return { ...m, afterCommit: await this.deps.hooks.run(tx, { customerIds: [winner, loser, ...m.redirected], kind: 'merge' }) };
     });
+    await record.afterCommit();
     this.log.info({ mergeId: record.id, winnerId: record.winnerId, loserId: record.loserId }, 'customers merged');
     return record;
   }
@@ -55,9 +57,12 @@ export class MergeService {
       await customerRepository.lockKeys(tx, [`cust:${m.winnerId}`, `cust:${m.loserId}`]);
       await mergeRepository.undo(tx, m);
       const [winner] = await customerRepository.findByIds(tx, [m.winnerId]);
-      await touchpointRepository.refreshStats(tx, [winner?.mergedIntoId ?? m.winnerId, m.loserId]);
-      return { ...m, undoneAt: new Date() };
+      const live = winner?.mergedIntoId ?? m.winnerId;
+      await touchpointRepository.refreshStats(tx, [live, m.loserId]);
+      const afterCommit = await this.deps.hooks.run(tx, { customerIds: [live, m.loserId, ...m.snapshot.redirected], kind: 'unmerge' });
+      return { ...m, undoneAt: new Date(), afterCommit };
     });
+    await record.afterCommit();
     this.log.info({ mergeId, winnerId: record.winnerId, loserId: record.loserId }, 'merge undone');
     return record;
   }

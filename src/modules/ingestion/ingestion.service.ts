@@ -10,6 +10,7 @@ import type { Config } from '../../config/env.ts';
 import type { Database, Db } from '../../db/client.ts';
 import { ErrorCode, UserError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
+import { noAfterCommit, type AfterCommit, type ChangeHooks } from '../../lib/change-hooks.ts';
 import { applyIdentifyTraits } from '../customers/customer.identify.ts';
 import { isBlocked } from '../identities/identity-resolution.ts';
 import { resolveIdentities } from '../identities/identity-resolver.ts';
@@ -24,8 +25,6 @@ import { createValidateEventStep } from './steps/validate-event.ts';
 export interface StoredTouchpoint extends TouchpointWrite {
   index: number;
 }
-/** Later features (segments, alerts) react to stored touchpoints inside the same transaction. */
-export type AfterStoreHook = (tx: Db, stored: StoredTouchpoint[], touchedCustomers: Set<string>) => Promise<void>;
 
 interface Candidate {
   index: number;
@@ -37,19 +36,14 @@ export class IngestionService {
   private readonly log: Logger;
   private readonly validate;
   private readonly normalize;
-  private readonly hooks: AfterStoreHook[] = [];
 
   constructor(
     private readonly db: Database,
-    private readonly deps: { logger: Logger; config: Pick<Config, 'defaultPhoneRegion' | 'identity'> },
+    private readonly deps: { logger: Logger; config: Pick<Config, 'defaultPhoneRegion' | 'identity'>; hooks: ChangeHooks },
   ) {
     this.log = deps.logger.child({ module: 'ingestion-service' });
     this.validate = createValidateEventStep({});
     this.normalize = createNormalizeEventStep({ defaultPhoneRegion: deps.config.defaultPhoneRegion });
-  }
-
-  onStored(hook: AfterStoreHook): void {
-    this.hooks.push(hook);
   }
 
   async ingest(raws: unknown[], opts: IngestOptions & { quarantine?: boolean } = {}): Promise<IngestOutcome> {
@@ -102,13 +96,15 @@ export class IngestionService {
     }
 
     if (fresh.length || (failures.length && opts.quarantine !== false)) {
-      await this.db.prisma.$transaction(
+      const afterCommit = await this.db.prisma.$transaction(
         async (tx) => {
-          if (fresh.length) await this.store(tx, fresh, results);
+          const after = fresh.length ? await this.store(tx, fresh, results) : noAfterCommit;
           if (opts.quarantine !== false) await failedEventRepository.insertMany(tx, failures);
+          return after;
         },
         { maxWait: 15_000, timeout: 120_000 },
       );
+      await afterCommit();
     }
 
     const count = (s: IngestResult['status']) => results.filter((r) => r.status === s).length;
@@ -117,7 +113,7 @@ export class IngestionService {
     return outcome;
   }
 
-  private async store(tx: Db, fresh: Candidate[], results: IngestResult[]): Promise<void> {
+  private async store(tx: Db, fresh: Candidate[], results: IngestResult[]): Promise<AfterCommit> {
     const resolved = await resolveIdentities(
       tx,
       fresh.map((c) => c.event.identities),
@@ -154,7 +150,10 @@ export class IngestionService {
       else Object.assign(r, { touchpointId: row.id, customerId: row.customerId });
     }
     await touchpointRepository.refreshStats(tx, resolved.touched);
-    const storedRows = rows.filter((r) => inserted.has(r.id));
-    for (const hook of this.hooks) await hook(tx, storedRows, resolved.touched);
+    // The last stored touchpoint of each customer is what triggered any segment change.
+    const triggers: Record<string, unknown> = {};
+    for (const r of rows) if (inserted.has(r.id)) triggers[r.customerId] = { messageId: r.messageId, event: r.event, source: r.source };
+    const mergedAway = resolved.plan.merges.map((m) => m.loserId).filter((id) => !resolved.plan.newCustomerIds.includes(id));
+    return this.deps.hooks.run(tx, { customerIds: [...resolved.touched, ...mergedAway], kind: 'touchpoint', triggers });
   }
 }

@@ -21,3 +21,65 @@ export const segmentRepository = {
       ORDER BY s.name`;
   },
 };
+
+export interface SegmentFull extends SegmentRecord {
+  rule: unknown;
+  archivedAt: Date | null;
+}
+
+export interface SegmentVersionRecord {
+  version: number;
+  name: string;
+  rule: unknown;
+  createdBy: string | null;
+  createdAt: Date;
+}
+
+const full = { id: true, name: true, description: true, version: true, rule: true, archivedAt: true, createdAt: true, updatedAt: true } as const;
+
+export const segmentStore = {
+  async create(tx: Db, s: { name: string; description: string | null; rule: unknown; createdBy: string | null }): Promise<SegmentFull> {
+    const row = await tx.segment.create({ data: { name: s.name, description: s.description, rule: s.rule as never, version: 1 }, select: full });
+    await tx.segmentVersion.create({ data: { segmentId: row.id, version: 1, name: s.name, rule: s.rule as never, createdBy: s.createdBy } });
+    return row;
+  },
+
+  /** Every change is a new version; the history keeps each rule that was ever in force. */
+  async update(tx: Db, id: string, patch: { name?: string; description?: string | null; rule?: unknown }, createdBy: string | null): Promise<SegmentFull> {
+    const current = await tx.segment.findUniqueOrThrow({ where: { id }, select: full });
+    const version = current.version + 1;
+    const row = await tx.segment.update({
+      where: { id },
+      data: {
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.description !== undefined ? { description: patch.description } : {}),
+        ...(patch.rule !== undefined ? { rule: patch.rule as never } : {}),
+        version,
+        updatedAt: new Date(),
+      },
+      select: full,
+    });
+    await tx.segmentVersion.create({ data: { segmentId: id, version, name: row.name, rule: row.rule as never, createdBy } });
+    return row;
+  },
+
+  async archive(tx: Db, id: string): Promise<SegmentFull> {
+    return tx.segment.update({ where: { id }, data: { archivedAt: new Date(), updatedAt: new Date() }, select: full });
+  },
+
+  async find(db: Db, id: string): Promise<SegmentFull | null> {
+    return db.segment.findUnique({ where: { id }, select: full });
+  },
+
+  async findMany(db: Db, ids: readonly string[]): Promise<SegmentFull[]> {
+    return db.segment.findMany({ where: { id: { in: [...ids] } }, select: full });
+  },
+
+  async list(db: Db, includeArchived: boolean): Promise<SegmentFull[]> {
+    return db.segment.findMany({ where: includeArchived ? {} : { archivedAt: null }, orderBy: { createdAt: 'asc' }, select: full });
+  },
+
+  async versions(db: Db, id: string): Promise<SegmentVersionRecord[]> {
+    return db.segmentVersion.findMany({ where: { segmentId: id }, orderBy: { version: 'asc' }, select: { version: true, name: true, rule: true, createdBy: true, createdAt: true } });
+  },
+};

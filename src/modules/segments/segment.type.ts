@@ -1,4 +1,8 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { JSONObjectScalar, JSONScalar, MembershipChangeKind } from '../../graphql/scalars.ts';
+import { PageInfo } from '../../graphql/pagination.ts';
+import { Customer } from '../customers/customer.type.ts';
+import type { CustomerRecord } from '../customers/customer.model.ts';
 
 @ObjectType({ description: 'A named set of customers defined by a rule, kept current as data arrives.' })
 export class Segment {
@@ -8,4 +12,58 @@ export class Segment {
   @Field(() => Int, { description: 'The rule version in force.' }) version!: number;
   @Field(() => Date) createdAt!: Date;
   @Field(() => Date) updatedAt!: Date;
+}
+
+@ObjectType()
+export class SegmentVersion {
+  @Field(() => Int) version!: number;
+  @Field(() => String) name!: string;
+  @Field(() => JSONScalar) rule!: unknown;
+  @Field(() => String, { nullable: true }) createdBy!: string | null;
+  @Field(() => Date) createdAt!: Date;
+}
+
+@ObjectType({ description: 'A customer entering or leaving a segment, from the outbox.' })
+export class MembershipChange {
+  @Field(() => String, { description: 'Strictly increasing in commit order; resume a subscription with since = the last one seen.' })
+  seq!: string;
+  @Field(() => ID) segmentId!: string;
+  @Field(() => ID) customerId!: string;
+  @Field(() => MembershipChangeKind) change!: MembershipChangeKind;
+  @Field(() => Date) at!: Date;
+  @Field(() => JSONObjectScalar, { description: 'Why: kind (touchpoint, upsert, schedule, created, ...), ruleVersion, trigger.' })
+  reason!: Record<string, unknown>;
+}
+
+@ObjectType()
+export class MembershipChangePage {
+  @Field(() => [MembershipChange]) nodes!: MembershipChange[];
+  @Field(() => String, { nullable: true, description: 'Pass as `since` for the next page.' }) lastSeq!: string | null;
+  @Field(() => Boolean) hasMore!: boolean;
+}
+
+@ObjectType()
+export class SegmentPreview {
+  @Field(() => Int) size!: number;
+  @Field(() => [ID], { description: 'Up to 20 member ids.' }) sampleIds!: string[];
+  @Field(() => Int, { nullable: true, description: 'With compareTo: how many would enter that segment.' }) entering!: number | null;
+  @Field(() => Int, { nullable: true, description: 'With compareTo: how many would leave it.' }) leaving!: number | null;
+}
+
+@ObjectType()
+export class RecomputeResult {
+  @Field(() => Int) entered!: number;
+  @Field(() => Int) left!: number;
+}
+
+@ObjectType()
+export class SegmentMemberEdge {
+  @Field(() => String) cursor!: string;
+  @Field(() => Customer) node!: CustomerRecord;
+}
+
+@ObjectType()
+export class SegmentMemberConnection {
+  @Field(() => [SegmentMemberEdge]) edges!: SegmentMemberEdge[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
 }

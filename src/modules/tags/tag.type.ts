@@ -1,5 +1,5 @@
-import { Field, ID, ObjectType } from 'type-graphql';
-import { TagKind } from '../../graphql/scalars.ts';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { JSONScalar, TagKind } from '../../graphql/scalars.ts';
 
 @ObjectType({ description: 'A label on customers: set by hand (MANUAL) or kept current by a rule (RULE).' })
 export class Tag {
@@ -9,4 +9,17 @@ export class Tag {
   @Field(() => String, { nullable: true }) category!: string | null;
   @Field(() => String, { nullable: true }) description!: string | null;
   @Field(() => TagKind) kind!: TagKind;
+}
+
+@ObjectType()
+export class TagWithCount extends Tag {
+  @Field(() => JSONScalar, { nullable: true, description: 'The rule of a RULE tag.' }) rule!: unknown;
+  @Field(() => Int) memberCount!: number;
+}
+
+@ObjectType({ description: 'Idempotent: changed + unchanged + notFound.length = distinct ids sent.' })
+export class TagCustomersPayload {
+  @Field(() => Int) changed!: number;
+  @Field(() => Int) unchanged!: number;
+  @Field(() => [ID]) notFound!: string[];
 }

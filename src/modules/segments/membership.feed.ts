@@ -1,0 +1,125 @@
+/**
+ * The live feed of membership changes in this process. One pub/sub subscription per process, however
+ * many operators are subscribed: each published batch is enriched once (one query for the customers
+ * it names) and fanned out to every local subscriber whose filter matches.
+ *
+ * A subscriber with `since` gets no gap and no duplicate between replay and live: it registers for
+ * live events first (buffering them), replays the outbox after `since`, then drains the buffer,
+ * skipping every seq it has already sent.
+ */
+import type { Database } from '../../db/client.ts';
+import { AsyncQueue } from '../../lib/async-queue.ts';
+import type { Logger } from '../../logger.ts';
+import type { AppPubSub } from '../../pubsub/pubsub.ts';
+import { Topic, type MembershipChangedPayload } from '../../pubsub/topics.ts';
+import type { CustomerRecord } from '../customers/customer.model.ts';
+import { customerRepository } from '../customers/customer.repository.ts';
+import { membershipRepository, type MembershipChangeRecord } from './membership.repository.ts';
+import { segmentStore, type SegmentFull } from './segment.repository.ts';
+
+export interface FeedEvent extends MembershipChangeRecord {
+  /** The customer and segment as they were when the change was fanned out, loaded once for all subscribers. */
+  customer: CustomerRecord | null;
+  segment: SegmentFull | null;
+}
+
+const REPLAY_PAGE = 500;
+const MAX_BUFFER = 10_000;
+
+interface Listener {
+  segmentIds: Set<string> | null;
+  queue: AsyncQueue<FeedEvent>;
+}
+
+export class MembershipFeed {
+  private readonly listeners = new Set<Listener>();
+  private source: AsyncIterableIterator<MembershipChangedPayload> | null = null;
+  private readonly log: Logger;
+  /** How many times a published batch was enriched (tests check fan-out does not multiply it). */
+  enrichments = 0;
+
+  constructor(
+    private readonly db: Database,
+    private readonly pubsub: AppPubSub,
+    logger: Logger,
+  ) {
+    this.log = logger.child({ module: 'membership-feed' });
+  }
+
+  get listenerCount() {
+    return this.listeners.size;
+  }
+
+  private ensureSource() {
+    if (this.source) return;
+    const source = this.pubsub.subscribeTo(Topic.MEMBERSHIP_CHANGED);
+    this.source = source;
+    void (async () => {
+      try {
+        for await (const payload of source) {
+          if (this.listeners.size === 0) continue;
+          const events = await this.enrich(payload.changes.map((c) => ({ ...c, at: new Date(c.at) })));
+          this.enrichments++;
+          for (const l of this.listeners) for (const e of events) if (!l.segmentIds || l.segmentIds.has(e.segmentId)) l.queue.push(e);
+        }
+      } catch (err) {
+        this.log.error({ err }, 'membership feed stopped');
+        for (const l of this.listeners) l.queue.fail(new Error('live feed interrupted; resubscribe with since = the last seq received'));
+      } finally {
+        if (this.source === source) this.source = null;
+      }
+    })();
+  }
+
+  private async enrich(changes: MembershipChangeRecord[]): Promise<FeedEvent[]> {
+    if (changes.length === 0) return [];
+    const [customers, segments] = await Promise.all([
+      customerRepository.findByIds(this.db.prisma, [...new Set(changes.map((c) => c.customerId))]),
+      segmentStore.findMany(this.db.prisma, [...new Set(changes.map((c) => c.segmentId))]),
+    ]);
+    const customerById = new Map(customers.map((c) => [c.id, c]));
+    const segmentById = new Map(segments.map((s) => [s.id, s]));
+    return changes.map((c) => ({ ...c, customer: customerById.get(c.customerId) ?? null, segment: segmentById.get(c.segmentId) ?? null }));
+  }
+
+  /** Changes for these segments (all when null), replayed after `since` and then live. */
+  listen(segmentIds: string[] | null, since: bigint | null): AsyncIterableIterator<FeedEvent> {
+    const live: Listener = { segmentIds: segmentIds ? new Set(segmentIds) : null, queue: new AsyncQueue<FeedEvent>(MAX_BUFFER) };
+    const out = new AsyncQueue<FeedEvent>(MAX_BUFFER, () => {
+      this.listeners.delete(live);
+      void live.queue.return();
+    });
+    this.listeners.add(live);
+    this.ensureSource();
+    void (async () => {
+      try {
+        let last = since ?? -1n;
+        if (since !== null) {
+          for (;;) {
+            const page = await membershipRepository.changesAfter(this.db.prisma, { segmentIds, afterSeq: last, limit: REPLAY_PAGE });
+            for (const e of await this.enrich(page)) {
+              out.push(e);
+              last = BigInt(e.seq);
+            }
+            if (page.length < REPLAY_PAGE) break;
+          }
+        }
+        for await (const e of live.queue) {
+          if (BigInt(e.seq) <= last) continue;
+          last = BigInt(e.seq);
+          out.push(e);
+        }
+      } catch (err) {
+        out.fail(err as Error);
+      }
+    })();
+    return out;
+  }
+
+  async close(): Promise<void> {
+    for (const l of this.listeners) await l.queue.return();
+    this.listeners.clear();
+    await this.source?.return?.();
+    this.source = null;
+  }
+}

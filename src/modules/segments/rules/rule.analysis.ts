@@ -1,0 +1,55 @@
+/**
+ * Pure questions about a rule, asked by the scheduler (which segments must be re-checked as time passes),
+ * the incremental evaluator (which facts to load) and the segments service (references to check).
+ */
+import type { EventRule, Rule } from './rule.schema.ts';
+
+/** Every node of the rule, depth first. */
+export function* ruleNodes(rule: Rule): Generator<Rule> {
+  yield rule;
+  if ('and' in rule) for (const r of rule.and) yield* ruleNodes(r);
+  else if ('or' in rule) for (const r of rule.or) yield* ruleNodes(r);
+  else if ('not' in rule) yield* ruleNodes(rule.not);
+}
+
+const eventNodes = (rule: Rule): EventRule[] => [...ruleNodes(rule)].filter((n): n is EventRule => 'event' in n);
+const distinct = (values: Iterable<string>) => [...new Set(values)];
+
+/**
+ * True when the rule's result can change with no write at all, only because time passes: an event
+ * condition with a window, or lastSeen/firstSeen. (Comparisons with absolute dates do not move.)
+ */
+export function ruleDependsOnTime(rule: Rule): boolean {
+  for (const n of ruleNodes(rule)) {
+    if ('event' in n && n.withinDays !== undefined) return true;
+    if ('lastSeen' in n || 'firstSeen' in n) return true;
+  }
+  return false;
+}
+
+/** Distinct event names the rule reads, in order of appearance. */
+export const ruleEventNames = (rule: Rule): string[] => distinct(eventNodes(rule).map((n) => n.event));
+
+/**
+ * The widest event window of the rule in days: Infinity when some event condition has no window (it
+ * reads all history), 0 when the rule has no event condition.
+ */
+export function ruleMaxWindowDays(rule: Rule): number {
+  return eventNodes(rule).reduce((max, n) => Math.max(max, n.withinDays ?? Infinity), 0);
+}
+
+/** Per event name, the widest window in days over the rules (Infinity: all history). */
+export function eventWindows(rules: readonly Rule[]): Map<string, number> {
+  const windows = new Map<string, number>();
+  for (const rule of rules) {
+    for (const n of eventNodes(rule)) windows.set(n.event, Math.max(windows.get(n.event) ?? 0, n.withinDays ?? Infinity));
+  }
+  return windows;
+}
+
+/** Distinct segment ids referenced by inSegment, as written. */
+export const ruleSegmentRefs = (rule: Rule): string[] =>
+  distinct([...ruleNodes(rule)].flatMap((n) => ('inSegment' in n ? [n.inSegment] : [])));
+
+/** Distinct tag keys referenced by hasTag. */
+export const ruleTagKeys = (rule: Rule): string[] => distinct([...ruleNodes(rule)].flatMap((n) => ('hasTag' in n ? [n.hasTag] : [])));

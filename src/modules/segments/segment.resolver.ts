@@ -1,0 +1,115 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { Context } from '../../graphql/context.ts';
+import { JSONScalar } from '../../graphql/scalars.ts';
+import { Customer } from '../customers/customer.type.ts';
+import type { FeedEvent } from './membership.feed.ts';
+import { ChangesArgs, CreateSegmentInput, MembershipChangedArgs, UpdateSegmentInput } from './segment.inputs.ts';
+import type { SegmentFull } from './segment.repository.ts';
+import {
+  MembershipChange,
+  MembershipChangePage,
+  RecomputeResult,
+  Segment,
+  SegmentMemberConnection,
+  SegmentPreview,
+  SegmentVersion,
+} from './segment.type.ts';
+
+@Resolver(() => Segment)
+export class SegmentResolver {
+  @Query(() => Segment, { nullable: true })
+  segment(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+    return ctx.services.segments.get(id);
+  }
+
+  @Query(() => [Segment], { description: 'Live segments (archived ones too with includeArchived).' })
+  segments(@Arg('includeArchived', () => Boolean, { defaultValue: false }) includeArchived: boolean, @Ctx() ctx: Context) {
+    return ctx.services.segments.list(includeArchived);
+  }
+
+  @Query(() => JSONScalar, { description: 'JSON Schema of the segment rule language, for rule editors.' })
+  segmentRuleSchema(@Ctx() ctx: Context) {
+    return ctx.services.segments.ruleSchema();
+  }
+
+  @Query(() => SegmentPreview, { description: 'What a rule would select now, compared with an existing segment; stores nothing.' })
+  previewSegment(@Arg('rule', () => JSONScalar) rule: unknown, @Arg('compareTo', () => ID, { nullable: true }) compareTo: string | null, @Ctx() ctx: Context) {
+    return ctx.services.segments.preview(rule, compareTo);
+  }
+
+  @Mutation(() => Segment)
+  createSegment(@Arg('input', () => CreateSegmentInput) input: CreateSegmentInput, @Ctx() ctx: Context) {
+    return ctx.services.segments.create(input);
+  }
+
+  @Mutation(() => Segment)
+  updateSegment(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateSegmentInput) input: UpdateSegmentInput, @Ctx() ctx: Context) {
+    return ctx.services.segments.update(id, input);
+  }
+
+  @Mutation(() => Segment, { description: 'Stops updating the segment and hides it from customer.segments; its history stays.' })
+  archiveSegment(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+    return ctx.services.segments.archive(id);
+  }
+
+  @Mutation(() => RecomputeResult, { description: 'Full recompute from the rule; normally not needed (membership is kept current).' })
+  recomputeSegment(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+    return ctx.services.segments.recompute(id);
+  }
+
+  @FieldResolver(() => Int, { description: 'Current number of members.' })
+  size(@Root() s: SegmentFull, @Ctx() ctx: Context) {
+    return ctx.services.segments.size(s.id);
+  }
+
+  @FieldResolver(() => JSONScalar)
+  rule(@Root() s: SegmentFull) {
+    return s.rule;
+  }
+
+  @FieldResolver(() => Date, { nullable: true })
+  archivedAt(@Root() s: SegmentFull) {
+    return s.archivedAt ?? null;
+  }
+
+  @FieldResolver(() => SegmentMemberConnection)
+  members(
+    @Root() s: SegmentFull,
+    @Ctx() ctx: Context,
+    @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    return ctx.services.segments.members(s.id, first, after, ctx.loaders.customerById);
+  }
+
+  @FieldResolver(() => [SegmentVersion])
+  versions(@Root() s: SegmentFull, @Ctx() ctx: Context) {
+    return ctx.services.segments.versions(s.id);
+  }
+
+  @FieldResolver(() => MembershipChangePage, { description: 'The outbox of this segment, in seq order.' })
+  changes(@Root() s: SegmentFull, @Args(() => ChangesArgs) args: ChangesArgs, @Ctx() ctx: Context) {
+    return ctx.services.segments.changes([s.id], args.since, args.first);
+  }
+}
+
+@Resolver(() => MembershipChange)
+export class MembershipChangeResolver {
+  @Subscription(() => MembershipChange, {
+    description: 'ENTERED/LEFT as they commit. With since, first replays every change after it: no gap, no duplicate.',
+    subscribe: ({ args, context }) => (context as Context).services.segments.subscribe(args.segmentIds ?? null, args.since ?? null),
+  })
+  segmentMembershipChanged(@Root() e: FeedEvent, @Args(() => MembershipChangedArgs) _args: MembershipChangedArgs): FeedEvent {
+    return e;
+  }
+
+  @FieldResolver(() => Segment, { nullable: true })
+  segment(@Root() e: FeedEvent, @Ctx() ctx: Context) {
+    return e.segment !== undefined ? e.segment : ctx.loaders.segmentById.load(e.segmentId);
+  }
+
+  @FieldResolver(() => Customer, { nullable: true, description: 'Loaded once per change for all subscribers.' })
+  customer(@Root() e: FeedEvent, @Ctx() ctx: Context) {
+    return e.customer !== undefined ? e.customer : ctx.loaders.customerById.load(e.customerId);
+  }
+}

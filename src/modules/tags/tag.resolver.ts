@@ -1,0 +1,48 @@
+import { Arg, Ctx, ID, InputType, Field, Mutation, Query, Resolver } from 'type-graphql';
+import type { Context } from '../../graphql/context.ts';
+import { JSONScalar } from '../../graphql/scalars.ts';
+import { Tag, TagCustomersPayload, TagWithCount } from './tag.type.ts';
+
+@InputType()
+class CreateTagInput {
+  @Field(() => String, { description: 'Stable identifier, e.g. "vip" (lower-case letters, digits, _ . : -).' }) key!: string;
+  @Field(() => String) name!: string;
+  @Field(() => String, { nullable: true }) category?: string | null;
+  @Field(() => String, { nullable: true }) description?: string | null;
+  @Field(() => JSONScalar, { nullable: true, description: 'Makes a RULE tag, kept current like a segment.' }) rule?: unknown;
+}
+
+@InputType()
+class UpdateTagInput {
+  @Field(() => String, { nullable: true }) name?: string | null;
+  @Field(() => String, { nullable: true }) category?: string | null;
+  @Field(() => String, { nullable: true }) description?: string | null;
+}
+
+@Resolver(() => Tag)
+export class TagResolver {
+  @Query(() => [TagWithCount], { description: 'The tag catalogue with the number of customers holding each tag.' })
+  tags(@Ctx() ctx: Context) {
+    return ctx.services.tags.list();
+  }
+
+  @Mutation(() => Tag, { description: 'Idempotent for the same definition.' })
+  createTag(@Arg('input', () => CreateTagInput) input: CreateTagInput, @Ctx() ctx: Context) {
+    return ctx.services.tags.create(input);
+  }
+
+  @Mutation(() => Tag)
+  updateTag(@Arg('key', () => String) key: string, @Arg('input', () => UpdateTagInput) input: UpdateTagInput, @Ctx() ctx: Context) {
+    return ctx.services.tags.update(key, input);
+  }
+
+  @Mutation(() => TagCustomersPayload)
+  tagCustomers(@Arg('tagKey', () => String) tagKey: string, @Arg('customerIds', () => [ID]) customerIds: string[], @Ctx() ctx: Context) {
+    return ctx.services.tags.setTag(tagKey, customerIds, true);
+  }
+
+  @Mutation(() => TagCustomersPayload)
+  untagCustomers(@Arg('tagKey', () => String) tagKey: string, @Arg('customerIds', () => [ID]) customerIds: string[], @Ctx() ctx: Context) {
+    return ctx.services.tags.setTag(tagKey, customerIds, false);
+  }
+}
