@@ -58,6 +58,12 @@ export const PLAYBOOK_SEGMENTS = [
   { name: 'New this week', description: 'First seen in the last 7 days', rule: { firstSeen: { newerThanDays: 7 } } },
 ];
 
+export const DEMO_TAGS = [
+  { key: 'newsletter', name: 'Newsletter subscriber', category: 'consent', rule: { trait: 'newsletter', op: 'eq', value: true } },
+  { key: 'high-spender', name: 'High spender', category: 'value', rule: { attr: 'lifetimeValue', op: 'gte', value: 2000 } },
+  { key: 'beta-tester', name: 'Beta tester', category: 'programme', description: 'Set by hand' },
+];
+
 export interface DemoTouchpoint {
   messageId: string;
   customerIndex: number;

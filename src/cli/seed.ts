@@ -11,7 +11,7 @@ import { MAX_UPSERT_BATCH } from '../modules/customers/customer.service.ts';
 import { createPubSub } from '../pubsub/pubsub.ts';
 import { createServices } from '../services.ts';
 import { touchpointRepository } from '../modules/touchpoints/touchpoint.repository.ts';
-import { generateDemoData, PLAYBOOK_SEGMENTS } from './demo-data.ts';
+import { DEMO_TAGS, generateDemoData, PLAYBOOK_SEGMENTS } from './demo-data.ts';
 
 const BATCH = 500;
 
@@ -68,5 +68,8 @@ export async function seedDemo(
   bar?.stop();
   // Touchpoints went in directly (bulk), so the playbook segments start from a full recompute.
   for (const segment of PLAYBOOK_SEGMENTS) await services.segments.create(segment, 'demo');
+  for (const tag of DEMO_TAGS) await services.tags.create(tag);
+  // A hand-set tag on a deterministic sample, so tagging and hasTag rules have something to show.
+  await services.tags.setTag('beta-tester', ids.filter((_, i) => i % 40 === 0), true);
   return { customers: ids.length, touchpoints: stored, segments: PLAYBOOK_SEGMENTS.length };
 }

@@ -54,6 +54,19 @@ describe.each(dbKinds)('recordTouchpoints on %s', (kind) => {
     expect((await t.ok(FailedEventsDocument, { reason: 'missing_event_name' })).failedEvents.totalCount).toBe(ids.length);
   });
 
+  it('stores a quarantined event once it passes, and only once', async () => {
+    // As if quarantined under an older limit: a valid payload in the failed-events table.
+    const row = await t.db.prisma.failedEvent.create({
+      data: { source: '', reason: 'event_too_large', message: 'old limit', payload: { messageId: 'late-1', event: 'Order Completed', userId: 'late-user', type: 'track' } },
+    });
+    const r = (await t.ok(ReprocessFailedEventsDocument, { ids: [row.id] })).reprocessFailedEvents;
+    expect(r).toMatchObject({ reprocessed: 1, stillFailing: 0, notFound: [], results: [{ index: 0, status: 'ACCEPTED' }] });
+    expect(await t.db.prisma.touchpoint.count({ where: { messageId: 'late-1' } })).toBe(1);
+    expect((await t.ok(FailedEventsDocument, { reason: 'event_too_large' })).failedEvents.totalCount).toBe(0);
+    // Reprocessed rows are done: asking again finds nothing to do.
+    expect((await t.ok(ReprocessFailedEventsDocument, { ids: [row.id] })).reprocessFailedEvents).toMatchObject({ reprocessed: 0, notFound: [row.id] });
+  });
+
   it('refuses more than 1,000 events with BATCH_TOO_LARGE', async () => {
     const input = Array.from({ length: 1001 }, (_, i) => ({ messageId: `big-${i}`, event: 'X', userId: 'u' }));
     const r = await t.gql(RecordTouchpointsDocument, { input });
