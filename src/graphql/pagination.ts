@@ -37,3 +37,13 @@ export function decodeCursor(cursor: string, length: number): unknown[] {
   }
   throw new UserError(ErrorCode.INVALID_CURSOR, 'the `after` cursor is not one this server issued');
 }
+
+/** pageInfo for a page cut from `fetched` rows (one more than `take` was asked for, to see if more exist). */
+export function pageInfoOf(edges: { cursor: string }[], fetched: number, take: number, after: string | null | undefined): PageInfo {
+  return {
+    hasNextPage: fetched > take,
+    hasPreviousPage: Boolean(after),
+    startCursor: edges[0]?.cursor ?? null,
+    endCursor: edges.at(-1)?.cursor ?? null,
+  };
+}

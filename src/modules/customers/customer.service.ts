@@ -6,7 +6,7 @@ import type { IdentityConfig } from '../../config/env.ts';
 import type { Database, Db } from '../../db/client.ts';
 import { ErrorCode, UserError } from '../../errors.ts';
 import type { IdentityType } from '../../generated/prisma/enums.ts';
-import { decodeCursor, encodeCursor, pageSize } from '../../graphql/pagination.ts';
+import { decodeCursor, encodeCursor, pageInfoOf, pageSize } from '../../graphql/pagination.ts';
 import { isUuid } from '../../lib/uuid.ts';
 import type { Logger } from '../../logger.ts';
 import type { ChangeHooks } from '../../lib/change-hooks.ts';
@@ -165,12 +165,7 @@ export class CustomerService {
     const edges = page.map((node) => ({ cursor: encodeCursor(cursorKey(key, node)), node }));
     return {
       edges,
-      pageInfo: {
-        hasNextPage: rows.length > take,
-        hasPreviousPage: Boolean(args.after),
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges.at(-1)?.cursor ?? null,
-      },
+      pageInfo: pageInfoOf(edges, rows.length, take, args.after),
       countTotal: () => customerRepository.count(this.db.prisma, base),
     };
   }

@@ -20,7 +20,7 @@ import { parseRule, ruleJsonSchema, type Rule } from './rules/rule.schema.ts';
 import type { MembershipFeed } from './membership.feed.ts';
 import type DataLoader from 'dataloader';
 import type { CustomerRecord } from '../customers/customer.model.ts';
-import { decodeCursor, encodeCursor, pageSize } from '../../graphql/pagination.ts';
+import { decodeCursor, encodeCursor, pageInfoOf, pageSize } from '../../graphql/pagination.ts';
 import { ruleDependsOnTime, ruleSegmentRefs } from './rules/rule.analysis.ts';
 import { segmentStore, type SegmentFull } from './segment.repository.ts';
 
@@ -250,7 +250,7 @@ export class SegmentService {
     });
     return {
       edges,
-      pageInfo: { hasNextPage: ids.length > take, hasPreviousPage: Boolean(after), startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+      pageInfo: pageInfoOf(edges, ids.length, take, after),
     };
   }
 

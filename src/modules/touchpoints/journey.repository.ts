@@ -5,7 +5,8 @@
  */
 import type { Db } from '../../db/client.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
-import type { Channel, TouchpointType } from '../../generated/prisma/enums.ts';
+import type { Channel } from '../../generated/prisma/enums.ts';
+import type { TouchpointRecord } from './touchpoint.model.ts';
 
 export interface JourneyQuery {
   customerId: string;
@@ -15,22 +16,7 @@ export interface JourneyQuery {
   gapMinutes: number;
 }
 
-export interface JourneyRow {
-  id: string;
-  messageId: string;
-  source: string;
-  type: TouchpointType;
-  event: string | null;
-  channel: Channel;
-  sourceName: string | null;
-  properties: Record<string, unknown>;
-  context: Record<string, unknown>;
-  revenue: number | null;
-  currency: string | null;
-  occurredAt: Date;
-  receivedAt: Date;
-  sessionId: string | null;
-  customerId: string;
+export interface JourneyRow extends TouchpointRecord {
   session: number;
   previousChannel: Channel | null;
 }

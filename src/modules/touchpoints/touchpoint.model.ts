@@ -19,6 +19,12 @@ export interface TouchpointWrite {
   sessionId: string | null;
 }
 
+/** A stored touchpoint as read back. */
+export interface TouchpointRecord extends Omit<TouchpointWrite, 'occurredAt' | 'anonymousId'> {
+  occurredAt: Date;
+  receivedAt: Date;
+}
+
 export interface ChannelCount {
   channel: Channel;
   count: number;

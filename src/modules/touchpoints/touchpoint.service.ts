@@ -3,7 +3,7 @@ import type { Config } from '../../config/env.ts';
 import type { Database } from '../../db/client.ts';
 import { ErrorCode, UserError } from '../../errors.ts';
 import type { Channel } from '../../generated/prisma/enums.ts';
-import { decodeCursor, encodeCursor, pageSize } from '../../graphql/pagination.ts';
+import { decodeCursor, encodeCursor, pageInfoOf, pageSize } from '../../graphql/pagination.ts';
 import { isUuid } from '../../lib/uuid.ts';
 import { failedEventRepository } from '../ingestion/failed-event.repository.ts';
 import type { IngestionService } from '../ingestion/ingestion.service.ts';
@@ -53,7 +53,7 @@ export class TouchpointService {
     const loadSummary = async () => (summary ??= await journeyRepository.summary(this.db.prisma, q));
     return {
       edges,
-      pageInfo: { hasNextPage: rows.length > take, hasPreviousPage: Boolean(args.after), startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+      pageInfo: pageInfoOf(edges, rows.length, take, args.after),
       sessions: () => loadSummary(),
       totalCount: async () => (await loadSummary()).reduce((n, s) => n + s.touchpointCount, 0),
       channelSwitches: async () => (await loadSummary()).reduce((n, s) => n + s.switches, 0),
@@ -67,7 +67,7 @@ export class TouchpointService {
     const edges = rows.slice(0, take).map((node) => ({ cursor: encodeCursor([node.receivedAt.toISOString(), node.id]), node }));
     return {
       edges,
-      pageInfo: { hasNextPage: rows.length > take, hasPreviousPage: Boolean(args.after), startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+      pageInfo: pageInfoOf(edges, rows.length, take, args.after),
       totalCount: () => failedEventRepository.count(this.db.prisma, args.reason),
     };
   }

@@ -306,15 +306,21 @@ function walk(node: unknown, path: string, depth: number, counter: { nodes: numb
   throw new RuleError(issue.path.reduce<string>(joinPath, path), issue.message);
 }
 
-/** The issue to report: inside a failed union, the branch that got furthest is the one the author meant. */
+/**
+ * The issue to report. Inside a failed union, the branch that got furthest is the one the author meant:
+ * the deepest issue, or at equal depth one from a branch that accepted the type (an array too long
+ * rather than "not a string").
+ */
 function deepestIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue {
   const first = issues[0]!;
   if (first.code !== 'invalid_union' || first.errors.length === 0) return first;
+  const wrongType = (i: z.core.$ZodIssue) => i.code === 'invalid_type' || i.code === 'invalid_union';
+  const rank = (i: z.core.$ZodIssue) => i.path.length * 2 + (wrongType(i) ? 0 : 1);
   const candidates = first.errors.filter((e) => e.length > 0).map((e) => deepestIssue(e));
   if (candidates.length === 0) return first;
-  const best = candidates.reduce((a, b) => (b.path.length > a.path.length ? b : a));
-  // When no branch got past the value itself, say what the union accepts rather than one branch's complaint.
-  if (best.path.length === 0) return { ...first, message: 'expected a string, number, boolean, or an array of them' };
+  const best = candidates.reduce((a, b) => (rank(b) > rank(a) ? b : a));
+  // When no branch accepted the value's type, say what the union accepts rather than one branch's complaint.
+  if (rank(best) === 0) return { ...first, message: 'expected a string, number, boolean, or an array of them' };
   return { ...best, path: [...first.path, ...best.path] };
 }
 
