@@ -17,7 +17,7 @@ export const segmentRepository = {
              s.created_at AS "createdAt", s.updated_at AS "updatedAt"
       FROM segment_membership m JOIN segment s ON s.id = m.segment_id
       WHERE s.archived_at IS NULL
-        AND m.customer_id IN (SELECT value::uuid FROM jsonb_array_elements_text(${JSON.stringify(customerIds)}::jsonb))
+        AND m.customer_id = ANY(${[...customerIds]}::uuid[])
       ORDER BY s.name`;
   },
 };

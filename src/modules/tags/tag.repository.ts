@@ -17,7 +17,7 @@ export const tagRepository = {
     return db.$queryRaw`
       SELECT ct.customer_id::text AS "customerId", t.id::text AS id, t.key, t.name, t.category, t.description, t.kind::text AS kind
       FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id
-      WHERE ct.customer_id IN (SELECT value::uuid FROM jsonb_array_elements_text(${JSON.stringify(customerIds)}::jsonb))
+      WHERE ct.customer_id = ANY(${[...customerIds]}::uuid[])
       ORDER BY t.key`;
   },
 };

@@ -46,16 +46,16 @@ export const touchpointRepository = {
    * set; a customer with none gets zeros (e.g. a loser restored by an unmerge keeps its own).
    */
   async refreshStats(tx: Db, customerIds: Iterable<string>): Promise<void> {
-    const ids = JSON.stringify([...new Set(customerIds)]);
-    if (ids === '[]') return;
+    const ids = [...new Set(customerIds)];
+    if (ids.length === 0) return;
     await tx.$executeRaw`
-      WITH targets AS (SELECT value::uuid AS id FROM jsonb_array_elements_text(${ids}::jsonb)),
+      WITH targets AS (SELECT unnest(${ids}::uuid[]) AS id),
       s AS (
         SELECT COALESCE(c.merged_into_id, c.id) AS live, count(*)::int AS n, min(t.occurred_at) AS first_seen,
                max(t.occurred_at) AS last_seen, COALESCE(sum(t.revenue) FILTER (WHERE t.revenue > 0), 0) AS ltv,
                (count(*) FILTER (WHERE t.revenue > 0))::int AS orders
         FROM customer c JOIN touchpoint t ON t.customer_id = c.id
-        WHERE c.id IN (SELECT id FROM targets) OR c.merged_into_id IN (SELECT id FROM targets)
+        WHERE c.id = ANY(${ids}::uuid[]) OR c.merged_into_id = ANY(${ids}::uuid[])
         GROUP BY 1
       )
       UPDATE customer c SET
@@ -67,12 +67,11 @@ export const touchpointRepository = {
 
   /** Touchpoints per channel of these live customers, over their merged sets. */
   async channelCounts(db: Db, customerIds: readonly string[]): Promise<{ customerId: string; channel: Channel; count: number }[]> {
-    const ids = JSON.stringify(customerIds);
+    const ids = [...customerIds];
     return db.$queryRaw`
       SELECT COALESCE(c.merged_into_id, c.id)::text AS "customerId", t.channel::text AS channel, count(*)::int AS count
       FROM customer c JOIN touchpoint t ON t.customer_id = c.id
-      WHERE c.id IN (SELECT value::uuid FROM jsonb_array_elements_text(${ids}::jsonb))
-         OR c.merged_into_id IN (SELECT value::uuid FROM jsonb_array_elements_text(${ids}::jsonb))
+      WHERE c.id = ANY(${ids}::uuid[]) OR c.merged_into_id = ANY(${ids}::uuid[])
       GROUP BY 1, 2 ORDER BY 1, 2`;
   },
 };

@@ -1,0 +1,57 @@
+/** `npm run bench -- [--scale small|large] [--embedded] [--only W1,W2]`. */
+import { parseArgs } from 'node:util';
+import { SCALES, type Scale } from './scale.ts';
+
+export interface BenchArgs {
+  scale: Scale;
+  embedded: boolean;
+  only: string[] | null;
+  /** Keep the PostgreSQL schema (or PGlite directory) after the run, to look at the data. */
+  keep: boolean;
+  /** Write a CPU profile and SQL timings of each measured phase to bench/results/profiles/. */
+  cpuProf: boolean;
+  databaseUrl: string;
+}
+
+export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/test';
+
+export const USAGE = `usage: npm run bench -- [--scale small|large] [--embedded] [--only W1,W2,W7] [--keep] [--cpu-prof]
+
+  --scale     small (default; a few minutes on 2 cores) or large (1M customers / 10M touchpoints)
+  --embedded  run on the embedded PGlite in a temporary directory instead of PostgreSQL
+  --only      comma-separated workload ids (default: every workload that is built)
+  --keep      keep the run's schema / data directory afterwards (to inspect the data)
+  --cpu-prof  write a CPU profile + SQL timings per measured phase to bench/results/profiles/
+              (profiling slows the server: do not report figures from such a run)
+
+PostgreSQL comes from DATABASE_URL (default ${DEFAULT_DATABASE_URL}); the run works in its own schema
+bench_<timestamp>, dropped at the end.`;
+
+export function parseBenchArgs(argv: string[], env: Record<string, string | undefined>): BenchArgs {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      scale: { type: 'string', default: 'small' },
+      embedded: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const scale = SCALES[values.scale as keyof typeof SCALES];
+  if (!scale) throw new Error(`--scale must be one of ${Object.keys(SCALES).join(', ')}; got "${values.scale}"`);
+  const only = values.only
+    ? values.only
+        .split(',')
+        .map((s) => s.trim().toUpperCase())
+        .filter(Boolean)
+    : null;
+  return { scale, embedded: values.embedded ?? false, only, keep: values.keep ?? false, cpuProf: values['cpu-prof'] ?? false, databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL };
+}

@@ -1,0 +1,109 @@
+/**
+ * One bench run's environment: the real server started in-process (as tests/helpers/server.ts does) over
+ * a fresh database — its own PostgreSQL schema `bench_<timestamp>`, dropped at the end, or PGlite in a
+ * temporary directory — plus the bench's own SQL access for loading data and for the baselines.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { loadConfig, type Config } from '../../src/config/env.ts';
+import { openDatabase, type Database } from '../../src/db/client.ts';
+import { migrate } from '../../src/db/migrate.ts';
+import { createLogger } from '../../src/logger.ts';
+import { startServer, type RunningServer } from '../../src/server.ts';
+import type { BenchArgs } from './args.ts';
+import { PhaseProfiler } from './profiler.ts';
+import { openBenchSql, type BenchSql } from './sql.ts';
+import type { Scale } from './scale.ts';
+
+export interface BenchContext {
+  args: BenchArgs;
+  scale: Scale;
+  config: Config;
+  db: Database;
+  server: RunningServer;
+  /** http://127.0.0.1:port (the server's root; GraphQL at /graphql, Segment door at /v1). */
+  baseUrl: string;
+  sql: BenchSql;
+  /** PostgreSQL connection of the run (null on PGlite). */
+  pg: { url: string; schema: string } | null;
+  /** Resident set size right after start-up, before any load. */
+  idleRssMb: number;
+  /** What one workload leaves for another (e.g. W1's memory samples for W7). */
+  shared: Map<string, unknown>;
+  /** Wraps each measured phase; records a CPU profile of it with --cpu-prof, else just runs it. */
+  profiler: PhaseProfiler;
+  log(message: string): void;
+}
+
+export interface OpenedBench {
+  ctx: BenchContext;
+  close(): Promise<void>;
+}
+
+function timestamp(d = new Date()): string {
+  return d.toISOString().replace(/[-:T]/g, '').replace(/\..*$/, '');
+}
+
+export async function openBench(args: BenchArgs, log: (m: string) => void): Promise<OpenedBench> {
+  let database: Config['database'];
+  let tempDir: string | null = null;
+  let pgConn: { url: string; schema: string } | null = null;
+  if (args.embedded) {
+    tempDir = await mkdtemp(path.join(os.tmpdir(), 'cdp-bench-'));
+    database = { kind: 'pglite', dataDir: tempDir };
+  } else {
+    const url = new URL(args.databaseUrl);
+    url.searchParams.delete('schema');
+    pgConn = { url: url.toString(), schema: `bench_${timestamp()}` };
+    database = { kind: 'postgres', ...pgConn };
+  }
+  // Production settings (masked errors, no introspection) and no logs: the bench prints its own table.
+  const config: Config = { ...loadConfig({}), port: 0, host: '127.0.0.1', database, redisUrl: undefined, logLevel: 'silent', nodeEnv: 'production', production: true };
+
+  const cleanups: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const fn of cleanups.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        log(`cleanup: ${(err as Error).message}`);
+      }
+    }
+    cleanups.length = 0;
+  };
+  try {
+    if (args.keep) log(`--keep: the ${tempDir ? `directory ${tempDir}` : `schema ${pgConn!.schema}`} is kept`);
+    else if (tempDir) cleanups.push(() => rm(tempDir!, { recursive: true, force: true }));
+    else if (pgConn) cleanups.push(() => dropSchema(pgConn!));
+    log(`database: ${database.kind === 'postgres' ? `PostgreSQL schema ${pgConn!.schema}` : `PGlite in ${tempDir}`}`);
+    const db = await openDatabase(config.database);
+    cleanups.push(() => db.close());
+    await migrate(db);
+    const sql = await openBenchSql(db, pgConn);
+    cleanups.push(() => sql.close());
+    const server = await startServer({ config, db, logger: createLogger(config) });
+    cleanups.push(() => server.stop());
+    const baseUrl = `http://127.0.0.1:${server.port}`;
+    log(`server: ${baseUrl}/graphql`);
+    const idleRssMb = process.memoryUsage().rss / 1024 / 1024;
+    const profiler = new PhaseProfiler(args.cpuProf, db);
+    cleanups.push(async () => profiler.close());
+    const ctx: BenchContext = { args, scale: args.scale, config, db, server, baseUrl, sql, pg: pgConn, idleRssMb, shared: new Map(), profiler, log };
+    return { ctx, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+async function dropSchema(conn: { url: string; schema: string }): Promise<void> {
+  const client = new pg.Client({ connectionString: conn.url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${conn.schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
