@@ -79,24 +79,29 @@ interface Context {
   now: Date;
   ctes: Sql[];
   joins: Sql[];
-  restrict: Sql | null;
+  /** With customerIds: the CTE `scope` (id, live) of the requested live customers and those merged into them. */
+  scoped: boolean;
 }
 
 export function compileMembers(rule: Rule, opts: CompileOptions): Sql {
   if (Number.isNaN(opts.now.getTime())) throw new Error('compileMembers: invalid now');
-  let restrict: Sql | null = null;
+  const ctx: Context = { now: opts.now, ctes: [], joins: [], scoped: opts.customerIds !== undefined };
   if (opts.customerIds) {
     // Only well-formed uuids can name a customer; anything else would make ::uuid throw.
-    const ids = [...new Set(opts.customerIds.filter(isUuid).map((id) => id.toLowerCase()))];
-    restrict = sql`(SELECT value::uuid FROM jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`;
+    const ids = JSON.stringify([...new Set(opts.customerIds.filter(isUuid).map((id) => id.toLowerCase()))]);
+    // Two index lookups rather than `id IN .. OR merged_into_id IN ..`, which defeats the indexes.
+    ctx.ctes.push(sql`scope AS (
+  SELECT c.id, c.id AS live FROM customer c
+  WHERE c.id IN (SELECT value::uuid FROM jsonb_array_elements_text(${ids}::jsonb)) AND c.merged_into_id IS NULL
+  UNION ALL
+  SELECT m.id, m.merged_into_id FROM customer m WHERE m.merged_into_id IN (SELECT value::uuid FROM jsonb_array_elements_text(${ids}::jsonb)))`);
   }
-  const ctx: Context = { now: opts.now, ctes: [], joins: [], restrict };
   const where = expr(rule, ctx);
   const withClause = ctx.ctes.length ? sql`WITH ${join(ctx.ctes, ',\n')}\n` : empty;
   return sql`${withClause}SELECT c.id::text AS id
 FROM customer c
 ${ctx.joins.length ? join(ctx.joins, '\n') : empty}
-WHERE c.merged_into_id IS NULL${restrict ? sql` AND c.id IN ${restrict}` : empty}
+WHERE c.merged_into_id IS NULL${ctx.scoped ? sql` AND c.id IN (SELECT id FROM scope WHERE id = live)` : empty}
   AND ${where}
 ORDER BY c.id`;
 }
@@ -114,12 +119,14 @@ function expr(rule: Rule, ctx: Context): Sql {
   if ('lastSeen' in rule) return definite(seenExpr(raw('c.last_seen_at'), rule.lastSeen, ctx.now));
   if ('firstSeen' in rule) return definite(seenExpr(raw('c.first_seen_at'), rule.firstSeen, ctx.now));
   if ('hasTag' in rule) {
-    return sql`EXISTS (SELECT 1 FROM customer m JOIN customer_tag ct ON ct.customer_id = m.id JOIN tag tg ON tg.id = ct.tag_id
-      WHERE (m.id = c.id OR m.merged_into_id = c.id) AND tg.key = ${rule.hasTag}::text)`;
+    // Uncorrelated, so computed once (hashed) for a full recompute; never NULL, so IN is definite.
+    return sql`c.id IN (SELECT COALESCE(m.merged_into_id, m.id) FROM tag tg JOIN customer_tag ct ON ct.tag_id = tg.id
+      JOIN customer m ON m.id = ct.customer_id WHERE tg.key = ${rule.hasTag}::text)`;
   }
   if ('inSegment' in rule) {
-    // Compared as text: a reference that is not a uuid simply matches nothing instead of failing the cast.
-    return sql`EXISTS (SELECT 1 FROM segment_membership sm WHERE sm.customer_id = c.id AND sm.segment_id::text = ${rule.inSegment.toLowerCase()}::text)`;
+    // A reference that is not a uuid names no segment: it matches nothing rather than failing the ::uuid cast.
+    if (!isUuid(rule.inSegment)) return sql`false`;
+    return sql`c.id IN (SELECT sm.customer_id FROM segment_membership sm WHERE sm.segment_id = ${rule.inSegment.toLowerCase()}::uuid)`;
   }
   const never: never = rule;
   throw new Error(`unknown rule node ${JSON.stringify(never)}`);
@@ -219,15 +226,14 @@ function eventExpr(rule: EventRule, ctx: Context): Sql {
   if (rule.channel) conditions.push(sql`t.channel::text = ${rule.channel}::text`);
   if (rule.withinDays !== undefined) conditions.push(sql`t.occurred_at >= ${daysBefore(ctx.now, rule.withinDays).toISOString()}::timestamptz`);
   for (const f of rule.where ?? []) conditions.push(filterExpr(f));
-  if (ctx.restrict) conditions.push(sql`(m.id IN ${ctx.restrict} OR m.merged_into_id IN ${ctx.restrict})`);
   const summed = rule.sum
     ? rule.sum.prop === REVENUE_PROP
       ? raw('t.revenue')
       : jsonNumber(sql`t.properties -> ${rule.sum.prop}::text`)
     : raw('NULL::numeric');
   ctx.ctes.push(sql`${name} AS (
-  SELECT COALESCE(m.merged_into_id, m.id) AS live, count(*) AS n, COALESCE(sum(${summed}), 0) AS s
-  FROM touchpoint t JOIN customer m ON m.id = t.customer_id
+  SELECT ${ctx.scoped ? raw('m.live') : raw('COALESCE(m.merged_into_id, m.id)')} AS live, count(*) AS n, COALESCE(sum(${summed}), 0) AS s
+  FROM ${ctx.scoped ? raw('scope m JOIN touchpoint t ON t.customer_id = m.id') : raw('touchpoint t JOIN customer m ON m.id = t.customer_id')}
   WHERE ${join(conditions, ' AND ')}
   GROUP BY 1)`);
   ctx.joins.push(sql`LEFT JOIN ${name} ON ${name}.live = c.id`);

@@ -8,6 +8,7 @@
  * evaluator compares the very values the SQL compares.
  */
 import type { Db } from '../../../db/client.ts';
+import { Prisma } from '../../../generated/prisma/client.ts';
 import { isUuid } from '../../../lib/uuid.ts';
 import { eventWindows, ruleSegmentRefs, ruleTagKeys } from './rule.analysis.ts';
 import type { AttrName, Rule } from './rule.schema.ts';
@@ -88,8 +89,19 @@ export async function loadFacts(db: Db, customerIds: readonly string[], rules: r
   const ids = JSON.stringify([...new Set(customerIds.filter(isUuid).map((id) => id.toLowerCase()))]);
   const facts = new Map<string, CustomerFacts>();
   if (ids === '[]') return facts;
-  const tagKeys = JSON.stringify([...new Set(rules.flatMap(ruleTagKeys))]);
-  const segmentRefs = JSON.stringify([...new Set(rules.flatMap(ruleSegmentRefs).map((s) => s.toLowerCase()))]);
+  const tagKeys = [...new Set(rules.flatMap(ruleTagKeys))];
+  // A reference that is not a uuid names no segment (and must not reach a ::uuid cast).
+  const segmentRefs = [...new Set(rules.flatMap(ruleSegmentRefs).filter(isUuid).map((s) => s.toLowerCase()))];
+  // Tags of the merged set: the customer's own and those of customers merged into it.
+  const tagsSql = tagKeys.length
+    ? Prisma.sql`ARRAY(SELECT DISTINCT tg.key FROM customer_tag ct JOIN tag tg ON tg.id = ct.tag_id
+        WHERE ct.customer_id IN (SELECT c.id UNION ALL SELECT m.id FROM customer m WHERE m.merged_into_id = c.id)
+          AND tg.key IN (SELECT jsonb_array_elements_text(${JSON.stringify(tagKeys)}::jsonb)))`
+    : Prisma.sql`ARRAY[]::text[]`;
+  const segmentsSql = segmentRefs.length
+    ? Prisma.sql`ARRAY(SELECT sm.segment_id::text FROM segment_membership sm
+        WHERE sm.customer_id = c.id AND sm.segment_id IN (SELECT value::uuid FROM jsonb_array_elements_text(${JSON.stringify(segmentRefs)}::jsonb)))`
+    : Prisma.sql`ARRAY[]::text[]`;
   // Epoch milliseconds as float8 are exact for timestamptz(3) and spare us driver-specific date handling.
   const rows = await db.$queryRaw<CustomerRow[]>`
     SELECT c.id::text AS id, c.source, c.external_id, c.email, c.phone, c.first_name, c.last_name, c.name, c.gender,
@@ -98,11 +110,7 @@ export async function loadFacts(db: Db, customerIds: readonly string[], rules: r
            (extract(epoch FROM c.created_at) * 1000)::float8 AS created_at,
            (extract(epoch FROM c.first_seen_at) * 1000)::float8 AS first_seen_at,
            (extract(epoch FROM c.last_seen_at) * 1000)::float8 AS last_seen_at,
-           ARRAY(SELECT DISTINCT tg.key FROM customer m JOIN customer_tag ct ON ct.customer_id = m.id JOIN tag tg ON tg.id = ct.tag_id
-                 WHERE (m.id = c.id OR m.merged_into_id = c.id)
-                   AND tg.key IN (SELECT jsonb_array_elements_text(${tagKeys}::jsonb))) AS tag_keys,
-           ARRAY(SELECT sm.segment_id::text FROM segment_membership sm
-                 WHERE sm.customer_id = c.id AND sm.segment_id::text IN (SELECT jsonb_array_elements_text(${segmentRefs}::jsonb))) AS segment_ids
+           ${tagsSql} AS tag_keys, ${segmentsSql} AS segment_ids
     FROM customer c
     WHERE c.id IN (SELECT value::uuid FROM jsonb_array_elements_text(${ids}::jsonb)) AND c.merged_into_id IS NULL`;
   for (const r of rows) {
@@ -141,18 +149,21 @@ export async function loadFacts(db: Db, customerIds: readonly string[], rules: r
   }));
   if (windows.length === 0 || facts.size === 0) return facts;
   const live = JSON.stringify([...facts.keys()]);
+  // One index range scan on touchpoint (customer_id, occurred_at) per member of a merged set and event.
   const touchpoints = await db.$queryRaw<TouchpointRow[]>`
     WITH live AS (SELECT value::uuid AS id FROM jsonb_array_elements_text(${live}::jsonb)),
     members AS (
-      SELECT m.id, COALESCE(m.merged_into_id, m.id) AS live FROM customer m
-      WHERE m.id IN (SELECT id FROM live) OR m.merged_into_id IN (SELECT id FROM live))
+      SELECT id, id AS live FROM live
+      UNION ALL
+      SELECT m.id, m.merged_into_id FROM customer m WHERE m.merged_into_id IN (SELECT id FROM live)),
+    windows AS (SELECT * FROM jsonb_to_recordset(${JSON.stringify(windows)}::jsonb) AS w(event text, since timestamptz))
     SELECT mb.live::text AS live, t.event, t.channel::text AS channel,
            (extract(epoch FROM t.occurred_at) * 1000)::float8 AS occurred_at,
            t.revenue::text AS revenue, t.properties::text AS properties
-    FROM members mb
-    JOIN touchpoint t ON t.customer_id = mb.id
-    JOIN jsonb_to_recordset(${JSON.stringify(windows)}::jsonb) AS w(event text, since timestamptz)
-      ON t.event = w.event AND (w.since IS NULL OR t.occurred_at >= w.since)`;
+    FROM members mb CROSS JOIN windows w
+    CROSS JOIN LATERAL (
+      SELECT * FROM touchpoint t
+      WHERE t.customer_id = mb.id AND t.occurred_at >= COALESCE(w.since, '-infinity'::timestamptz) AND t.event = w.event) t`;
   for (const t of touchpoints) {
     facts.get(t.live)?.touchpoints.push({
       event: t.event,
