@@ -14,6 +14,11 @@ export interface AppPubSub extends TypeGraphqlPubSub {
   publish<T extends TopicName>(topic: T, payload: TopicPayloads[T]): Promise<void>;
   subscribe(topic: string): AsyncIterable<unknown>;
   subscribeTo<T extends TopicName>(topic: T): AsyncIterableIterator<TopicPayloads[T]>;
+  /**
+   * Calls `onMessage` for every payload on the topic. Resolves once the subscription is in place (for
+   * Redis: SUBSCRIBE acknowledged), so anything published after that is certain to arrive.
+   */
+  listen<T extends TopicName>(topic: T, onMessage: (payload: TopicPayloads[T]) => void): Promise<() => void>;
   readonly kind: 'memory' | 'redis';
   close(): Promise<void>;
 }
@@ -26,6 +31,10 @@ function wrap(engine: PubSubEngine, kind: AppPubSub['kind'], close: () => Promis
     publish: (topic, payload) => engine.publish(topic, payload),
     subscribe: (topic: string) => subscribeTo(topic as TopicName),
     subscribeTo,
+    async listen(topic, onMessage) {
+      const id = await engine.subscribe(topic, onMessage, {});
+      return () => engine.unsubscribe(id);
+    },
     close,
   };
 }

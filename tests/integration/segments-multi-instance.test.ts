@@ -28,7 +28,6 @@ describe.runIf(enabled)('two servers sharing PostgreSQL and Redis', () => {
     const seg = (await a.ok(CreateSegmentDocument, { input: { name: 'Cross', rule: { event: 'Signed Up' } } })).createSegment;
     const sub = collect(b.wsClient(), MembershipChangedDocument, { segmentIds: [seg.id] });
     await waitUntil(() => b.server.services.feed.listenerCount > 0);
-    await new Promise((r) => setTimeout(r, 200)); // the Redis SUBSCRIBE round trip
     const written = (await a.ok(RecordTouchpointsDocument, { input: [{ messageId: 'x-1', event: 'Signed Up', userId: 'cross-1' }] })).recordTouchpoints;
     const [e] = await sub.waitFor(1);
     expect(e!.segmentMembershipChanged).toMatchObject({ change: 'ENTERED', customer: { id: written.results[0]!.customerId }, segment: { id: seg.id } });

@@ -33,7 +33,9 @@ interface Listener {
 
 export class MembershipFeed {
   private readonly listeners = new Set<Listener>();
-  private source: AsyncIterableIterator<MembershipChangedPayload> | null = null;
+  private source: Promise<void> | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private chain: Promise<void> = Promise.resolve();
   private readonly log: Logger;
   /** How many times a published batch was enriched (tests check fan-out does not multiply it). */
   enrichments = 0;
@@ -50,25 +52,31 @@ export class MembershipFeed {
     return this.listeners.size;
   }
 
-  private ensureSource() {
-    if (this.source) return;
-    const source = this.pubsub.subscribeTo(Topic.MEMBERSHIP_CHANGED);
-    this.source = source;
-    void (async () => {
-      try {
-        for await (const payload of source) {
-          if (this.listeners.size === 0) continue;
-          const events = await this.enrich(payload.changes.map((c) => ({ ...c, at: new Date(c.at) })));
-          this.enrichments++;
-          for (const l of this.listeners) for (const e of events) if (!l.segmentIds || l.segmentIds.has(e.segmentId)) l.queue.push(e);
-        }
-      } catch (err) {
-        this.log.error({ err }, 'membership feed stopped');
-        for (const l of this.listeners) l.queue.fail(new Error('live feed interrupted; resubscribe with since = the last seq received'));
-      } finally {
-        if (this.source === source) this.source = null;
-      }
-    })();
+  /**
+   * One subscription for the process, in place before any replay starts: a change committed after it
+   * resolves arrives live, one committed before is found by the replay, so nothing falls between.
+   * Batches are enriched and fanned out strictly in arrival order.
+   */
+  private ensureSource(): Promise<void> {
+    this.source ??= this.pubsub
+      .listen(Topic.MEMBERSHIP_CHANGED, (payload) => {
+        this.chain = this.chain.then(() => this.deliver(payload)).catch((err) => this.log.error({ err }, 'membership fan-out failed'));
+      })
+      .then((unsubscribe) => {
+        this.unsubscribe = unsubscribe;
+      })
+      .catch((err) => {
+        this.source = null;
+        throw err;
+      });
+    return this.source;
+  }
+
+  private async deliver(payload: MembershipChangedPayload): Promise<void> {
+    if (this.listeners.size === 0) return;
+    const events = await this.enrich(payload.changes.map((c) => ({ ...c, at: new Date(c.at) })));
+    this.enrichments++;
+    for (const l of this.listeners) for (const e of events) if (!l.segmentIds || l.segmentIds.has(e.segmentId)) l.queue.push(e);
   }
 
   private async enrich(changes: MembershipChangeRecord[]): Promise<FeedEvent[]> {
@@ -85,14 +93,18 @@ export class MembershipFeed {
   /** Changes for these segments (all when null), replayed after `since` and then live. */
   listen(segmentIds: string[] | null, since: bigint | null): AsyncIterableIterator<FeedEvent> {
     const live: Listener = { segmentIds: segmentIds ? new Set(segmentIds) : null, queue: new AsyncQueue<FeedEvent>(MAX_BUFFER) };
+    let closed = false;
     const out = new AsyncQueue<FeedEvent>(MAX_BUFFER, () => {
+      closed = true;
       this.listeners.delete(live);
       void live.queue.return();
     });
-    this.listeners.add(live);
-    this.ensureSource();
     void (async () => {
       try {
+        await this.ensureSource();
+        if (closed) return;
+        // Live first (buffered in live.queue), then the replay, then the buffer minus what replay sent.
+        this.listeners.add(live);
         let last = since ?? -1n;
         if (since !== null) {
           for (;;) {
@@ -119,7 +131,10 @@ export class MembershipFeed {
   async close(): Promise<void> {
     for (const l of this.listeners) await l.queue.return();
     this.listeners.clear();
-    await this.source?.return?.();
+    await this.source?.catch(() => {});
+    this.unsubscribe?.();
+    this.unsubscribe = null;
     this.source = null;
+    await this.chain;
   }
 }
