@@ -12,6 +12,11 @@ import { MembershipFeed } from './modules/segments/membership.feed.ts';
 import { SegmentService } from './modules/segments/segment.service.ts';
 import { TagService } from './modules/tags/tag.service.ts';
 import { TouchpointService } from './modules/touchpoints/touchpoint.service.ts';
+import { FunnelService } from './modules/analytics/funnel.service.ts';
+import { PathsService } from './modules/analytics/paths.service.ts';
+import { RetentionService } from './modules/analytics/retention.service.ts';
+import { AttributionService } from './modules/analytics/attribution.service.ts';
+import { ChannelPerformanceService } from './modules/analytics/channel-performance.service.ts';
 
 export interface ServiceDeps {
   db: Database;
@@ -42,6 +47,11 @@ export function createServices(deps: ServiceDeps) {
     segments,
     tags,
     feed,
+    funnels: new FunnelService(db),
+    paths: new PathsService(db),
+    retention: new RetentionService(db),
+    attribution: new AttributionService(db),
+    channelPerformance: new ChannelPerformanceService(db),
     clock,
   };
 }

@@ -5,6 +5,11 @@ import { CustomerConnectionResolver, CustomerResolver, UpsertCustomerResultResol
 import { SystemResolver } from '../modules/system/system.resolver.ts';
 import { MergeResolver } from '../modules/identities/merge.resolver.ts';
 import { MembershipChangeResolver, SegmentResolver } from '../modules/segments/segment.resolver.ts';
+import { FunnelResolver } from '../modules/analytics/funnel.resolver.ts';
+import { PathsResolver } from '../modules/analytics/paths.resolver.ts';
+import { RetentionResolver } from '../modules/analytics/retention.resolver.ts';
+import { AttributionResolver } from '../modules/analytics/attribution.resolver.ts';
+import { ChannelPerformanceResolver } from '../modules/analytics/channel-performance.resolver.ts';
 import { TagResolver } from '../modules/tags/tag.resolver.ts';
 import { FailedEventConnectionResolver, JourneyConnectionResolver, TouchpointResolver } from '../modules/touchpoints/touchpoint.resolver.ts';
 
@@ -20,6 +25,11 @@ export const resolvers = [
   SegmentResolver,
   MembershipChangeResolver,
   TagResolver,
+  FunnelResolver,
+  PathsResolver,
+  RetentionResolver,
+  AttributionResolver,
+  ChannelPerformanceResolver,
 ] as const;
 
 /** pubSub is only used at run time; printing the SDL passes a stand-in. */

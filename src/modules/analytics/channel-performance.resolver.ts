@@ -1,0 +1,19 @@
+import { Arg, Ctx, Int, Query, Resolver } from 'type-graphql';
+import type { Context } from '../../graphql/context.ts';
+import { AnalyticsScopeInput } from './analytics.scope.ts';
+import { ChannelPerformanceResult } from './channel-performance.types.ts';
+
+@Resolver()
+export class ChannelPerformanceResolver {
+  @Query(() => ChannelPerformanceResult, {
+    description: 'Per channel: people reached, touchpoints, people who converted after their first touch on it, rate, revenue, median time to convert.',
+  })
+  channelPerformance(
+    @Arg('scope', () => AnalyticsScopeInput) scope: AnalyticsScopeInput,
+    @Arg('conversionEvent', () => String) conversionEvent: string,
+    @Arg('minReached', () => Int, { defaultValue: 30, description: 'Least people reached for a channel to be `best`.' }) minReached: number,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.services.channelPerformance.channelPerformance({ scope, conversionEvent, minReached });
+  }
+}

@@ -1,0 +1,21 @@
+import { Arg, Ctx, Float, Query, Resolver } from 'type-graphql';
+import type { Context } from '../../graphql/context.ts';
+import { AnalyticsScopeInput } from './analytics.scope.ts';
+import { FunnelBreakdownInput, FunnelResult, FunnelStepInput } from './funnel.types.ts';
+
+@Resolver()
+export class FunnelResolver {
+  @Query(() => FunnelResult, {
+    description:
+      'Ordered funnel: a person reaches step k if some occurrence of step 1 is followed, in order, by steps 2..k, all within windowHours of that step-1 occurrence. Per step: count, conversion, drop-off, median time from the previous step.',
+  })
+  funnel(
+    @Arg('scope', () => AnalyticsScopeInput) scope: AnalyticsScopeInput,
+    @Arg('steps', () => [FunnelStepInput], { description: '1 to 10 steps.' }) steps: FunnelStepInput[],
+    @Arg('windowHours', () => Float, { description: 'More than 0, at most 8760 (a year).' }) windowHours: number,
+    @Arg('breakdownBy', () => FunnelBreakdownInput, { nullable: true }) breakdownBy: FunnelBreakdownInput | null,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.services.funnels.funnel({ scope, steps, windowHours, breakdownBy });
+  }
+}

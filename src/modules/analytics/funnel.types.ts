@@ -1,0 +1,81 @@
+/** GraphQL inputs and results of `funnel` (semantics: funnel.repository.ts). */
+import { Field, Float, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Channel, JSONScalar } from '../../graphql/scalars.ts';
+
+export enum PropertyOp {
+  EQ = 'EQ',
+  NEQ = 'NEQ',
+  GT = 'GT',
+  GTE = 'GTE',
+  LT = 'LT',
+  LTE = 'LTE',
+  IN = 'IN',
+  CONTAINS = 'CONTAINS',
+  EXISTS = 'EXISTS',
+}
+registerEnumType(PropertyOp, {
+  name: 'PropertyOp',
+  description:
+    'How a touchpoint property compares with a value. The value\'s JSON type decides how: a number compares numerically (a JSON number or a numeric string), a string as text, a boolean as a boolean. A missing property (or JSON null, or another type) never matches, NEQ included. CONTAINS: case-insensitive substring of a string property, or an element of an array property. IN: a list of values. EXISTS: present and not null (no value).',
+});
+
+export enum FunnelBreakdownKind {
+  CHANNEL = 'CHANNEL',
+  TRAIT = 'TRAIT',
+}
+registerEnumType(FunnelBreakdownKind, { name: 'FunnelBreakdownKind' });
+
+@InputType({ description: 'A condition on a touchpoint property; prop "revenue" reads the revenue column.' })
+export class PropertyFilterInput {
+  @Field(() => String) prop!: string;
+  @Field(() => PropertyOp) op!: PropertyOp;
+  @Field(() => JSONScalar, { nullable: true, description: 'A string, number or boolean; a list of them for IN; absent for EXISTS.' })
+  value?: unknown;
+}
+
+@InputType({ description: 'One funnel step: touchpoints with this event name, and optionally this channel and these property conditions.' })
+export class FunnelStepInput {
+  @Field(() => String) event!: string;
+  @Field(() => Channel, { nullable: true }) channel?: Channel | null;
+  @Field(() => [PropertyFilterInput], { nullable: true, description: 'All must hold (at most 20).' }) where?: PropertyFilterInput[] | null;
+}
+
+@InputType({ description: 'Split the funnel by the channel of the step-1 touchpoint, or by a trait of the customer.' })
+export class FunnelBreakdownInput {
+  @Field(() => FunnelBreakdownKind) by!: FunnelBreakdownKind;
+  @Field(() => String, { nullable: true, description: 'The trait key, for TRAIT.' }) traitKey?: string | null;
+}
+
+@ObjectType()
+export class FunnelStep {
+  @Field(() => Int, { description: '1-based.' }) index!: number;
+  @Field(() => String) event!: string;
+  @Field(() => Int, { description: 'People who reached this step (and every step before it).' }) count!: number;
+  @Field(() => Float, { nullable: true, description: 'count / count of the previous step (1 for step 1); null when that is 0.' })
+  conversionFromPrevious!: number | null;
+  @Field(() => Float, { nullable: true, description: 'count / count of step 1; null when that is 0.' }) conversionFromFirst!: number | null;
+  @Field(() => Int, { description: 'count of the previous step − count (0 for step 1).' }) dropOff!: number;
+  @Field(() => Float, { nullable: true, description: 'dropOff / count of the previous step; null for step 1 or when that is 0.' }) dropOffRate!: number | null;
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'Median seconds from the previous step to this one, over the people who reached this step, each on their best attempt (the one reaching furthest, the earliest step-1 on ties); null for step 1 or when nobody reached it.',
+  })
+  medianSecondsFromPrevious!: number | null;
+}
+
+@ObjectType()
+export class FunnelGroup {
+  @Field(() => String, { nullable: true, description: 'The channel, or the trait value as text; null when the customer has no such trait.' })
+  value!: string | null;
+  @Field(() => [FunnelStep]) steps!: FunnelStep[];
+}
+
+@ObjectType()
+export class FunnelResult {
+  @Field(() => Float) windowHours!: number;
+  @Field(() => [FunnelStep]) steps!: FunnelStep[];
+  @Field(() => [FunnelGroup], { nullable: true, description: 'With breakdownBy: the groups by step-1 count, largest first (at most 100).' })
+  breakdown!: FunnelGroup[] | null;
+  @Field(() => Boolean, { description: 'True when there were more than 100 groups and only the largest are listed.' }) breakdownTruncated!: boolean;
+}
