@@ -16,6 +16,9 @@ import { machineInfo } from './lib/machine.ts';
 import { formatTable, standing, writeResults, type ResultRow } from './lib/report.ts';
 import { runW1 } from './workloads/w1-ingest.ts';
 import { runW2 } from './workloads/w2-profile-read.ts';
+import { runW3 } from './workloads/w3-fanout.ts';
+import { runW4 } from './workloads/w4-segment-load.ts';
+import { runW5 } from './workloads/w5-recompute.ts';
 import { runW7 } from './workloads/w7-memory.ts';
 
 interface Workload {
@@ -33,9 +36,9 @@ interface Workload {
 const WORKLOADS: Workload[] = [
   { id: 'W1', title: 'ingest (recordTouchpoints, /v1/batch) vs B1 COPY, B3 Prisma createMany', run: runW1 },
   { id: 'W2', title: 'profile read at 64 clients vs B4 hand-written pg handler', run: runW2 },
-  { id: 'W3', title: 'live fan-out to 1,000 graphql-ws subscribers vs B5 bare ws broadcast', pending: 'not built yet (next part of issue 8)' },
-  { id: 'W4', title: 'W1 with 100 live segments / W1 with none', pending: 'not built yet (next part of issue 8)' },
-  { id: 'W5', title: 'full segment recompute vs B6 hand-written SQL', pending: 'not built yet (next part of issue 8)' },
+  { id: 'W3', title: 'live fan-out to 1,000 graphql-ws subscribers vs B5 bare ws broadcast', run: runW3 },
+  { id: 'W4', title: 'W1 ingest with 100 live segments vs the same ingest with none', run: runW4 },
+  { id: 'W5', title: 'full recompute of 20 segments vs B6 hand-written SQL', run: runW5 },
   { id: 'W6', title: 'funnel and Markov attribution vs hand-written SQL', pending: 'waits for analytics' },
   // Last: it reads what W1 sampled, or runs W1's door phases itself.
   { id: 'W7', title: 'peak RSS during W1 vs idle', run: runW7 },

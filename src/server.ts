@@ -22,6 +22,7 @@ import type { Logger } from './logger.ts';
 import { createPubSub } from './pubsub/pubsub.ts';
 import { createServices, type Services } from './services.ts';
 import { startSegmentScheduler } from './modules/segments/segment.scheduler.ts';
+import { startAlertChecker } from './modules/alerts/alert.checker.ts';
 
 export interface RunningServer {
   url: string;
@@ -49,6 +50,7 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
   const pubsub = createPubSub({ redisUrl: config.redisUrl, logger });
   const services = createServices({ db, config, logger, pubsub, clock: opts.clock });
   const scheduler = startSegmentScheduler(services.segments, { intervalMs: config.segmentRecheckMs, logger });
+  const alertChecker = startAlertChecker(services.alerts, { intervalMs: config.alerts.checkMs, logger });
   const schema = await buildAppSchema(pubsub);
   const deps = { db, logger, services, pubsub };
 
@@ -117,6 +119,7 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
     stop() {
       stopping ??= (async () => {
         await scheduler.stop();
+        await alertChecker.stop();
         await apollo.stop(); // stops accepting, drains HTTP, closes graphql-ws
         await services.feed.close();
         await new Promise<void>((resolve) => wsServer.close(() => resolve()));

@@ -16,7 +16,10 @@ import { FunnelService } from './modules/analytics/funnel.service.ts';
 import { PathsService } from './modules/analytics/paths.service.ts';
 import { RetentionService } from './modules/analytics/retention.service.ts';
 import { AttributionService } from './modules/analytics/attribution.service.ts';
+import { AlertService } from './modules/alerts/alert.service.ts';
 import { ChannelPerformanceService } from './modules/analytics/channel-performance.service.ts';
+import { RfmService } from './modules/analytics/rfm.service.ts';
+import { ExperimentService } from './modules/analytics/experiment.service.ts';
 
 export interface ServiceDeps {
   db: Database;
@@ -52,6 +55,10 @@ export function createServices(deps: ServiceDeps) {
     retention: new RetentionService(db),
     attribution: new AttributionService(db),
     channelPerformance: new ChannelPerformanceService(db),
+    alerts: new AlertService(db, { config: config.alerts, pubsub, clock, logger }),
+    rfm: new RfmService(db),
+    experiments: new ExperimentService(db),
+    pubsub,
     clock,
   };
 }

@@ -13,6 +13,7 @@ import { migrate } from '../../src/db/migrate.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import type { BenchArgs } from './args.ts';
+import { BENCH_NOW } from './events.ts';
 import { PhaseProfiler } from './profiler.ts';
 import { openBenchSql, type BenchSql } from './sql.ts';
 import type { Scale } from './scale.ts';
@@ -30,6 +31,8 @@ export interface BenchContext {
   pg: { url: string; schema: string } | null;
   /** Resident set size right after start-up, before any load. */
   idleRssMb: number;
+  /** The server's clock (segments and tags), frozen at BENCH_NOW so rule windows select the same people every run. */
+  now: Date;
   /** What one workload leaves for another (e.g. W1's memory samples for W7). */
   shared: Map<string, unknown>;
   /** Wraps each measured phase; records a CPU profile of it with --cpu-prof, else just runs it. */
@@ -83,14 +86,14 @@ export async function openBench(args: BenchArgs, log: (m: string) => void): Prom
     await migrate(db);
     const sql = await openBenchSql(db, pgConn);
     cleanups.push(() => sql.close());
-    const server = await startServer({ config, db, logger: createLogger(config) });
+    const server = await startServer({ config, db, logger: createLogger(config), clock: () => new Date(BENCH_NOW) });
     cleanups.push(() => server.stop());
     const baseUrl = `http://127.0.0.1:${server.port}`;
     log(`server: ${baseUrl}/graphql`);
     const idleRssMb = process.memoryUsage().rss / 1024 / 1024;
     const profiler = new PhaseProfiler(args.cpuProf, db);
     cleanups.push(async () => profiler.close());
-    const ctx: BenchContext = { args, scale: args.scale, config, db, server, baseUrl, sql, pg: pgConn, idleRssMb, shared: new Map(), profiler, log };
+    const ctx: BenchContext = { args, scale: args.scale, config, db, server, baseUrl, sql, pg: pgConn, idleRssMb, now: new Date(BENCH_NOW), shared: new Map(), profiler, log };
     return { ctx, close };
   } catch (err) {
     await close();

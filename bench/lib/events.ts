@@ -82,6 +82,11 @@ function pickTemplate(rng: Rng): Template {
 /** Events are spread over 60 days from here: fixed, so a run on any date makes the same data. */
 export const EVENT_EPOCH = Date.UTC(2025, 0, 1);
 const SPAN_MS = 60 * 24 * 3600 * 1000;
+/**
+ * The bench server's clock, frozen one day after the W1 stream ends: segment windows ("in the last 30
+ * days") then select the same people on every run, and hand-written SQL can use the very same instant.
+ */
+export const BENCH_NOW = new Date(EVENT_EPOCH + SPAN_MS + 24 * 3600 * 1000);
 
 interface PersonState {
   seen: number;

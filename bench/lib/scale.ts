@@ -19,6 +19,16 @@ export interface Scale {
   readConnections: number;
   readDurationSec: number;
   readWarmupSec: number;
+  /** W3: subscribers on one segment, the WebSocket connections they share, and the writes (each one ENTERED). */
+  fanoutSubscribers: number;
+  fanoutSockets: number;
+  fanoutWrites: number;
+  /** W3: the latency phase sends one write every this many ms (open loop); the throughput phase uses `concurrency`. */
+  fanoutIntervalMs: number;
+  /** W4: live segments during the ingest (against none). */
+  liveSegments: number;
+  /** W5: full recomputes of the segment set (and of B6), alternating; the median is reported. */
+  recomputeRounds: number;
 }
 
 export const SCALES: Record<ScaleName, Scale> = {
@@ -33,6 +43,12 @@ export const SCALES: Record<ScaleName, Scale> = {
     readConnections: 64,
     readDurationSec: 10,
     readWarmupSec: 2,
+    fanoutSubscribers: 1000,
+    fanoutSockets: 20,
+    fanoutWrites: 200,
+    fanoutIntervalMs: 200,
+    liveSegments: 100,
+    recomputeRounds: 15,
   },
   large: {
     name: 'large',
@@ -46,5 +62,11 @@ export const SCALES: Record<ScaleName, Scale> = {
     readConnections: 64,
     readDurationSec: 60,
     readWarmupSec: 5,
+    fanoutSubscribers: 1000,
+    fanoutSockets: 20,
+    fanoutWrites: 1000,
+    fanoutIntervalMs: 200,
+    liveSegments: 100,
+    recomputeRounds: 3,
   },
 };

@@ -11,24 +11,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { BenchContext } from '../lib/context.ts';
-import { customersFor, generateEvents, toSegmentEvent, toTouchpointInput, toTouchpointRow, TOUCHPOINT_COLUMNS, type BenchEvent } from '../lib/events.ts';
+import { customersFor, generateEvents, toSegmentEvent, toTouchpointRow, TOUCHPOINT_COLUMNS, type BenchEvent } from '../lib/events.ts';
 import { basicAuth, chunk, postAll } from '../lib/http.ts';
+import { checkGraphqlIngest, graphqlIngestBodies, sumCounts, type GraphqlIngestAnswer, type IngestCounts } from '../lib/ingest.ts';
 import { row, type ResultRow } from '../lib/report.ts';
 import { RssSampler, type RssSummary } from '../lib/rss.ts';
 import { copyText, insertRows, resetData } from '../lib/sql.ts';
 
-const RECORD = `mutation Record($input: [TouchpointInput!]!) { recordTouchpoints(input: $input) { accepted duplicates quarantined dropped } }`;
-
-interface Counts {
-  accepted: number;
-  duplicates: number;
-  quarantined: number;
-  dropped: number;
-}
-interface GraphqlAnswer {
-  data?: { recordTouchpoints: Counts } | null;
-  errors?: unknown[];
-}
+type Counts = IngestCounts;
+type GraphqlAnswer = GraphqlIngestAnswer;
 type SegmentAnswer = Counts & { success?: boolean };
 
 export interface W1Memory {
@@ -48,13 +39,7 @@ export interface W1DoorResult {
 /** Events each phase first sends unmeasured (all of them at the small scale). */
 const WARMUP_EVENTS = 20_000;
 
-const sum = (xs: Counts[]): Counts =>
-  xs.reduce((a, b) => ({ accepted: a.accepted + b.accepted, duplicates: a.duplicates + b.duplicates, quarantined: a.quarantined + b.quarantined, dropped: a.dropped + b.dropped }), {
-    accepted: 0,
-    duplicates: 0,
-    quarantined: 0,
-    dropped: 0,
-  });
+const sum = sumCounts;
 
 async function storedCounts(ctx: BenchContext): Promise<Record<string, number>> {
   const [r] = await ctx.sql.query<Record<string, number>>(`
@@ -69,7 +54,7 @@ async function storedCounts(ctx: BenchContext): Promise<Record<string, number>> 
 function buildBodies(events: BenchEvent[], batchSize: number) {
   const batches = chunk(events, batchSize);
   return {
-    graphql: batches.map((b) => JSON.stringify({ query: RECORD, variables: { input: b.map(toTouchpointInput) } })),
+    graphql: graphqlIngestBodies(events, batchSize),
     // sentAt is the client's "now": the latest event time of the batch (resends carry older ones).
     segment: batches.map((b) => JSON.stringify({ batch: b.map(toSegmentEvent), sentAt: b.reduce((m, e) => (e.occurredAt > m ? e.occurredAt : m), b[0]!.occurredAt) })),
   };
@@ -86,7 +71,7 @@ export async function ingestThroughDoors(ctx: BenchContext, events: BenchEvent[]
   const auth = basicAuth(created.value.key);
   const graphqlUrl = `${ctx.baseUrl}/graphql`;
   const segmentUrl = `${ctx.baseUrl}/v1/batch`;
-  const checkGraphql = (status: number, b: GraphqlAnswer) => (status !== 200 || b.errors?.length || !b.data ? `status ${status}, errors ${JSON.stringify(b.errors)}` : null);
+  const checkGraphql = checkGraphqlIngest;
   const checkSegment = (status: number, b: SegmentAnswer) => (status !== 200 || !b.success ? `status ${status}` : null);
 
   // Warm-up: the first pass over fresh tables runs far slower (cold JIT, planner statistics from

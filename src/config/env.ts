@@ -52,6 +52,12 @@ const EnvModel = z.object({
   // How often segments whose rules depend on time are re-checked (members leave when a window passes).
   SEGMENT_RECHECK_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(50).max(3_600_000).default(20_000)),
   SESSION_TIMEOUT_MINUTES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(24 * 60).default(30)),
+  // Alerts: how often the checker runs, what counts as churn risk, and when an hour is an anomaly.
+  ALERT_CHECK_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(50).max(3_600_000).default(60_000)),
+  ALERT_CHURN_EVENT: z.preprocess(emptyToUndefined, z.string().max(200).default('Login')),
+  ALERT_CHURN_SILENCE_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().positive().max(3650).default(7)),
+  ALERT_ANOMALY_Z: z.preprocess(emptyToUndefined, z.coerce.number().positive().default(3)),
+  ALERT_ANOMALY_MIN_HOURS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(2).max(168).default(24)),
 });
 
 export type Config = {
@@ -68,7 +74,17 @@ export type Config = {
   sessionTimeoutMinutes: number;
   stageMap: Record<string, Stage>;
   segmentRecheckMs: number;
+  alerts: AlertConfig;
 };
+
+export interface AlertConfig {
+  checkMs: number;
+  churnEvent: string;
+  churnSilenceDays: number;
+  anomalyZ: number;
+  /** Least baseline hours with at least one event for a channel to be checked for anomalies. */
+  anomalyMinHours: number;
+}
 
 export interface IdentityConfig {
   blockedValues: Set<string>;
@@ -123,6 +139,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionTimeoutMinutes: e.SESSION_TIMEOUT_MINUTES,
     stageMap: { ...DEFAULT_STAGE_MAP, ...e.STAGE_MAP },
     segmentRecheckMs: e.SEGMENT_RECHECK_MS,
+    alerts: {
+      checkMs: e.ALERT_CHECK_MS,
+      churnEvent: e.ALERT_CHURN_EVENT,
+      churnSilenceDays: e.ALERT_CHURN_SILENCE_DAYS,
+      anomalyZ: e.ALERT_ANOMALY_Z,
+      anomalyMinHours: e.ALERT_ANOMALY_MIN_HOURS,
+    },
   };
 }
 

@@ -10,6 +10,9 @@ import { PathsResolver } from '../modules/analytics/paths.resolver.ts';
 import { RetentionResolver } from '../modules/analytics/retention.resolver.ts';
 import { AttributionResolver } from '../modules/analytics/attribution.resolver.ts';
 import { ChannelPerformanceResolver } from '../modules/analytics/channel-performance.resolver.ts';
+import { RfmResolver } from '../modules/analytics/rfm.resolver.ts';
+import { ExperimentResolver } from '../modules/analytics/experiment.resolver.ts';
+import { AlertResolver } from '../modules/alerts/alert.resolver.ts';
 import { TagResolver } from '../modules/tags/tag.resolver.ts';
 import { FailedEventConnectionResolver, JourneyConnectionResolver, TouchpointResolver } from '../modules/touchpoints/touchpoint.resolver.ts';
 
@@ -30,6 +33,9 @@ export const resolvers = [
   RetentionResolver,
   AttributionResolver,
   ChannelPerformanceResolver,
+  AlertResolver,
+  RfmResolver,
+  ExperimentResolver,
 ] as const;
 
 /** pubSub is only used at run time; printing the SDL passes a stand-in. */

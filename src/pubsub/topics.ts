@@ -5,7 +5,21 @@
 export const Topic = {
   PING: 'system/ping',
   MEMBERSHIP_CHANGED: 'segment/membership_changed',
+  ALERT_RAISED: 'alerts/raised',
 } as const;
+
+/** The alerts one check raised (new ones only: a key already stored is never published again). */
+export interface AlertRaisedPayload {
+  alerts: {
+    id: string;
+    kind: 'CHURN_RISK' | 'ANOMALY';
+    key: string;
+    customerId: string | null;
+    channel: string | null;
+    details: Record<string, unknown>;
+    raisedAt: string;
+  }[];
+}
 
 /** One committed transaction's membership changes, in seq order. */
 export interface MembershipChangedPayload {
@@ -27,5 +41,6 @@ export interface PingPayload {
 export interface TopicPayloads {
   [Topic.PING]: PingPayload;
   [Topic.MEMBERSHIP_CHANGED]: MembershipChangedPayload;
+  [Topic.ALERT_RAISED]: AlertRaisedPayload;
 }
 export type TopicName = keyof TopicPayloads;

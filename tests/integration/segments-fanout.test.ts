@@ -9,6 +9,7 @@ import { dbKinds } from '../helpers/databases.ts';
 import { countStatements, startTestServer, type TestServer } from '../helpers/server.ts';
 import { collect, waitUntil } from '../helpers/subscriptions.ts';
 import { membershipRepository } from '../../src/modules/segments/membership.repository.ts';
+import { Topic } from '../../src/pubsub/topics.ts';
 
 describe.each(dbKinds)('membership fan-out on %s', (kind) => {
   let t: TestServer;
@@ -62,5 +63,25 @@ describe.each(dbKinds)('membership fan-out on %s', (kind) => {
     // Everything at or below the resume point was already visible: nothing committed "behind" it.
     const visible = new Set(seenWhenBCommitted.map((c) => c.seq));
     for (const c of all) if (BigInt(c.seq) <= resumeAfter) expect(visible.has(c.seq)).toBe(true);
+  });
+
+  it('keeps the live stream in seq order when commits are published out of order', async () => {
+    const seg = (await t.ok(CreateSegmentDocument, { input: { name: 'Ordered', rule: { hasTag: 'never-set-either' } } })).createSegment;
+    const people = (await t.ok(UpsertCustomersDocument, { input: [{ externalId: 'ord-a' }, { externalId: 'ord-b' }] })).upsertCustomers.results.map((r) => r.customerId!);
+    const sub = collect(t.wsClient(), MembershipChangedDocument, { segmentIds: [seg.id] });
+    await waitUntil(() => t.server.services.feed.listenerCount > 0);
+    const enter = (customerId: string) => (tx: Db) =>
+      membershipRepository.applyMany(tx, { segmentIds: [seg.id], candidates: [customerId], desired: [{ segmentId: seg.id, customerId }], kind: 'test', versions: {}, triggers: {}, at: new Date() });
+    // Two committed writers whose publishes race: the later commit is published first.
+    const a = await t.db.prisma.$transaction(enter(people[0]!));
+    const b = await t.db.prisma.$transaction(enter(people[1]!));
+    const payload = (rows: typeof a) => ({ changes: rows.map((c) => ({ ...c, at: c.at.toISOString() })) });
+    await t.server.services.pubsub.publish(Topic.MEMBERSHIP_CHANGED, payload(b));
+    await t.server.services.pubsub.publish(Topic.MEMBERSHIP_CHANGED, payload(a));
+    const got = await sub.waitFor(2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sub.received.map((e) => e.segmentMembershipChanged.seq)).toEqual([a[0]!.seq, b[0]!.seq]);
+    expect(got.map((e) => e.segmentMembershipChanged.customer!.id)).toEqual(people);
+    sub.dispose();
   });
 });

@@ -25,6 +25,8 @@ export interface FeedEvent extends MembershipChangeRecord {
 
 const REPLAY_PAGE = 500;
 const MAX_BUFFER = 10_000;
+/** More than this missing between two batches means the feed lost messages; subscribers resume with since. */
+const MAX_GAP_FILL = 5_000;
 
 interface Listener {
   segmentIds: Set<string> | null;
@@ -36,6 +38,8 @@ export class MembershipFeed {
   private source: Promise<void> | null = null;
   private unsubscribe: (() => void) | null = null;
   private chain: Promise<void> = Promise.resolve();
+  /** The highest seq fanned out (or skipped with nobody listening) by this process. */
+  private lastSeq = 0n;
   private readonly log: Logger;
   /** How many times a published batch was enriched (tests check fan-out does not multiply it). */
   enrichments = 0;
@@ -55,15 +59,21 @@ export class MembershipFeed {
   /**
    * One subscription for the process, in place before any replay starts: a change committed after it
    * resolves arrives live, one committed before is found by the replay, so nothing falls between.
-   * Batches are enriched and fanned out strictly in arrival order.
+   *
+   * Transactions commit in seq order (the outbox lock), but each publishes after its own commit, so
+   * two concurrent writers can publish out of order (11 before 10). The live stream is kept in seq
+   * order for every subscriber: when a batch arrives, whatever committed between the last seq fanned
+   * out and this batch is read from the outbox first (one indexed query per batch, for the process, not
+   * per subscriber). Everything below a committed seq is already committed, so that read is complete.
    */
   private ensureSource(): Promise<void> {
     this.source ??= this.pubsub
       .listen(Topic.MEMBERSHIP_CHANGED, (payload) => {
         this.chain = this.chain.then(() => this.deliver(payload)).catch((err) => this.log.error({ err }, 'membership fan-out failed'));
       })
-      .then((unsubscribe) => {
+      .then(async (unsubscribe) => {
         this.unsubscribe = unsubscribe;
+        this.lastSeq = await membershipRepository.maxSeq(this.db.prisma);
       })
       .catch((err) => {
         this.source = null;
@@ -73,8 +83,20 @@ export class MembershipFeed {
   }
 
   private async deliver(payload: MembershipChangedPayload): Promise<void> {
-    if (this.listeners.size === 0) return;
-    const events = await this.enrich(payload.changes.map((c) => ({ ...c, at: new Date(c.at) })));
+    const fresh = payload.changes
+      .map((c) => ({ ...c, at: new Date(c.at) }))
+      .filter((c) => BigInt(c.seq) > this.lastSeq)
+      .sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
+    if (fresh.length === 0) return;
+    const first = BigInt(fresh[0]!.seq);
+    const last = BigInt(fresh.at(-1)!.seq);
+    if (this.listeners.size === 0) {
+      this.lastSeq = last;
+      return;
+    }
+    const missed = first > this.lastSeq + 1n ? await membershipRepository.changesBetween(this.db.prisma, this.lastSeq, first, MAX_GAP_FILL) : [];
+    this.lastSeq = last;
+    const events = await this.enrich([...missed, ...fresh]);
     this.enrichments++;
     for (const l of this.listeners) for (const e of events) if (!l.segmentIds || l.segmentIds.has(e.segmentId)) l.queue.push(e);
   }

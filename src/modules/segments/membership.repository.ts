@@ -145,6 +145,19 @@ export const membershipRepository = {
     return rows.map(toRecord);
   },
 
+  /** Every change with after < seq < before, in seq order (all segments). */
+  async changesBetween(db: Db, after: bigint, before: bigint, limit: number): Promise<MembershipChangeRecord[]> {
+    const rows = await db.$queryRaw<ChangeRow[]>`
+      SELECT seq, segment_id::text AS segment_id, customer_id::text AS customer_id, change::text AS change, at, reason
+      FROM membership_change WHERE seq > ${after}::bigint AND seq < ${before}::bigint ORDER BY seq LIMIT ${limit}`;
+    return rows.map(toRecord);
+  },
+
+  async maxSeq(db: Db): Promise<bigint> {
+    const [row] = await db.$queryRaw<{ seq: bigint | string | null }[]>`SELECT max(seq) AS seq FROM membership_change`;
+    return row?.seq == null ? 0n : BigInt(row.seq);
+  },
+
   async size(db: Db, segmentId: string): Promise<number> {
     return db.segmentMembership.count({ where: { segmentId } });
   },
