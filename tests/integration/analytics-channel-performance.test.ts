@@ -11,20 +11,9 @@ import { ChannelPerformanceDocument, RecordTouchpointsDocument, type Channel, ty
 import { dbKinds } from '../helpers/databases.ts';
 import { readCsv } from '../helpers/fixtures.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { OLIST_ORIGIN_CHANNEL } from '../helpers/olist.ts';
 
-const ORIGIN_CHANNEL: Record<string, Channel> = {
-  organic_search: 'SEARCH',
-  paid_search: 'SEARCH',
-  social: 'SOCIAL',
-  email: 'EMAIL',
-  display: 'ADS',
-  other_publicities: 'ADS',
-  direct_traffic: 'WEB',
-  referral: 'WEB',
-  unknown: 'OTHER',
-  other: 'OTHER',
-  '': 'OTHER',
-};
+const ORIGIN_CHANNEL = OLIST_ORIGIN_CHANNEL;
 
 const leads = readCsv('olist_marketing_qualified_leads_dataset.csv');
 const deals = readCsv('olist_closed_deals_dataset.csv');

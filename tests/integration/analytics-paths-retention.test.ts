@@ -1,12 +1,12 @@
 /**
  * retention and paths: small hand-checked cases, the seeded synthetic stream of analytics-funnel.test.ts
- * (same generator, copied) checked against independent references written from the definitions, and
+ * (tests/helpers/synthetic-shop.ts) checked against independent references written from the definitions, and
  * the refused inputs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MergeCustomersDocument, PathsDocument, RecordTouchpointsDocument, RetentionDocument, type CohortPeriod, type PathsQueryVariables, type RetentionQueryVariables, type TouchpointInput } from '../generated/graphql.ts';
-import { seededRandom } from '../../src/lib/random.ts';
+import { MergeCustomersDocument, PathsDocument, RetentionDocument, type CohortPeriod, type PathsQueryVariables, type RetentionQueryVariables, type TouchpointInput } from '../generated/graphql.ts';
 import { dbKinds } from '../helpers/databases.ts';
+import { send, SYN_FROM, SYN_TO, synthetic } from '../helpers/synthetic-shop.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const H = 3_600_000;
@@ -20,66 +20,6 @@ interface Ev {
   at: number;
 }
 
-async function send(t: TestServer, input: TouchpointInput[]) {
-  const results = [];
-  for (let i = 0; i < input.length; i += 1000) {
-    const r = (await t.ok(RecordTouchpointsDocument, { input: input.slice(i, i + 1000) })).recordTouchpoints;
-    expect(r.accepted).toBe(Math.min(1000, input.length - i));
-    results.push(...r.results);
-  }
-  return results;
-}
-
-// ---------------------------------------------------------------- synthetic stream (as in analytics-funnel.test.ts)
-
-const FLOW = ['Page Viewed', 'Product Viewed', 'Added to Cart', 'Checkout Started', 'Order Completed'] as const;
-const SYN_FROM = Date.UTC(2024, 0, 1);
-const SYN_TO = Date.UTC(2024, 3, 1);
-
-interface Synthetic {
-  input: TouchpointInput[];
-  /** person key of each input row (the userId; anonymous-only rows belong to the same person after the merge). */
-  personOf: string[];
-  /** [anonymousId, userId] pairs to merge after recording. */
-  merges: [string, string][];
-  plans: Map<string, string | null>;
-}
-
-/** 300 people, 1-6 sessions each over Q1 2024; sessions walk the shop flow with skips, repeats and ties. */
-function synthetic(seed = 7): Synthetic {
-  const rnd = seededRandom(seed);
-  const input: TouchpointInput[] = [];
-  const personOf: string[] = [];
-  const merges: [string, string][] = [];
-  const plans = new Map<string, string | null>();
-  for (let p = 0; p < 300; p++) {
-    const user = `syn-${p}`;
-    const anon = rnd.chance(0.1) ? `syn-anon-${p}` : null; // first session anonymous, merged later
-    if (anon) merges.push([anon, user]);
-    const plan = rnd.pick(['free', 'pro', 'team', null] as const);
-    plans.set(user, plan);
-    if (plan) input.push({ messageId: `${user}-id`, type: 'IDENTIFY', userId: user, traits: { plan }, occurredAt: new Date(SYN_FROM - 86_400_000).toISOString() });
-    if (plan) personOf.push(user);
-    const sessions = rnd.int(1, 6);
-    for (let s = 0; s < sessions; s++) {
-      let at = SYN_FROM + rnd.int(0, 89) * 86_400_000 + rnd.int(0, 23) * H + rnd.int(0, 59) * 60_000;
-      const channel = rnd.pick(['WEB', 'APP', 'EMAIL', 'ADS'] as const satisfies readonly Channel[]);
-      let stage = 0;
-      const steps = rnd.int(1, 9);
-      for (let k = 0; k < steps; k++) {
-        const event = FLOW[stage]!;
-        const who = anon && s === 0 ? { anonymousId: anon } : { userId: user };
-        input.push({ messageId: `${user}-${s}-${k}`, event, channel, ...who, properties: { price: rnd.int(1, 100) }, occurredAt: new Date(at).toISOString() });
-        personOf.push(user);
-        // next: mostly forward, sometimes stay or go back; 10% of gaps are 0 (same instant: ties)
-        const r = rnd.next();
-        stage = r < 0.55 ? Math.min(stage + 1, FLOW.length - 1) : r < 0.8 ? stage : Math.max(stage - 1, 0);
-        at += rnd.chance(0.1) ? 0 : rnd.int(1, 120) * 60_000 + (rnd.chance(0.05) ? 30 * H : 0);
-      }
-    }
-  }
-  return { input, personOf, merges, plans };
-}
 
 // ---------------------------------------------------------------- references
 

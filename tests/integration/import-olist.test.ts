@@ -14,6 +14,7 @@ import type { ImportSummary } from '../../src/cli/import/import-command.ts';
 import { dbKinds } from '../helpers/databases.ts';
 import { readCsv } from '../helpers/fixtures.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { OLIST_ORIGIN_CHANNEL } from '../helpers/olist.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const fixtures = path.join(root, 'tests/fixtures');
@@ -40,19 +41,7 @@ async function importOk(args: string[]): Promise<ImportSummary> {
 }
 
 // The reference: how the test expects Olist origins to land, written out independently of the CLI.
-const ORIGIN_CHANNEL: Record<string, string> = {
-  organic_search: 'SEARCH',
-  paid_search: 'SEARCH',
-  social: 'SOCIAL',
-  email: 'EMAIL',
-  display: 'ADS',
-  other_publicities: 'ADS',
-  direct_traffic: 'WEB',
-  referral: 'WEB',
-  unknown: 'OTHER',
-  other: 'OTHER',
-  '': 'OTHER',
-};
+const ORIGIN_CHANNEL = OLIST_ORIGIN_CHANNEL;
 
 const leads = readCsv('olist_marketing_qualified_leads_dataset.csv');
 const deals = readCsv('olist_closed_deals_dataset.csv');

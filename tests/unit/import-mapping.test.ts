@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { csvRecords } from '../../src/cli/import/import-command.ts';
+import { OLIST_ORIGIN_CHANNEL } from '../helpers/olist.ts';
 import {
   buildMapping,
   checkHeader,
@@ -27,19 +28,7 @@ const problemsOf = (kind: ImportKind, ...layers: MappingOptions[]): string[] => 
   }
 };
 
-const OLIST_CHANNELS = {
-  organic_search: 'SEARCH',
-  paid_search: 'SEARCH',
-  social: 'SOCIAL',
-  email: 'EMAIL',
-  display: 'ADS',
-  other_publicities: 'ADS',
-  direct_traffic: 'WEB',
-  referral: 'WEB',
-  unknown: 'OTHER',
-  other: 'OTHER',
-  '': 'OTHER',
-};
+const OLIST_CHANNELS = OLIST_ORIGIN_CHANNEL;
 
 describe('parseAssignments', () => {
   it('splits at the first "=" and keeps empty values and names', () => {
