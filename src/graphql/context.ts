@@ -24,7 +24,7 @@ export function createContext(deps: ContextDeps, requestId: string = randomUUID(
   return {
     requestId,
     logger: deps.logger.child({ requestId }),
-    loaders: createLoaders(deps.db.prisma),
+    loaders: createLoaders(deps.db.prisma, deps.services.clock),
     services: deps.services,
     pubsub: deps.pubsub,
   };

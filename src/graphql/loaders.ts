@@ -3,6 +3,7 @@
  * crosses callers. Each module owns its loaders; this file only puts them together.
  */
 import type { Db } from '../db/client.ts';
+import { createRfmTierByCustomerIdLoader } from '../modules/analytics/rfm.loaders.ts';
 import { createCustomerByIdLoader } from '../modules/customers/customer.loaders.ts';
 import { createIdentitiesByCustomerIdLoader } from '../modules/identities/identity.loaders.ts';
 import { createMergesByCustomerIdLoader } from '../modules/identities/merge.loaders.ts';
@@ -10,7 +11,8 @@ import { createSegmentByIdLoader, createSegmentsByCustomerIdLoader } from '../mo
 import { createTagsByCustomerIdLoader } from '../modules/tags/tag.loaders.ts';
 import { createChannelCountsByCustomerIdLoader } from '../modules/touchpoints/touchpoint.loaders.ts';
 
-export function createLoaders(db: Db) {
+/** `now` is the services' clock, so what loaders derive from time agrees with segments. */
+export function createLoaders(db: Db, now: () => Date = () => new Date()) {
   return {
     customerById: createCustomerByIdLoader(db),
     identitiesByCustomerId: createIdentitiesByCustomerIdLoader(db),
@@ -19,6 +21,7 @@ export function createLoaders(db: Db) {
     channelCountsByCustomerId: createChannelCountsByCustomerIdLoader(db),
     mergesByCustomerId: createMergesByCustomerIdLoader(db),
     segmentById: createSegmentByIdLoader(db),
+    rfmTierByCustomerId: createRfmTierByCustomerIdLoader(db, now),
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;

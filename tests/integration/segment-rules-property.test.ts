@@ -50,6 +50,7 @@ const EVENTS = ['Page Viewed', 'Order Completed', 'Login', 'Signed Up', 'Product
 const CHANNELS = ['WEB', 'APP', 'EMAIL', 'STORE_POS', 'MINI_PROGRAM'] as const;
 const BOUNDARY_DAYS = [1, 7, 30, 60, 90, 365];
 const TEXT_VALUES = {
+  rfmTier: ['CHAMPIONS', 'LOYAL', 'POTENTIAL', 'NEW', 'AT_RISK', 'HIBERNATING', 'LOST', 'champions'],
   email: ['alice@example.com', 'bob@example.com', 'émile@example.com', 'li.lei@example.cn', 'ann-marie@example.org'],
   phone: ['+8613800000001', '+14155550100', '+4930123456'],
   firstName: ['Alice', 'alice', 'Bob', 'Émile', 'émile', 'Zoë', '李雷', '', '😀', 'Ａlice'],

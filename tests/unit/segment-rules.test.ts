@@ -80,7 +80,6 @@ describe('parseRule', () => {
   const rejects: [string, unknown, string, RegExp][] = [
     ['an unknown count op', { and: [{ attr: 'country', op: 'eq', value: 'CN' }, { event: 'X', count: { op: 'between', value: 1 } }] }, '$.and[1].count.op', /op must be one of eq, neq, gt, gte, lt, lte/],
     ['an unknown attribute', { attr: 'favouriteColour', op: 'eq', value: 'red' }, '$.attr', /unknown attribute "favouriteColour"/],
-    ['the reserved rfmTier', { or: [{ attr: 'rfmTier', op: 'eq', value: 'champions' }] }, '$.or[0].attr', /reserved for RFM tiers/],
     ['a missing value', { not: { trait: 'plan', op: 'eq' } }, '$.not.value', /value is required for op "eq"/],
     ['a value with exists', { attr: 'email', op: 'exists', value: 'x' }, '$.value', /takes no value/],
     ['in without an array', { trait: 'plan', op: 'in', value: 'pro' }, '$.value', /array/],
@@ -144,8 +143,7 @@ describe('ruleJsonSchema', () => {
     expect(schema.$schema).toMatch(/json-schema/);
     expect(schema.anyOf).toHaveLength(10);
     for (const key of ['"and"', '"or"', '"not"', '"attr"', '"trait"', '"event"', '"lastSeen"', '"firstSeen"', '"hasTag"', '"inSegment"', '"withinDays"', '"rfmTier"']) {
-      if (key === '"rfmTier"') expect(text).not.toContain(key);
-      else expect(text).toContain(key);
+      expect(text).toContain(key);
     }
     expect(text).toContain('"maximum":3650');
     expect(text).toContain('"description"');
@@ -261,6 +259,7 @@ const facts = (patch: Partial<Omit<CustomerFacts, 'attrs'>> & { attrs?: Partial<
     createdAt: ago(100),
     firstSeenAt: null,
     lastSeenAt: null,
+    rfmTier: null,
     ...patch.attrs,
   },
 });

@@ -2,16 +2,15 @@
  * What every analytics query shares: the time range, an optional segment, and "a person" meaning the
  * live customer (touchpoints of customers merged into another count for the winner).
  */
-import { Field, ID, InputType } from 'type-graphql';
 import { ErrorCode, UserError } from '../../errors.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
 import { isUuid } from '../../lib/uuid.ts';
 
-@InputType({ description: 'Which touchpoints an analysis looks at.' })
-export class AnalyticsScopeInput {
-  @Field(() => Date, { description: 'Inclusive.' }) from!: Date;
-  @Field(() => Date, { description: 'Exclusive.' }) to!: Date;
-  @Field(() => ID, { nullable: true, description: 'Only current members of this segment.' }) segmentId?: string | null;
+/** What a client sends (the GraphQL input class lives in analytics.scope.input.ts). */
+export interface AnalyticsScopeInput {
+  from: Date;
+  to: Date;
+  segmentId?: string | null;
 }
 
 export interface AnalyticsScope {

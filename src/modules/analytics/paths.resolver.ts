@@ -1,6 +1,6 @@
 import { Arg, Ctx, Int, Query, Resolver } from 'type-graphql';
 import type { Context } from '../../graphql/context.ts';
-import { AnalyticsScopeInput } from './analytics.scope.ts';
+import { AnalyticsScopeInput } from './analytics.scope.input.ts';
 import { PathsResult } from './paths.types.ts';
 
 @Resolver()

@@ -48,12 +48,9 @@ function orders(q: RfmQuery): Prisma.Sql {
     WHERE true ${filter}`;
 }
 
-export const rfmRepository = {
-  async compute(db: Db, q: RfmQuery): Promise<RfmRow[]> {
-    const tierFilter = q.tier ? Prisma.sql`AND tier = ${q.tier}` : Prisma.empty;
-    const after = q.afterId ? Prisma.sql`AND person > ${q.afterId}::uuid` : Prisma.empty;
-    return db.$queryRaw<RfmRow[]>`
-      WITH o AS (${orders(q)}),
+/** The CTE chain per live customer: per (R, F, M inputs), scored (quintiles), tiered (+ tier). */
+function tieredCtes(o: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`o AS (${o}),
       per AS (
         SELECT person, max(occurred_at) AS last_at, count(*) AS frequency, sum(revenue) AS monetary
         FROM o GROUP BY person
@@ -70,7 +67,33 @@ export const rfmRepository = {
         FROM scored s
         JOIN unnest(${RFM_GRID.map((c) => c.r)}::int[], ${RFM_GRID.map((c) => c.f)}::int[], ${RFM_GRID.map((c) => c.tier)}::text[]) AS g(r, f, tier)
           ON g.r = s.r AND g.f = s.f
-      )
+      )`;
+}
+
+/** The default order event of RFM, also what the `rfmTier` attribute of segment rules is scored on. */
+export const RFM_ORDER_EVENT = 'Order Completed';
+
+/**
+ * (person, tier) of every live customer with an order up to asOf: a query on its own, for the profile
+ * field and for the `rfmTier` attribute of segment rules (both evaluators read it from here).
+ */
+export function rfmTiersSql(asOf: Date, orderEvent = RFM_ORDER_EVENT): Prisma.Sql {
+  const q = { asOf, scope: null, orderEvent, tier: null, take: 0, afterId: null } satisfies RfmQuery;
+  return Prisma.sql`WITH ${tieredCtes(orders(q))} SELECT person, tier FROM tiered`;
+}
+
+export const rfmRepository = {
+  async tiersOf(db: Db, customerIds: readonly string[], asOf: Date): Promise<Map<string, RfmTierName>> {
+    const rows = await db.$queryRaw<{ person: string; tier: RfmTierName }[]>`
+      SELECT x.person::text AS person, x.tier FROM (${rfmTiersSql(asOf)}) x WHERE x.person = ANY(${[...customerIds]}::uuid[])`;
+    return new Map(rows.map((r) => [r.person, r.tier]));
+  },
+
+  async compute(db: Db, q: RfmQuery): Promise<RfmRow[]> {
+    const tierFilter = q.tier ? Prisma.sql`AND tier = ${q.tier}` : Prisma.empty;
+    const after = q.afterId ? Prisma.sql`AND person > ${q.afterId}::uuid` : Prisma.empty;
+    return db.$queryRaw<RfmRow[]>`
+      WITH ${tieredCtes(orders(q))}
       SELECT 'tier' AS kind, tier, count(*)::int AS n, NULL::uuid AS person, NULL::timestamptz AS last_at, NULL::float8 AS recency_days,
              NULL::int AS frequency, NULL::float8 AS monetary, NULL::int AS r, NULL::int AS f, NULL::int AS m
       FROM tiered GROUP BY tier

@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../graphql/context.ts';
 import { Customer } from '../customers/customer.type.ts';
-import { AnalyticsScopeInput } from './analytics.scope.ts';
+import { AnalyticsScopeInput } from './analytics.scope.input.ts';
 import { DEFAULT_ORDER_EVENT } from './rfm.service.ts';
 import { RfmCustomer, RfmResult, RfmTier } from './rfm.types.ts';
 

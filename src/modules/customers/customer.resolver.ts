@@ -2,6 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } f
 import { Channel } from '../../graphql/scalars.ts';
 import { MergeEvent } from '../identities/merge.type.ts';
 import { JourneyConnection } from '../touchpoints/touchpoint.type.ts';
+import { RfmTier } from '../analytics/rfm.types.ts';
 import type { Context } from '../../graphql/context.ts';
 import { Identity } from '../identities/identity.type.ts';
 import { Segment } from '../segments/segment.type.ts';
@@ -67,6 +68,14 @@ export class CustomerResolver {
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
     return ctx.services.touchpoints.journey(c.id, { from, to, channels, first, after });
+  }
+
+  @FieldResolver(() => RfmTier, {
+    nullable: true,
+    description: 'RFM tier now (quintiles over every customer with an "Order Completed"); null without orders. Also the rfmTier attribute of segment rules.',
+  })
+  rfmTier(@Root() c: CustomerRecord, @Ctx() ctx: Context) {
+    return ctx.loaders.rfmTierByCustomerId.load(c.id);
   }
 
   @FieldResolver(() => CustomerStats)

@@ -23,9 +23,13 @@ export function ruleDependsOnTime(rule: Rule): boolean {
   for (const n of ruleNodes(rule)) {
     if ('event' in n && n.withinDays !== undefined) return true;
     if ('lastSeen' in n || 'firstSeen' in n) return true;
+    // Recency quintiles move as days pass.
+    if ('attr' in n && n.attr === 'rfmTier') return true;
   }
   return false;
 }
+
+export const ruleUsesRfm = (rule: Rule): boolean => [...ruleNodes(rule)].some((n) => 'attr' in n && n.attr === 'rfmTier');
 
 /** Distinct event names the rule reads, in order of appearance. */
 export const ruleEventNames = (rule: Rule): string[] => distinct(eventNodes(rule).map((n) => n.event));

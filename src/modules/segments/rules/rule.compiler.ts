@@ -34,6 +34,8 @@ import {
   type SeenWindow,
 } from './rule.schema.ts';
 import { daysBefore, NUMERIC_STRING, parseIsoInstant } from './rule.values.ts';
+import { ruleUsesRfm } from './rule.analysis.ts';
+import { rfmTiersSql } from '../../analytics/rfm.repository.ts';
 
 const { sql, join, raw, empty } = Prisma;
 type Sql = Prisma.Sql;
@@ -58,6 +60,8 @@ const ATTR_SQL: Record<AttrName, Sql> = {
   createdAt: raw('c.created_at'),
   firstSeenAt: raw('c.first_seen_at'),
   lastSeenAt: raw('c.last_seen_at'),
+  // Reads the rfm CTE that compileMembers adds when a rule uses the attribute.
+  rfmTier: raw('(SELECT rfm.tier FROM rfm WHERE rfm.person = c.id)'),
 };
 
 const ORDER_SQL: Record<AggregateOp, Sql> = {
@@ -96,6 +100,8 @@ export function compileMembers(rule: Rule, opts: CompileOptions): Sql {
   UNION ALL
   SELECT m.id, m.merged_into_id FROM customer m WHERE m.merged_into_id IN (SELECT value::uuid FROM jsonb_array_elements_text(${ids}::jsonb)))`);
   }
+  // Materialised: computed once for the statement, not once per customer.
+  if (ruleUsesRfm(rule)) ctx.ctes.push(sql`rfm AS MATERIALIZED (${rfmTiersSql(opts.now)})`);
   const where = expr(rule, ctx);
   const withClause = ctx.ctes.length ? sql`WITH ${join(ctx.ctes, ',\n')}\n` : empty;
   return sql`${withClause}SELECT c.id::text AS id

@@ -14,6 +14,8 @@ import { eventWindows, ruleSegmentRefs, ruleTagKeys } from './rule.analysis.ts';
 import type { AttrName, Rule } from './rule.schema.ts';
 import { JsonNumber, parseExactJson, type FactValue } from './exact-json.ts';
 import { daysBefore } from './rule.values.ts';
+import { ruleUsesRfm } from './rule.analysis.ts';
+import { rfmRepository } from '../../analytics/rfm.repository.ts';
 
 /** Typed columns: text as is, numbers as exact decimal text (or plain numbers), dates as instants. */
 export type AttrFacts = { [K in AttrName]: K extends 'lifetimeValue' | 'orderCount' | 'touchpointCount'
@@ -113,6 +115,7 @@ export async function loadFacts(db: Db, customerIds: readonly string[], rules: r
            ${tagsSql} AS tag_keys, ${segmentsSql} AS segment_ids
     FROM customer c
     WHERE c.id IN (SELECT value::uuid FROM jsonb_array_elements_text(${ids}::jsonb)) AND c.merged_into_id IS NULL`;
+  const tiers = rules.some(ruleUsesRfm) ? await rfmRepository.tiersOf(db, rows.map((r) => r.id), now) : new Map<string, string>();
   for (const r of rows) {
     facts.set(r.id, {
       id: r.id,
@@ -135,6 +138,7 @@ export async function loadFacts(db: Db, customerIds: readonly string[], rules: r
         createdAt: instant(r.created_at),
         firstSeenAt: instant(r.first_seen_at),
         lastSeenAt: instant(r.last_seen_at),
+        rfmTier: tiers.get(r.id) ?? null,
       },
       traits: asObject(parseExactJson(r.traits)),
       tagKeys: new Set(r.tag_keys),

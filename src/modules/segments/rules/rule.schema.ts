@@ -43,14 +43,14 @@ export const ATTR_TYPES = {
   createdAt: 'date',
   firstSeenAt: 'date',
   lastSeenAt: 'date',
+  // The customer's RFM tier now (quintiles over everyone with an "Order Completed"), e.g. "CHAMPIONS".
+  rfmTier: 'text',
 } as const;
 export type AttrName = keyof typeof ATTR_TYPES;
 export type AttrType = (typeof ATTR_TYPES)[AttrName];
 const ATTR_NAMES = Object.keys(ATTR_TYPES) as [AttrName, ...AttrName[]];
 /** Names kept for attributes to come; a rule using one is refused with a message saying so. */
-const RESERVED_ATTRS: Record<string, string> = {
-  rfmTier: 'attribute "rfmTier" is reserved for RFM tiers, which are not available yet',
-};
+const RESERVED_ATTRS: Record<string, string> = {};
 
 /** The touchpoint column that `where`/`sum` read for prop "revenue"; every other prop reads `properties`. */
 export const REVENUE_PROP = 'revenue';
