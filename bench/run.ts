@@ -19,6 +19,7 @@ import { runW2 } from './workloads/w2-profile-read.ts';
 import { runW3 } from './workloads/w3-fanout.ts';
 import { runW4 } from './workloads/w4-segment-load.ts';
 import { runW5 } from './workloads/w5-recompute.ts';
+import { runW6 } from './workloads/w6-analytics.ts';
 import { runW7 } from './workloads/w7-memory.ts';
 
 interface Workload {
@@ -39,7 +40,7 @@ const WORKLOADS: Workload[] = [
   { id: 'W3', title: 'live fan-out to 1,000 graphql-ws subscribers vs B5 bare ws broadcast', run: runW3 },
   { id: 'W4', title: 'W1 ingest with 100 live segments vs the same ingest with none', run: runW4 },
   { id: 'W5', title: 'full recompute of 20 segments vs B6 hand-written SQL', run: runW5 },
-  { id: 'W6', title: 'funnel and Markov attribution vs hand-written SQL', pending: 'waits for analytics' },
+  { id: 'W6', title: '4-step funnel and Markov attribution vs B7, B8 hand-written SQL', run: runW6 },
   // Last: it reads what W1 sampled, or runs W1's door phases itself.
   { id: 'W7', title: 'peak RSS during W1 vs idle', run: runW7 },
 ];

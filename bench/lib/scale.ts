@@ -29,6 +29,8 @@ export interface Scale {
   liveSegments: number;
   /** W5: full recomputes of the segment set (and of B6), alternating; the median is reported. */
   recomputeRounds: number;
+  /** W6: rounds of the funnel and Markov queries (and of B7, B8), alternating; the median is reported. */
+  analyticsRounds: number;
 }
 
 export const SCALES: Record<ScaleName, Scale> = {
@@ -49,6 +51,7 @@ export const SCALES: Record<ScaleName, Scale> = {
     fanoutIntervalMs: 200,
     liveSegments: 100,
     recomputeRounds: 15,
+    analyticsRounds: 9,
   },
   large: {
     name: 'large',
@@ -68,5 +71,6 @@ export const SCALES: Record<ScaleName, Scale> = {
     fanoutIntervalMs: 200,
     liveSegments: 100,
     recomputeRounds: 3,
+    analyticsRounds: 5,
   },
 };
