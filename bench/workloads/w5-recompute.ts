@@ -19,17 +19,8 @@ import { B6_SEGMENTS } from '../baselines/b6-segment-sql.ts';
 import type { BenchContext } from '../lib/context.ts';
 import { loadReadDataset } from '../lib/dataset.ts';
 import { row, type ResultRow } from '../lib/report.ts';
+import { median, timed } from '../lib/timing.ts';
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
-async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const t0 = performance.now();
-  const value = await fn();
-  return { ms: performance.now() - t0, value };
-}
 
 export async function runW5(ctx: BenchContext): Promise<ResultRow[]> {
   const { scale } = ctx;

@@ -24,6 +24,7 @@ import { B8_TRANSITIONS_SQL, b8Params } from '../baselines/b8-markov-sql.ts';
 import type { BenchContext } from '../lib/context.ts';
 import { loadReadDataset } from '../lib/dataset.ts';
 import { row, type ResultRow } from '../lib/report.ts';
+import { median, timed } from '../lib/timing.ts';
 
 const STEPS: [string, string, string, string] = ['Product Viewed', 'Added to Cart', 'Checkout Started', 'Order Completed'];
 const CONVERSION_EVENT = 'Order Completed';
@@ -59,16 +60,6 @@ interface MarkovAnswer {
   errors?: unknown[];
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
-async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const t0 = performance.now();
-  const value = await fn();
-  return { ms: performance.now() - t0, value };
-}
 
 export async function runW6(ctx: BenchContext): Promise<ResultRow[]> {
   const { scale } = ctx;

@@ -3,23 +3,16 @@
  * sessions, with skips, repeats, same-instant ties, an identify with a plan trait, and some people
  * whose first session is anonymous (merged into them afterwards).
  */
-import { expect } from 'vitest';
 import type { Channel } from '../../src/generated/prisma/enums.ts';
 import { seededRandom } from '../../src/lib/random.ts';
-import { RecordTouchpointsDocument, type TouchpointInput } from '../generated/graphql.ts';
+import type { TouchpointInput } from '../generated/graphql.ts';
+import { recordAll } from './record.ts';
 import type { TestServer } from './server.ts';
 
 const H = 3_600_000;
 
-export async function send(t: TestServer, input: TouchpointInput[]) {
-  const results = [];
-  for (let i = 0; i < input.length; i += 1000) {
-    const r = (await t.ok(RecordTouchpointsDocument, { input: input.slice(i, i + 1000) })).recordTouchpoints;
-    expect(r.accepted).toBe(Math.min(1000, input.length - i));
-    results.push(...r.results);
-  }
-  return results;
-}
+/** Sends the stream (kept under its old name for the tests that use it). */
+export const send = recordAll;
 
 // ---------------------------------------------------------------- synthetic stream
 

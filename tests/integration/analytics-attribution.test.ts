@@ -18,10 +18,11 @@
  * touchpoint's `ca_channel` property.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AttributionDocument, ChannelPerformanceDocument, RecordTouchpointsDocument, type AttributionModel, type Channel, type TouchpointInput } from '../generated/graphql.ts';
+import { AttributionDocument, ChannelPerformanceDocument, type AttributionModel, type Channel, type TouchpointInput } from '../generated/graphql.ts';
 import { dbKinds } from '../helpers/databases.ts';
 import { readCsv } from '../helpers/fixtures.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { recordAll } from '../helpers/record.ts';
 
 const ROWS = 500;
 const CAP = 10;
@@ -209,11 +210,7 @@ describe.each(dbKinds)('attribution on %s', (kind) => {
   beforeAll(async () => {
     t = await startTestServer(kind);
     const all = [...expand(), ...handCases];
-    for (let i = 0; i < all.length; i += 1000) {
-      const batch = all.slice(i, i + 1000);
-      const r = (await t.ok(RecordTouchpointsDocument, { input: batch })).recordTouchpoints;
-      expect(r).toMatchObject({ accepted: batch.length, duplicates: 0, quarantined: 0, dropped: 0 });
-    }
+    await recordAll(t, all);
   }, 120_000);
   afterAll(() => t?.stop());
 

@@ -7,11 +7,12 @@
  * contact (one deal in the file was "won" the day before: it must not count).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChannelPerformanceDocument, RecordTouchpointsDocument, type Channel, type TouchpointInput } from '../generated/graphql.ts';
+import { ChannelPerformanceDocument, type Channel, type TouchpointInput } from '../generated/graphql.ts';
 import { dbKinds } from '../helpers/databases.ts';
 import { readCsv } from '../helpers/fixtures.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { OLIST_ORIGIN_CHANNEL } from '../helpers/olist.ts';
+import { recordAll } from '../helpers/record.ts';
 
 const ORIGIN_CHANNEL = OLIST_ORIGIN_CHANNEL;
 
@@ -56,11 +57,7 @@ describe.each(dbKinds)('channelPerformance on the Olist leads and deals on %s', 
       ...leads.map((l) => ({ messageId: `lead-${l.mql_id}`, userId: l.mql_id!, event: 'Lead Created', channel: ORIGIN_CHANNEL[l.origin!]!, occurredAt: utc(l.first_contact_date!).toISOString() })),
       ...deals.map((d) => ({ messageId: `deal-${d.mql_id}`, userId: d.mql_id!, event: 'Deal Won', channel: 'CRM' as const, revenue: revenueOf(d), currency: 'BRL', occurredAt: utc(d.won_date!).toISOString() })),
     ];
-    for (let i = 0; i < input.length; i += 1000) {
-      const batch = input.slice(i, i + 1000);
-      const r = (await t.ok(RecordTouchpointsDocument, { input: batch })).recordTouchpoints;
-      expect(r).toMatchObject({ accepted: batch.length, duplicates: 0, quarantined: 0, dropped: 0 });
-    }
+    await recordAll(t, input);
   }, 120_000);
   afterAll(() => t?.stop());
 

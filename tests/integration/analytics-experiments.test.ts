@@ -15,11 +15,12 @@
  * z ≈ 2.6726 / p ≈ 0.007526 for this case is not what either the pooled or the unpooled test gives.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExperimentResultsDocument, RecordTouchpointsDocument, type TouchpointInput } from '../generated/graphql.ts';
+import { ExperimentResultsDocument, type TouchpointInput } from '../generated/graphql.ts';
 import { seededRandom } from '../../src/lib/random.ts';
 import { twoProportionZTest } from '../../src/modules/analytics/experiment.stats.ts';
 import { dbKinds } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { recordAll } from '../helpers/record.ts';
 
 const scope = { from: '2025-03-01T00:00:00Z', to: '2025-04-01T00:00:00Z' };
 const FROM = Date.parse(scope.from);
@@ -79,11 +80,7 @@ describe.each(dbKinds)('experimentResults on %s', (kind) => {
   beforeAll(async () => {
     t = await startTestServer(kind);
     const input = [...cb.input, ...priceTest()];
-    for (let i = 0; i < input.length; i += 1000) {
-      const batch = input.slice(i, i + 1000);
-      const r = (await t.ok(RecordTouchpointsDocument, { input: batch })).recordTouchpoints;
-      expect(r).toMatchObject({ accepted: batch.length, duplicates: 0, quarantined: 0, dropped: 0 });
-    }
+    await recordAll(t, input);
   }, 120_000);
   afterAll(() => t?.stop());
 

@@ -14,12 +14,13 @@
  * ordering (value, then the other two, ascending, then customer id) and the grid of rfm.grid.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RecordTouchpointsDocument, RfmDocument, type RfmQuery, type RfmTier, type TouchpointInput } from '../generated/graphql.ts';
+import { RfmDocument, type RfmQuery, type RfmTier, type TouchpointInput } from '../generated/graphql.ts';
 import { seededRandom } from '../../src/lib/random.ts';
 import { rfmTier } from '../../src/modules/analytics/rfm.grid.ts';
 import { dbKinds } from '../helpers/databases.ts';
 import { readCsv } from '../helpers/fixtures.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { recordAll } from '../helpers/record.ts';
 
 const TIERS: RfmTier[] = ['CHAMPIONS', 'LOYAL', 'POTENTIAL', 'NEW', 'AT_RISK', 'HIBERNATING', 'LOST'];
 const utc = (s: string) => new Date(`${s.replace(' ', 'T')}Z`);
@@ -126,11 +127,7 @@ describe.each(dbKinds)('rfm on the Olist sample orders and a synthetic shop on %
         occurredAt: new Date(o.at).toISOString(),
       })),
     ];
-    for (let i = 0; i < input.length; i += 1000) {
-      const batch = input.slice(i, i + 1000);
-      const r = (await t.ok(RecordTouchpointsDocument, { input: batch })).recordTouchpoints;
-      expect(r).toMatchObject({ accepted: batch.length, duplicates: 0, quarantined: 0, dropped: 0 });
-    }
+    await recordAll(t, input);
   }, 120_000);
   afterAll(() => t?.stop());
 
