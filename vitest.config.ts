@@ -1,6 +1,16 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
+  resolve: {
+    // graphql 16 ships ESM under "module" and CJS under "main" (no "exports"). Node — and so the
+    // server under tsx and every dependency here (Apollo, type-graphql, graphql-ws, graphql-armor) —
+    // loads the CJS build; Vite would hand our own files the ESM one, and graphql refuses a schema
+    // or error class from "another realm". One graphql in tests, the same one as in production.
+    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
+  },
   test: {
     include: ['tests/**/*.test.ts'],
     // Integration tests start servers and databases; a hang (e.g. a PGlite deadlock) fails fast.

@@ -47,10 +47,18 @@ export async function serve(opts: { demo?: boolean; config?: Config } = {}): Pro
   // First start with the demo: a write key so the Segment door can be tried at once. Later starts
   // never make another (the key was shown once; `cdp keys create` makes more).
   const demoKey = opts.demo && seeded ? await server.services.apiKeys.create({ name: 'demo', role: 'WRITER' }) : null;
+  // Every demo start: a fresh ADMIN key for GraphQL (keys are shown once, so a restart cannot show the
+  // old one). Without --demo nothing is made: a real deployment makes its keys on purpose.
+  const adminKey = opts.demo ? await server.services.apiKeys.create({ name: 'demo-admin', role: 'ADMIN' }) : null;
+  const admin = adminKey?.ok ? adminKey.value.key : null;
   process.stdout.write(
     `\nCDP server ready at ${server.url} (WebSocket ${server.wsUrl})\n` +
-      `Try:\n  curl -s ${server.url} -H 'content-type: application/json' \\\n` +
-      `    -d '${JSON.stringify({ query: EXAMPLE_QUERY })}'\n\n` +
+      (admin
+        ? `Demo ADMIN key (new at each demo start; shown only this once, stored hashed):\n  ${admin}\n` +
+          `Try:\n  curl -s ${server.url} -H 'content-type: application/json' -H 'authorization: Bearer ${admin}' \\\n` +
+          `    -d '${JSON.stringify({ query: EXAMPLE_QUERY })}'\n\n`
+        : `GraphQL needs an API key (Authorization: Bearer <key>). Make one with \`npx cdp keys create --role ADMIN --name me\`\n` +
+          `(with the embedded database, stop the server first).\n\n`) +
       (opts.demo ? segmentBanner(server.url.replace(/\/graphql$/, ''), demoKey?.ok ? demoKey.value.key : null) : ''),
   );
 

@@ -8,14 +8,16 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import express from 'express';
-import { WebSocketServer } from 'ws';
-import { useServer } from 'graphql-ws/use/ws';
 import type { Config } from './config/env.ts';
 import type { Database } from './db/client.ts';
-import { createContext, type Context } from './graphql/context.ts';
+import { createContext, type Context, type Principal } from './graphql/context.ts';
 import { createFormatError } from './graphql/errors.ts';
+import { createQueryGuards } from './graphql/limits.ts';
 import { buildAppSchema } from './graphql/schema.ts';
+import { startWsServer } from './graphql/ws-server.ts';
+import { requireApiKey } from './http/api-key-auth.ts';
 import { createHttpApp, MAX_GRAPHQL_BODY } from './http/app.ts';
+import { createRateLimit } from './http/rate-limit.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
 import { createSegmentRouter } from './http/segment-routes.ts';
 import type { Logger } from './logger.ts';
@@ -54,22 +56,11 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
   const schema = await buildAppSchema(pubsub);
   const deps = { db, logger, services, pubsub };
 
-  const app = createHttpApp({ db, logger, metrics });
+  const rateLimit = createRateLimit(config.security.rateLimitPerMinute);
+  const guards = createQueryGuards(config.security.limits);
+  const app = createHttpApp({ db, logger, metrics, apiKeys: services.apiKeys, metricsPublic: config.security.metricsPublic });
   const httpServer = http.createServer(app);
-
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
-  const wsCleanup = useServer<Record<string, unknown>, { context?: Context }>(
-    {
-      schema,
-      onConnect: () => {
-        metrics.wsConnections.inc();
-        return true;
-      },
-      // Fresh loaders for every operation; each pushed event is resolved with them.
-      context: () => createContext(deps),
-    },
-    wsServer,
-  );
+  const ws = startWsServer({ httpServer, schema, deps, apiKeys: services.apiKeys, rateLimit, guards, metrics, logger });
 
   const apollo = new ApolloServer<Context>({
     schema,
@@ -78,21 +69,27 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
     introspection: !config.production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    validationRules: guards.apollo.validationRules,
+    parseOptions: guards.apollo.parseOptions,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
+      { async serverWillStart() { return { async drainServer() { await ws.close(); } }; } },
       metricsPlugin(metrics),
+      ...guards.apollo.plugins,
     ],
     logger: logger.child({ module: 'apollo' }),
   });
   await apollo.start();
 
   // The Segment-compatible tracking door (write keys); its own JSON errors, its own body limits.
-  app.use('/v1', createSegmentRouter({ services, logger }));
+  app.use('/v1', createSegmentRouter({ services, logger, rateLimit }));
   app.use(
     '/graphql',
+    requireApiKey({ apiKeys: services.apiKeys, rateLimit }),
     express.json({ limit: MAX_GRAPHQL_BODY }),
-    expressMiddleware(apollo, { context: async ({ res }) => createContext(deps, res.locals.requestId as string) }),
+    expressMiddleware(apollo, {
+      context: async ({ res }) => createContext(deps, res.locals.auth as Principal, { requestId: res.locals.requestId as string }),
+    }),
   );
   // Malformed JSON and oversized bodies get a JSON error with a code, not an HTML page.
   app.use(((err, _req, res, next) => {
@@ -122,7 +119,7 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
         await alertChecker.stop();
         await apollo.stop(); // stops accepting, drains HTTP, closes graphql-ws
         await services.feed.close();
-        await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+        await ws.close();
         await pubsub.close();
       })();
       return stopping;

@@ -5,6 +5,7 @@ import { ChangeHooks } from './lib/change-hooks.ts';
 import type { Logger } from './logger.ts';
 import type { AppPubSub } from './pubsub/pubsub.ts';
 import { ApiKeyService } from './modules/auth/api-key.service.ts';
+import { AuditService } from './modules/audit/audit.service.ts';
 import { CustomerService } from './modules/customers/customer.service.ts';
 import { IngestionService } from './modules/ingestion/ingestion.service.ts';
 import { MergeService } from './modules/identities/merge.service.ts';
@@ -43,6 +44,7 @@ export function createServices(deps: ServiceDeps) {
   const ingestion = new IngestionService(db, { logger, config, hooks });
   return {
     apiKeys: new ApiKeyService(db, { logger }),
+    audit: new AuditService(db, { logger, clock }),
     customers: new CustomerService(db, { logger, defaultPhoneRegion: config.defaultPhoneRegion, identity: config.identity, hooks }),
     ingestion,
     merges: new MergeService(db, { logger, config, hooks }),

@@ -1,10 +1,12 @@
 /** `cdp` command line: serve, migrate, seed, keys. */
+import 'reflect-metadata';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/env.ts';
 import { DataDirLockedError } from '../db/lock.ts';
-import { openDatabase } from '../db/client.ts';
+import { openDatabase, type Database } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
-import { createLogger } from '../logger.ts';
+import { createLogger, type Logger } from '../logger.ts';
+import { AuditService } from '../modules/audit/audit.service.ts';
 import { serve } from '../main.ts';
 import { ApiKeyService, ROLES } from '../modules/auth/api-key.service.ts';
 import { registerImportCommand } from './import/import-command.ts';
@@ -20,6 +22,11 @@ async function withDatabase<T>(fn: (ctx: { db: Awaited<ReturnType<typeof openDat
   } finally {
     await db.close();
   }
+}
+
+/** Key operations made here are on record like those made over GraphQL, with "cli" as the actor. */
+function cliAudit(db: Database, logger: Logger, action: string, target: string, outcome = 'ok') {
+  return new AuditService(db, { logger, clock: () => new Date() }).record({ apiKeyId: null, actor: 'cli', action, target, outcome, requestId: null, details: {} });
 }
 
 const program = new Command('cdp').description('Customer-data platform server');
@@ -53,7 +60,7 @@ program
     }),
   );
 
-const keys = program.command('keys').description('API keys (write keys for /v1/*); with the embedded database, stop the server first');
+const keys = program.command('keys').description('API keys (Bearer keys for GraphQL, write keys for /v1/*); with the embedded database, stop the server first');
 
 keys
   .command('create')
@@ -69,8 +76,11 @@ keys
         return;
       }
       const { apiKey, key } = r.value;
+      await cliAudit(db, logger, 'createApiKey', apiKey.id);
       console.log(`created ${apiKey.role} key "${apiKey.name}" (id ${apiKey.id}); it is shown only this once:\n\n  ${key}\n`);
-      console.log(`Send events with it as the HTTP Basic user name:\n  curl -s localhost:${config.port}/v1/track -u '${key}:' -H 'content-type: application/json' -d '{"userId":"u-1","event":"Signed Up"}'`);
+      if (apiKey.role === 'WRITER')
+        console.log(`Send events with it as the HTTP Basic user name:\n  curl -s localhost:${config.port}/v1/track -u '${key}:' -H 'content-type: application/json' -d '{"userId":"u-1","event":"Signed Up"}'`);
+      else console.log(`Use it on GraphQL as:\n  curl -s localhost:${config.port}/graphql -H 'authorization: Bearer ${key}' -H 'content-type: application/json' -d '{"query":"{ version }"}'`);
     }),
   );
 
@@ -102,6 +112,7 @@ keys
   .action((id: string) =>
     withDatabase(async ({ db, logger }) => {
       const done = await new ApiKeyService(db, { logger }).revoke(id);
+      await cliAudit(db, logger, 'revokeApiKey', id, done ? 'ok' : 'NOT_FOUND');
       console.log(done ? `revoked ${id}` : `no live key with id ${id}`);
       if (!done) process.exitCode = 1;
     }),

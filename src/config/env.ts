@@ -58,6 +58,15 @@ const EnvModel = z.object({
   ALERT_CHURN_SILENCE_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().positive().max(3650).default(7)),
   ALERT_ANOMALY_Z: z.preprocess(emptyToUndefined, z.coerce.number().positive().default(3)),
   ALERT_ANOMALY_MIN_HOURS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(2).max(168).default(24)),
+  // Per API key, per process: requests (HTTP) and subscribe messages (WebSocket) a minute.
+  RATE_LIMIT_PER_MINUTE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(6_000)),
+  // /metrics answers any caller when true; otherwise only loopback callers or an OPERATOR/ADMIN key.
+  METRICS_PUBLIC: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false')),
+  QUERY_MAX_DEPTH: z.preprocess(emptyToUndefined, z.coerce.number().int().min(2).max(100).default(12)),
+  QUERY_MAX_ALIASES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(1000).default(30)),
+  QUERY_MAX_DIRECTIVES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(1000).default(20)),
+  QUERY_MAX_TOKENS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(50).max(100_000).default(2_000)),
+  QUERY_MAX_COST: z.preprocess(emptyToUndefined, z.coerce.number().int().min(10).max(10_000_000).default(100_000)),
 });
 
 export type Config = {
@@ -75,7 +84,23 @@ export type Config = {
   stageMap: Record<string, Stage>;
   segmentRecheckMs: number;
   alerts: AlertConfig;
+  security: SecurityConfig;
 };
+
+export interface SecurityConfig {
+  rateLimitPerMinute: number;
+  metricsPublic: boolean;
+  limits: QueryLimits;
+}
+
+/** Bounds on one GraphQL document, the same over HTTP and WebSocket. */
+export interface QueryLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxDirectives: number;
+  maxTokens: number;
+  maxCost: number;
+}
 
 export interface AlertConfig {
   checkMs: number;
@@ -145,6 +170,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       churnSilenceDays: e.ALERT_CHURN_SILENCE_DAYS,
       anomalyZ: e.ALERT_ANOMALY_Z,
       anomalyMinHours: e.ALERT_ANOMALY_MIN_HOURS,
+    },
+    security: {
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      metricsPublic: e.METRICS_PUBLIC === 'true',
+      limits: {
+        maxDepth: e.QUERY_MAX_DEPTH,
+        maxAliases: e.QUERY_MAX_ALIASES,
+        maxDirectives: e.QUERY_MAX_DIRECTIVES,
+        maxTokens: e.QUERY_MAX_TOKENS,
+        maxCost: e.QUERY_MAX_COST,
+      },
     },
   };
 }

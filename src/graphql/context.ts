@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
+import type { VerifiedKey } from '../modules/auth/api-key.service.ts';
 import type { AppPubSub } from '../pubsub/pubsub.ts';
 import type { Services } from '../services.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
+
+/** The API key a request or WebSocket connection authenticated with. */
+export interface Principal extends VerifiedKey {
+  /** The presented secret, kept in memory only, so long-lived subscriptions can re-check it per event. */
+  secret: string;
+}
 
 export interface Context {
   requestId: string;
@@ -11,6 +18,9 @@ export interface Context {
   loaders: Loaders;
   services: Services;
   pubsub: AppPubSub;
+  auth: Principal;
+  /** Set on WebSocket operations: ends the connection (revoked key, rate limit). */
+  closeConnection?: (code: number, reason: string) => void;
 }
 
 export interface ContextDeps {
@@ -20,12 +30,19 @@ export interface ContextDeps {
   pubsub: AppPubSub;
 }
 
-export function createContext(deps: ContextDeps, requestId: string = randomUUID()): Context {
+export function createContext(
+  deps: ContextDeps,
+  auth: Principal,
+  opts: { requestId?: string; closeConnection?: Context['closeConnection'] } = {},
+): Context {
+  const requestId = opts.requestId ?? randomUUID();
   return {
     requestId,
-    logger: deps.logger.child({ requestId }),
+    logger: deps.logger.child({ requestId, apiKeyId: auth.id }),
     loaders: createLoaders(deps.db.prisma, deps.services.clock),
     services: deps.services,
     pubsub: deps.pubsub,
+    auth,
+    ...(opts.closeConnection ? { closeConnection: opts.closeConnection } : {}),
   };
 }

@@ -7,6 +7,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { isTokenLimitError } from './limits.ts';
 
 const CLIENT_CODES = new Set<string>([
   ...Object.values(ErrorCode).filter((c) => c !== ErrorCode.INTERNAL_SERVER_ERROR),
@@ -18,9 +19,20 @@ const CLIENT_CODES = new Set<string>([
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 
+/**
+ * Apollo re-labels every validation error GRAPHQL_VALIDATION_FAILED and every parse error
+ * GRAPHQL_PARSE_FAILED; a document over a limit (tokens, depth, cost, ...) is neither, and clients
+ * should be able to tell "fix your query" from "make it smaller".
+ */
+function limitCode(formatted: GraphQLFormattedError, error: unknown): string | undefined {
+  const original = (error as { originalError?: { extensions?: { code?: unknown } } } | null)?.originalError;
+  if (original?.extensions?.code === ErrorCode.QUERY_TOO_COMPLEX || isTokenLimitError(formatted.message)) return ErrorCode.QUERY_TOO_COMPLEX;
+  return undefined;
+}
+
 export function createFormatError(opts: { production: boolean; logger: Logger }) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const code = (formatted.extensions?.code as string | undefined) ?? ErrorCode.INTERNAL_SERVER_ERROR;
+    const code = limitCode(formatted, error) ?? (formatted.extensions?.code as string | undefined) ?? ErrorCode.INTERNAL_SERVER_ERROR;
     if (CLIENT_CODES.has(code)) {
       if (!opts.production) return { ...formatted, extensions: { ...formatted.extensions, code } };
       const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
+import { authChecker } from './auth-checker.ts';
 import { CustomerConnectionResolver, CustomerResolver, UpsertCustomerResultResolver } from '../modules/customers/customer.resolver.ts';
 import { SystemResolver } from '../modules/system/system.resolver.ts';
 import { MergeResolver } from '../modules/identities/merge.resolver.ts';
@@ -14,6 +15,8 @@ import { RfmResolver } from '../modules/analytics/rfm.resolver.ts';
 import { ExperimentResolver } from '../modules/analytics/experiment.resolver.ts';
 import { AlertResolver } from '../modules/alerts/alert.resolver.ts';
 import { TagResolver } from '../modules/tags/tag.resolver.ts';
+import { ApiKeyResolver } from '../modules/auth/api-key.resolver.ts';
+import { AuditResolver } from '../modules/audit/audit.resolver.ts';
 import { FailedEventConnectionResolver, JourneyConnectionResolver, TouchpointResolver } from '../modules/touchpoints/touchpoint.resolver.ts';
 
 export const resolvers = [
@@ -36,11 +39,13 @@ export const resolvers = [
   AlertResolver,
   RfmResolver,
   ExperimentResolver,
+  ApiKeyResolver,
+  AuditResolver,
 ] as const;
 
 /** pubSub is only used at run time; printing the SDL passes a stand-in. */
 export function buildAppSchema(pubSub: PubSub): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers: [...resolvers], pubSub, validate: false });
+  return buildSchema({ resolvers: [...resolvers], pubSub, validate: false, authChecker, authMode: 'error' });
 }
 
 const noPubSub: PubSub = {

@@ -5,6 +5,9 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Database } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
+import { Access, allows } from '../modules/auth/access.ts';
+import type { ApiKeyService } from '../modules/auth/api-key.service.ts';
+import { bearerKey, sendGraphqlError } from './api-key-auth.ts';
 import type { Metrics } from './metrics.ts';
 
 export const MAX_GRAPHQL_BODY = '1mb';
@@ -27,7 +30,25 @@ export function requestIds(logger: Logger, metrics: Metrics): RequestHandler {
   };
 }
 
-export function createHttpApp(deps: { db: Database; logger: Logger; metrics: Metrics }): Express {
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+/**
+ * /metrics tells a stranger how busy we are and which operations run; it stays open to scrapers on
+ * the same host (loopback), to everyone with METRICS_PUBLIC=true, and otherwise needs an OPERATOR or
+ * ADMIN key. /healthz is always open: load balancers probe it without credentials.
+ */
+function metricsAccess(deps: { apiKeys: ApiKeyService; metricsPublic: boolean }): RequestHandler {
+  return async (req, res, next) => {
+    if (deps.metricsPublic || LOOPBACK.has(req.socket.remoteAddress ?? '')) return next();
+    const secret = bearerKey(req.header('authorization'));
+    const key = secret ? await deps.apiKeys.verify(secret) : null;
+    if (!key) return sendGraphqlError(res, 401, 'UNAUTHENTICATED', 'metrics need an OPERATOR or ADMIN key off the loopback');
+    if (!allows(Access.OPERATE, key.role)) return sendGraphqlError(res, 403, 'FORBIDDEN', 'metrics need an OPERATOR or ADMIN key');
+    next();
+  };
+}
+
+export function createHttpApp(deps: { db: Database; logger: Logger; metrics: Metrics; apiKeys: ApiKeyService; metricsPublic: boolean }): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestIds(deps.logger, deps.metrics));
@@ -37,7 +58,7 @@ export function createHttpApp(deps: { db: Database; logger: Logger; metrics: Met
     res.status(up ? 200 : 503).json({ status: up ? 'ok' : 'unavailable', database: up ? 'up' : 'down' });
   });
 
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', metricsAccess(deps), async (_req, res) => {
     res.setHeader('content-type', deps.metrics.registry.contentType);
     res.send(await deps.metrics.registry.metrics());
   });

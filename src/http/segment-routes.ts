@@ -8,18 +8,18 @@
  * status: 2xx delivered, 400/401/403/413 dropped, 5xx and 429 retried (messageIds make retries safe).
  */
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
-import { ApiKeyRole } from '../generated/prisma/enums.ts';
 import type { Logger } from '../logger.ts';
+import { Access, allows } from '../modules/auth/access.ts';
 import type { VerifiedKey } from '../modules/auth/api-key.service.ts';
 import { MAX_BATCH_BYTES, MAX_EVENT_BYTES, MAX_EVENTS_PER_CALL } from '../modules/ingestion/ingestion.model.ts';
 import type { Services } from '../services.ts';
+import type { RateLimit } from './rate-limit.ts';
 
 /** Path → the `type` every event sent to it carries. */
 const SINGLE_EVENT_ROUTES = { track: 'track', identify: 'identify', page: 'page', screen: 'screen', group: 'group', alias: 'alias' } as const;
-const INGEST_ROLES: ReadonlySet<ApiKeyRole> = new Set([ApiKeyRole.WRITER, ApiKeyRole.ADMIN]);
 
 type JsonObject = Record<string, unknown>;
-type SegmentRouterDeps = { services: Pick<Services, 'apiKeys' | 'ingestion'>; logger: Logger };
+type SegmentRouterDeps = { services: Pick<Services, 'apiKeys' | 'ingestion'>; logger: Logger; rateLimit: RateLimit };
 
 class HttpError extends Error {
   constructor(
@@ -88,7 +88,12 @@ export function createSegmentRouter(deps: SegmentRouterDeps): Router {
     if (!key) throw new HttpError(401, 'UNAUTHENTICATED', 'send the write key as the HTTP Basic user name (empty password), or as "writeKey" in the body');
     const verified = await deps.services.apiKeys.verify(key);
     if (!verified) throw new HttpError(401, 'UNAUTHENTICATED', 'unknown or revoked write key');
-    if (!INGEST_ROLES.has(verified.role)) throw new HttpError(403, 'FORBIDDEN', `a ${verified.role} key cannot send events; use a WRITER key`);
+    if (!allows(Access.INGEST, verified.role)) throw new HttpError(403, 'FORBIDDEN', `a ${verified.role} key cannot send events; use a WRITER key`);
+    const waitMs = await deps.rateLimit.take(verified.id);
+    if (waitMs !== null) {
+      res.setHeader('retry-after', String(Math.ceil(waitMs / 1000)));
+      throw new HttpError(429, 'RATE_LIMITED', `rate limit of this key reached; retry in ${Math.ceil(waitMs / 1000)} s`);
+    }
     res.locals.apiKey = verified;
   };
   // With an Authorization header the key is checked before the body is read, so a stranger cannot

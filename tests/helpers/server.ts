@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import { loadConfig, type Config } from '../../src/config/env.ts';
 import { openDatabase, type Database } from '../../src/db/client.ts';
 import { migrate } from '../../src/db/migrate.ts';
+import { ApiKeyRole } from '../../src/generated/prisma/enums.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { databaseConfig, dropDatabase, redisUrl, type DbKind } from './databases.ts';
@@ -27,9 +28,12 @@ export interface TestServer {
   db: Database;
   server: RunningServer;
   config: Config;
+  /** One key per role, made at start; gql and wsClient use the ADMIN key unless told otherwise. */
+  keys: Record<ApiKeyRole, string>;
   gql<T, V>(doc: TypedDocumentNode<T, V> | string, variables?: V, headers?: Record<string, string>): Promise<GqlResponse<T>>;
   /** Like gql, but fails the test on any error and returns data. */
   ok<T, V>(doc: TypedDocumentNode<T, V>, variables?: V): Promise<T>;
+  /** connectionParams default to the ADMIN key; pass your own (or {}) to test other keys. */
   wsClient(connectionParams?: Record<string, unknown>): Client;
   stop(): Promise<void>;
 }
@@ -61,10 +65,18 @@ export async function startTestServer(kind: DbKind, overrides: Partial<Config> =
   await migrate(db);
   const server = await startServer({ config, db, logger: createLogger(config), clock: opts.clock });
   const clients: Client[] = [];
+  const keys = {} as Record<ApiKeyRole, string>;
+  for (const role of Object.values(ApiKeyRole)) {
+    const made = await server.services.apiKeys.create({ name: `test-${role.toLowerCase()}`, role });
+    if (!made.ok) throw new Error(made.message);
+    keys[role] = made.value.key;
+  }
   const gql: TestServer['gql'] = async (doc, variables, headers = {}) => {
+    // An explicit authorization header (even '') replaces the ADMIN default; '' sends none.
+    const { authorization = `Bearer ${keys.ADMIN}`, ...rest } = headers;
     const res = await fetch(server.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}), ...rest },
       body: JSON.stringify({ query: typeof doc === 'string' ? doc : print(doc), variables }),
     });
     const body = (await res.json()) as GqlResponse<never>;
@@ -78,13 +90,14 @@ export async function startTestServer(kind: DbKind, overrides: Partial<Config> =
     db,
     server,
     config,
+    keys,
     gql,
     async ok(doc, variables) {
       const r = await gql(doc, variables);
       if (r.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(r.errors)}`);
       return r.data as never;
     },
-    wsClient(connectionParams) {
+    wsClient(connectionParams = { authorization: `Bearer ${keys.ADMIN}` }) {
       const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: true });
       clients.push(client);
       return client;

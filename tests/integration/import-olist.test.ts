@@ -66,7 +66,7 @@ describe.each(dbKinds)('cdp import of the Olist marketing funnel on %s', (kind) 
         channelMap: ORIGIN_CHANNEL,
       }),
     );
-    const common = ['--url', t.url, '--batch', '1000'];
+    const common = ['--url', t.url, '--token', t.keys.WRITER, '--batch', '1000'];
     imports = {
       customers: ['customers', LEADS, ...common, '--map', 'externalId=mql_id', '--set', 'source=olist', '--map', 'identity.CRM_ID=mql_id', '--map', 'trait.landing_page_id=landing_page_id', '--map', 'trait.origin=origin'],
       leads: ['touchpoints', LEADS, ...common, '--map-file', leadMapping],
@@ -187,7 +187,7 @@ describe.each(dbKinds)('cdp import of the Olist marketing funnel on %s', (kind) 
         'u5,2018-01-05,Search,x',
       ].join('\n'),
     );
-    const r = await cdpImport(['touchpoints', file, '--url', t.url, '--map', 'messageId=m-{id}', '--map', 'userId=id', '--map', 'occurredAt=when', '--map', 'channel=origin', '--set', 'event=Tested', '--json']);
+    const r = await cdpImport(['touchpoints', file, '--url', t.url, '--token', t.keys.WRITER, '--map', 'messageId=m-{id}', '--map', 'userId=id', '--map', 'occurredAt=when', '--map', 'channel=origin', '--set', 'event=Tested', '--json']);
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as ImportSummary;
     expect(s).toMatchObject({ rows: 6, sent: 3, notSent: 3, touchpoints: { accepted: 2, quarantined: 1 } });
@@ -197,17 +197,17 @@ describe.each(dbKinds)('cdp import of the Olist marketing funnel on %s', (kind) 
       [6, 'INVALID_VALUE', false],
       [7, 'FIELD_COUNT', false],
     ]);
-    const human = await cdpImport(['touchpoints', file, '--url', t.url, '--map', 'messageId=m-{id}', '--map', 'userId=id', '--map', 'occurredAt=when', '--map', 'channel=origin', '--set', 'event=Tested']);
+    const human = await cdpImport(['touchpoints', file, '--url', t.url, '--token', t.keys.WRITER, '--map', 'messageId=m-{id}', '--map', 'userId=id', '--map', 'occurredAt=when', '--map', 'channel=origin', '--set', 'event=Tested']);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/accepted 0, duplicates 2, quarantined 1, dropped 0, not sent 3/);
     expect(human.stdout).toMatch(/line 6: channel: "fax" is not a channel/);
   });
 
   it('exits non-zero with a clear message on a bad mapping or a wrong URL', async () => {
-    const badColumn = await cdpImport(['customers', LEADS, '--url', t.url, '--map', 'externalId=lead_id']);
+    const badColumn = await cdpImport(['customers', LEADS, '--url', t.url, '--token', t.keys.WRITER, '--map', 'externalId=lead_id']);
     expect(badColumn.code).toBe(2);
     expect(badColumn.stderr).toContain('no column "lead_id" in the file; its columns are: mql_id, first_contact_date, landing_page_id, origin');
-    const wrongPath = await cdpImport(['customers', LEADS, '--url', t.baseUrl + '/nope', '--map', 'externalId=mql_id']);
+    const wrongPath = await cdpImport(['customers', LEADS, '--url', t.baseUrl + '/nope', '--token', t.keys.WRITER, '--map', 'externalId=mql_id']);
     expect(wrongPath.code).toBe(1);
     expect(wrongPath.stderr).toMatch(/HTTP 404 .*is --url the GraphQL endpoint/);
   });

@@ -40,10 +40,19 @@ async function waitForUrl(p: { output: () => string; child: ChildProcess }, ms =
 describe('cdp serve as a process', () => {
   it('serves, refuses a second process on the same data dir, and exits 0 on SIGTERM', async () => {
     const dataDir = path.join(dataRoot, 'a');
+    const made = cdp(['keys', 'create', '--name', 'proc-test', '--role', 'READER'], { CDP_DATA_DIR: dataDir });
+    expect(await made.exited).toBe(0);
+    const key = /^\s+(cdp_\S+)$/m.exec(made.output())![1]!;
     const server = cdp(['serve'], { CDP_DATA_DIR: dataDir });
     try {
       const url = await waitForUrl(server);
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ customers { totalCount } }"}' });
+      const anonymous = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ version }"}' });
+      expect(anonymous.status).toBe(401);
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: '{"query":"{ customers { totalCount } }"}',
+      });
       expect(await res.json()).toEqual({ data: { customers: { totalCount: 0 } } });
 
       const second = cdp(['migrate'], { CDP_DATA_DIR: dataDir });

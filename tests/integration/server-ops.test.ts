@@ -35,10 +35,11 @@ describe.each(dbKinds)('operations on %s', (kind) => {
     expect(syntax.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
     const unknown = await t.gql('{ nope }');
     expect(unknown.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
-    const res = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+    const auth = { authorization: `Bearer ${t.keys.ADMIN}` };
+    const res = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: '{"query": ' });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('BAD_REQUEST');
-    const huge = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'x'.repeat(1_100_000) }) });
+    const huge = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ query: 'x'.repeat(1_100_000) }) });
     expect(huge.status).toBe(413);
     expect(((await huge.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('PAYLOAD_TOO_LARGE');
   });

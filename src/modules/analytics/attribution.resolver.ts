@@ -1,10 +1,12 @@
-import { Arg, Ctx, Float, Int, Query, Resolver } from 'type-graphql';
+import { Authorized, Arg, Ctx, Float, Int, Query, Resolver } from 'type-graphql';
+import { Access } from '../auth/access.ts';
 import type { Context } from '../../graphql/context.ts';
 import { AnalyticsScopeInput } from './analytics.scope.input.ts';
 import { AttributionModel, AttributionResult } from './attribution.types.ts';
 
 @Resolver()
 export class AttributionResolver {
+  @Authorized(...Access.READ)
   @Query(() => AttributionResult, {
     description:
       'Multi-touch attribution of the conversions (touchpoints with `conversionEvent`) in scope to the channels of the touches ' +

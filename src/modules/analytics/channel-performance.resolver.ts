@@ -1,10 +1,12 @@
-import { Arg, Ctx, Int, Query, Resolver } from 'type-graphql';
+import { Authorized, Arg, Ctx, Int, Query, Resolver } from 'type-graphql';
+import { Access } from '../auth/access.ts';
 import type { Context } from '../../graphql/context.ts';
 import { AnalyticsScopeInput } from './analytics.scope.input.ts';
 import { ChannelPerformanceResult } from './channel-performance.types.ts';
 
 @Resolver()
 export class ChannelPerformanceResolver {
+  @Authorized(...Access.READ)
   @Query(() => ChannelPerformanceResult, {
     description: 'Per channel: people reached, touchpoints, people who converted after their first touch on it, rate, revenue, median time to convert.',
   })

@@ -1,10 +1,12 @@
-import { Arg, Ctx, Query, Resolver } from 'type-graphql';
+import { Authorized, Arg, Ctx, Query, Resolver } from 'type-graphql';
+import { Access } from '../auth/access.ts';
 import type { Context } from '../../graphql/context.ts';
 import { AnalyticsScopeInput } from './analytics.scope.input.ts';
 import { ExperimentResult } from './experiment.types.ts';
 
 @Resolver()
 export class ExperimentResolver {
+  @Authorized(...Access.READ)
   @Query(() => ExperimentResult, {
     description:
       'A/B results from touchpoints carrying properties.experiment and properties.variant: per variant the people exposed (by first exposure), those converting at or after it, the rate, and a two-proportion z-test against the control.',

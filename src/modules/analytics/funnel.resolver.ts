@@ -1,10 +1,12 @@
-import { Arg, Ctx, Float, Query, Resolver } from 'type-graphql';
+import { Authorized, Arg, Ctx, Float, Query, Resolver } from 'type-graphql';
+import { Access } from '../auth/access.ts';
 import type { Context } from '../../graphql/context.ts';
 import { AnalyticsScopeInput } from './analytics.scope.input.ts';
 import { FunnelBreakdownInput, FunnelResult, FunnelStepInput } from './funnel.types.ts';
 
 @Resolver()
 export class FunnelResolver {
+  @Authorized(...Access.READ)
   @Query(() => FunnelResult, {
     description:
       'Ordered funnel: a person reaches step k if some occurrence of step 1 is followed, in order, by steps 2..k, all within windowHours of that step-1 occurrence. Per step: count, conversion, drop-off, median time from the previous step.',

@@ -1,10 +1,12 @@
-import { Arg, Ctx, Int, Query, Resolver } from 'type-graphql';
+import { Authorized, Arg, Ctx, Int, Query, Resolver } from 'type-graphql';
+import { Access } from '../auth/access.ts';
 import type { Context } from '../../graphql/context.ts';
 import { AnalyticsScopeInput } from './analytics.scope.input.ts';
 import { PathsResult } from './paths.types.ts';
 
 @Resolver()
 export class PathsResolver {
+  @Authorized(...Access.READ)
   @Query(() => PathsResult, {
     description:
       "Most common paths: per person, the next `depth` events after their first startEvent (or the `depth` events before their first endEvent), consecutive repeats collapsed; identical paths counted in people.",

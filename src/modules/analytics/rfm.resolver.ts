@@ -1,4 +1,5 @@
-import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { Authorized, Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { Access } from '../auth/access.ts';
 import type { Context } from '../../graphql/context.ts';
 import { Customer } from '../customers/customer.type.ts';
 import { AnalyticsScopeInput } from './analytics.scope.input.ts';
@@ -7,6 +8,7 @@ import { RfmCustomer, RfmResult, RfmTier } from './rfm.types.ts';
 
 @Resolver(() => RfmCustomer)
 export class RfmResolver {
+  @Authorized(...Access.READ)
   @Query(() => RfmResult, {
     description:
       'Recency, frequency and monetary quintile scores per customer with at least one order (event = orderEvent, revenue > 0) at or before asOf, and the named tiers.',

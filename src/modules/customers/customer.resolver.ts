@@ -1,4 +1,6 @@
-import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Authorized, Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
+import { Audited } from '../../graphql/audit.middleware.ts';
+import { Access } from '../auth/access.ts';
 import { Channel } from '../../graphql/scalars.ts';
 import { MergeEvent } from '../identities/merge.type.ts';
 import { JourneyConnection } from '../touchpoints/touchpoint.type.ts';
@@ -13,21 +15,26 @@ import { Customer, CustomerConnection, CustomerStats, UpsertCustomerResult, Upse
 
 @Resolver(() => Customer)
 export class CustomerResolver {
+  @Authorized(...Access.READ)
   @Query(() => Customer, { nullable: true, description: 'A customer by id; a merged-away id returns the customer it was merged into.' })
   customer(@Args(() => CustomerIdArgs) { id }: CustomerIdArgs, @Ctx() ctx: Context): Promise<CustomerRecord | null> {
     return ctx.services.customers.byId(id);
   }
 
+  @Authorized(...Access.READ)
   @Query(() => Customer, { nullable: true })
   customerByIdentity(@Args(() => CustomerByIdentityArgs) { type, value }: CustomerByIdentityArgs, @Ctx() ctx: Context) {
     return ctx.services.customers.byIdentity(type, value);
   }
 
+  @Authorized(...Access.READ)
   @Query(() => CustomerConnection)
   customers(@Args(() => CustomersArgs) args: CustomersArgs, @Ctx() ctx: Context) {
     return ctx.services.customers.list(args);
   }
 
+  @Authorized(...Access.INGEST)
+  @UseMiddleware(Audited())
   @Mutation(() => UpsertCustomersPayload, {
     description: 'Create or update customers from a CRM or back office. Idempotent: the same batch twice changes nothing.',
   })
@@ -105,7 +112,10 @@ export class CustomerConnectionResolver {
 
 @Resolver(() => UpsertCustomerResult)
 export class UpsertCustomerResultResolver {
-  @FieldResolver(() => Customer, { nullable: true })
+  // A WRITER key may be public (inside a tracking client): it must not read a profile back by
+  // upserting someone's email.
+  @Authorized(...Access.READ)
+  @FieldResolver(() => Customer, { nullable: true, description: 'Needs a key that may read (not WRITER).' })
   customer(@Root() r: UpsertCustomerResult, @Ctx() ctx: Context) {
     return r.customerId ? ctx.loaders.customerById.load(r.customerId) : null;
   }

@@ -1,4 +1,5 @@
-import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType, UseMiddleware } from 'type-graphql';
+import { MaskPii } from '../../graphql/pii.middleware.ts';
 import { Channel, JSONObjectScalar } from '../../graphql/scalars.ts';
 import { PageInfo } from '../../graphql/pagination.ts';
 import type { CustomerRecord } from './customer.model.ts';
@@ -25,17 +26,17 @@ export class Customer implements Partial<CustomerRecord> {
   @Field(() => ID) id!: string;
   @Field(() => String, { description: 'System that owns externalId ("" when none was given).' }) source!: string;
   @Field(() => String, { nullable: true }) externalId!: string | null;
-  @Field(() => String, { nullable: true }) email!: string | null;
-  @Field(() => String, { nullable: true, description: 'E.164.' }) phone!: string | null;
-  @Field(() => String, { nullable: true }) firstName!: string | null;
-  @Field(() => String, { nullable: true }) lastName!: string | null;
-  @Field(() => String, { nullable: true }) name!: string | null;
+  @Field(() => String, { nullable: true }) @UseMiddleware(MaskPii('email')) email!: string | null;
+  @Field(() => String, { nullable: true, description: 'E.164.' }) @UseMiddleware(MaskPii('phone')) phone!: string | null;
+  @Field(() => String, { nullable: true }) @UseMiddleware(MaskPii('name')) firstName!: string | null;
+  @Field(() => String, { nullable: true }) @UseMiddleware(MaskPii('name')) lastName!: string | null;
+  @Field(() => String, { nullable: true }) @UseMiddleware(MaskPii('name')) name!: string | null;
   @Field(() => String, { nullable: true }) gender!: string | null;
-  @Field(() => String, { nullable: true, description: 'YYYY-MM-DD.' }) birthday!: string | null;
+  @Field(() => String, { nullable: true, description: 'YYYY-MM-DD.' }) @UseMiddleware(MaskPii('date')) birthday!: string | null;
   @Field(() => String, { nullable: true }) country!: string | null;
   @Field(() => String, { nullable: true }) city!: string | null;
   @Field(() => String, { nullable: true }) company!: string | null;
-  @Field(() => JSONObjectScalar) traits!: Record<string, unknown>;
+  @Field(() => JSONObjectScalar) @UseMiddleware(MaskPii('json')) traits!: Record<string, unknown>;
   @Field(() => Date) createdAt!: Date;
   @Field(() => Date) updatedAt!: Date;
 }

@@ -1,4 +1,6 @@
-import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
+import { Authorized, Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root, UseMiddleware } from 'type-graphql';
+import { Audited } from '../../graphql/audit.middleware.ts';
+import { Access } from '../auth/access.ts';
 import type { Context } from '../../graphql/context.ts';
 import { Customer } from '../customers/customer.type.ts';
 import type { MergeRecord } from './merge.repository.ts';
@@ -6,6 +8,8 @@ import { MergeEvent } from './merge.type.ts';
 
 @Resolver(() => MergeEvent)
 export class MergeResolver {
+  @Authorized(...Access.OPERATE)
+  @UseMiddleware(Audited())
   @Mutation(() => MergeEvent, { description: 'Fold loser into winner by hand. Refused with MERGE_CONFLICT when it would break an identity cap.' })
   mergeCustomers(
     @Arg('winnerId', () => ID) winnerId: string,
@@ -16,6 +20,8 @@ export class MergeResolver {
     return ctx.services.merges.merge(winnerId, loserId, reason.slice(0, 256));
   }
 
+  @Authorized(...Access.OPERATE)
+  @UseMiddleware(Audited())
   @Mutation(() => MergeEvent, { description: 'Undo a merge: the loser comes back with exactly its own identities, touchpoints and tags.' })
   unmergeCustomers(@Arg('mergeId', () => ID) mergeId: string, @Ctx() ctx: Context) {
     return ctx.services.merges.unmerge(mergeId);

@@ -1,10 +1,11 @@
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, ID, ObjectType, UseMiddleware } from 'type-graphql';
+import { MaskIdentityValue } from '../../graphql/pii.middleware.ts';
 import { IdentityType } from '../../graphql/scalars.ts';
 
 @ObjectType()
 export class IdentityRefType {
   @Field(() => IdentityType) type!: IdentityType;
-  @Field(() => String) value!: string;
+  @Field(() => String) @UseMiddleware(MaskIdentityValue) value!: string;
 }
 
 @ObjectType({ description: 'One entry of the merge ledger. Undo it with unmergeCustomers.' })

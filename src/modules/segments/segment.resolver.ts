@@ -1,5 +1,8 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Authorized, Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, UseMiddleware } from 'type-graphql';
+import { Audited } from '../../graphql/audit.middleware.ts';
+import { Access } from '../auth/access.ts';
 import type { Context } from '../../graphql/context.ts';
+import { recheckedStream } from '../../graphql/subscription-guard.ts';
 import { JSONScalar } from '../../graphql/scalars.ts';
 import { Customer } from '../customers/customer.type.ts';
 import type { FeedEvent } from './membership.feed.ts';
@@ -17,41 +20,53 @@ import {
 
 @Resolver(() => Segment)
 export class SegmentResolver {
+  @Authorized(...Access.READ)
   @Query(() => Segment, { nullable: true })
   segment(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
     return ctx.services.segments.get(id);
   }
 
+  @Authorized(...Access.READ)
   @Query(() => [Segment], { description: 'Live segments (archived ones too with includeArchived).' })
   segments(@Arg('includeArchived', () => Boolean, { defaultValue: false }) includeArchived: boolean, @Ctx() ctx: Context) {
     return ctx.services.segments.list(includeArchived);
   }
 
+  @Authorized(...Access.READ)
   @Query(() => JSONScalar, { description: 'JSON Schema of the segment rule language, for rule editors.' })
   segmentRuleSchema(@Ctx() ctx: Context) {
     return ctx.services.segments.ruleSchema();
   }
 
+  @Authorized(...Access.READ)
   @Query(() => SegmentPreview, { description: 'What a rule would select now, compared with an existing segment; stores nothing.' })
   previewSegment(@Arg('rule', () => JSONScalar) rule: unknown, @Arg('compareTo', () => ID, { nullable: true }) compareTo: string | null, @Ctx() ctx: Context) {
     return ctx.services.segments.preview(rule, compareTo);
   }
 
+  @Authorized(...Access.OPERATE)
+  @UseMiddleware(Audited())
   @Mutation(() => Segment)
   createSegment(@Arg('input', () => CreateSegmentInput) input: CreateSegmentInput, @Ctx() ctx: Context) {
     return ctx.services.segments.create(input);
   }
 
+  @Authorized(...Access.OPERATE)
+  @UseMiddleware(Audited())
   @Mutation(() => Segment)
   updateSegment(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateSegmentInput) input: UpdateSegmentInput, @Ctx() ctx: Context) {
     return ctx.services.segments.update(id, input);
   }
 
+  @Authorized(...Access.OPERATE)
+  @UseMiddleware(Audited())
   @Mutation(() => Segment, { description: 'Stops updating the segment and hides it from customer.segments; its history stays.' })
   archiveSegment(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
     return ctx.services.segments.archive(id);
   }
 
+  @Authorized(...Access.OPERATE)
+  @UseMiddleware(Audited())
   @Mutation(() => RecomputeResult, { description: 'Full recompute from the rule; normally not needed (membership is kept current).' })
   recomputeSegment(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
     return ctx.services.segments.recompute(id);
@@ -95,9 +110,11 @@ export class SegmentResolver {
 
 @Resolver(() => MembershipChange)
 export class MembershipChangeResolver {
+  @Authorized(...Access.READ)
   @Subscription(() => MembershipChange, {
     description: 'ENTERED/LEFT as they commit. With since, first replays every change after it: no gap, no duplicate.',
-    subscribe: ({ args, context }) => (context as Context).services.segments.subscribe(args.segmentIds ?? null, args.since ?? null),
+    subscribe: ({ args, context }) =>
+      recheckedStream(context as Context, Access.READ, (context as Context).services.segments.subscribe(args.segmentIds ?? null, args.since ?? null)),
   })
   segmentMembershipChanged(@Root() e: FeedEvent, @Args(() => MembershipChangedArgs) _args: MembershipChangedArgs): FeedEvent {
     return e;

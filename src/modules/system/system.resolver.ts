@@ -2,7 +2,9 @@
  * A trivial round trip over every transport: `ping` publishes, `pinged` subscribers receive. It proves
  * the graphql-ws wiring and the pub/sub (in-process or Redis) end to end; real topics use the same path.
  */
-import { Arg, Ctx, Field, Mutation, ObjectType, Query, Root, Subscription } from 'type-graphql';
+import { Authorized, Arg, Ctx, Field, Mutation, ObjectType, Query, Root, Subscription, UseMiddleware } from 'type-graphql';
+import { Audited } from '../../graphql/audit.middleware.ts';
+import { Access } from '../auth/access.ts';
 import type { Context } from '../../graphql/context.ts';
 import { Topic, type PingPayload } from '../../pubsub/topics.ts';
 
@@ -13,11 +15,14 @@ export class Ping {
 }
 
 export class SystemResolver {
+  @Authorized()
   @Query(() => String, { description: 'Server version.' })
   version(): string {
     return '0.1.0';
   }
 
+  @Authorized()
+  @UseMiddleware(Audited())
   @Mutation(() => Ping)
   async ping(@Arg('message', () => String, { defaultValue: 'ping' }) message: string, @Ctx() ctx: Context): Promise<PingPayload> {
     const payload = { message: message.slice(0, 256), at: new Date().toISOString() };
@@ -25,6 +30,7 @@ export class SystemResolver {
     return payload;
   }
 
+  @Authorized(...Access.READ)
   @Subscription(() => Ping, { topics: Topic.PING })
   pinged(@Root() payload: PingPayload): PingPayload {
     return payload;

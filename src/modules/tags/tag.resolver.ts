@@ -1,4 +1,6 @@
-import { Arg, Ctx, ID, InputType, Field, Mutation, Query, Resolver } from 'type-graphql';
+import { Authorized, Arg, Ctx, ID, InputType, Field, Mutation, Query, Resolver, UseMiddleware } from 'type-graphql';
+import { Audited } from '../../graphql/audit.middleware.ts';
+import { Access } from '../auth/access.ts';
 import type { Context } from '../../graphql/context.ts';
 import { JSONScalar } from '../../graphql/scalars.ts';
 import { Tag, TagCustomersPayload, TagWithCount } from './tag.type.ts';
@@ -21,26 +23,35 @@ class UpdateTagInput {
 
 @Resolver(() => Tag)
 export class TagResolver {
+  @Authorized(...Access.READ)
   @Query(() => [TagWithCount], { description: 'The tag catalogue with the number of customers holding each tag.' })
   tags(@Ctx() ctx: Context) {
     return ctx.services.tags.list();
   }
 
+  @Authorized(...Access.OPERATE)
+  @UseMiddleware(Audited())
   @Mutation(() => Tag, { description: 'Idempotent for the same definition.' })
   createTag(@Arg('input', () => CreateTagInput) input: CreateTagInput, @Ctx() ctx: Context) {
     return ctx.services.tags.create(input);
   }
 
+  @Authorized(...Access.OPERATE)
+  @UseMiddleware(Audited())
   @Mutation(() => Tag)
   updateTag(@Arg('key', () => String) key: string, @Arg('input', () => UpdateTagInput) input: UpdateTagInput, @Ctx() ctx: Context) {
     return ctx.services.tags.update(key, input);
   }
 
+  @Authorized(...Access.OPERATE)
+  @UseMiddleware(Audited())
   @Mutation(() => TagCustomersPayload)
   tagCustomers(@Arg('tagKey', () => String) tagKey: string, @Arg('customerIds', () => [ID]) customerIds: string[], @Ctx() ctx: Context) {
     return ctx.services.tags.setTag(tagKey, customerIds, true);
   }
 
+  @Authorized(...Access.OPERATE)
+  @UseMiddleware(Audited())
   @Mutation(() => TagCustomersPayload)
   untagCustomers(@Arg('tagKey', () => String) tagKey: string, @Arg('customerIds', () => [ID]) customerIds: string[], @Ctx() ctx: Context) {
     return ctx.services.tags.setTag(tagKey, customerIds, false);

@@ -1,4 +1,6 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Authorized, Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
+import { Audited } from '../../graphql/audit.middleware.ts';
+import { Access } from '../auth/access.ts';
 import type { Context } from '../../graphql/context.ts';
 import { TouchpointInput } from './touchpoint.inputs.ts';
 import { FailedEventConnection, JourneyConnection, JourneySession, RecordTouchpointsPayload, ReprocessFailedEventsPayload } from './touchpoint.type.ts';
@@ -14,6 +16,8 @@ type Lazy<T> = () => Promise<T>;
 
 @Resolver()
 export class TouchpointResolver {
+  @Authorized(...Access.INGEST)
+  @UseMiddleware(Audited())
   @Mutation(() => RecordTouchpointsPayload, {
     description: 'Record up to 1,000 touchpoints. A bad one is quarantined, never fails the batch; a resent messageId is a duplicate.',
   })
@@ -21,11 +25,14 @@ export class TouchpointResolver {
     return ctx.services.touchpoints.record(input);
   }
 
+  @Authorized(...Access.OPERATE)
   @Query(() => FailedEventConnection, { description: 'Quarantined events not yet reprocessed, newest first.' })
   failedEvents(@Args(() => FailedEventsArgs) args: FailedEventsArgs, @Ctx() ctx: Context) {
     return ctx.services.touchpoints.failedEvents(args);
   }
 
+  @Authorized(...Access.OPERATE)
+  @UseMiddleware(Audited())
   @Mutation(() => ReprocessFailedEventsPayload)
   reprocessFailedEvents(@Arg('ids', () => [ID]) ids: string[], @Ctx() ctx: Context) {
     return ctx.services.touchpoints.reprocess(ids);

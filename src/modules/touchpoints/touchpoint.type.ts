@@ -1,4 +1,5 @@
-import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType, registerEnumType, UseMiddleware } from 'type-graphql';
+import { MaskPii } from '../../graphql/pii.middleware.ts';
 import { PageInfo } from '../../graphql/pagination.ts';
 import { Channel, JSONObjectScalar, JSONScalar, TouchpointType } from '../../graphql/scalars.ts';
 
@@ -28,8 +29,8 @@ export class Touchpoint {
   @Field(() => String, { nullable: true }) event!: string | null;
   @Field(() => Channel) channel!: Channel;
   @Field(() => String, { nullable: true }) sourceName!: string | null;
-  @Field(() => JSONObjectScalar) properties!: Record<string, unknown>;
-  @Field(() => JSONObjectScalar) context!: Record<string, unknown>;
+  @Field(() => JSONObjectScalar) @UseMiddleware(MaskPii('json')) properties!: Record<string, unknown>;
+  @Field(() => JSONObjectScalar) @UseMiddleware(MaskPii('json')) context!: Record<string, unknown>;
   @Field(() => Float, { nullable: true }) revenue!: number | null;
   @Field(() => String, { nullable: true }) currency!: string | null;
   @Field(() => Date) occurredAt!: Date;

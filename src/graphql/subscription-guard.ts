@@ -1,0 +1,52 @@
+/**
+ * Subscriptions outlive the check made when they started: a key can be revoked (or its role lost)
+ * while events keep flowing. This wraps a subscription's event stream and re-verifies the key before
+ * every event (a cache hit almost always; an in-process revoke clears the cache at once, a revoke
+ * made elsewhere is seen within the key cache TTL). Lost access ends the stream and closes the
+ * connection with 4403.
+ *
+ * A hand-written iterator rather than an async generator: a generator's return() waits for the
+ * pending next(), so an unsubscribe while no event comes would never release the source.
+ */
+import type { ApiKeyRole } from '../generated/prisma/enums.ts';
+import type { Context } from './context.ts';
+
+export const WS_CLOSE_FORBIDDEN = 4403;
+
+export async function recheckedStream<T>(
+  ctx: Context,
+  roles: readonly ApiKeyRole[],
+  source: AsyncIterable<T> | Promise<AsyncIterable<T>>,
+): Promise<AsyncIterableIterator<T>> {
+  const it = (await source)[Symbol.asyncIterator]();
+  let ended = false;
+  const finish = async (): Promise<IteratorResult<T>> => {
+    ended = true;
+    await it.return?.();
+    return { done: true, value: undefined };
+  };
+  const guarded: AsyncIterableIterator<T> = {
+    async next() {
+      if (ended) return { done: true, value: undefined };
+      const r = await it.next();
+      if (r.done) return r;
+      const key = await ctx.services.apiKeys.verify(ctx.auth.secret);
+      if (!key || !roles.includes(key.role)) {
+        ctx.logger.info({ apiKeyId: ctx.auth.id }, 'subscription ended: key no longer allowed');
+        ctx.closeConnection?.(WS_CLOSE_FORBIDDEN, 'Forbidden: the API key was revoked or lost its role');
+        return finish();
+      }
+      return r;
+    },
+    return: finish,
+    async throw(e) {
+      ended = true;
+      if (it.throw) return it.throw(e);
+      throw e;
+    },
+    [Symbol.asyncIterator]() {
+      return guarded;
+    },
+  };
+  return guarded;
+}

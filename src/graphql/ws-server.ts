@@ -1,0 +1,98 @@
+/**
+ * graphql-ws on /graphql: the key comes in connectionParams (`{ authorization: "Bearer <key>" }` or
+ * `{ apiKey: "<key>" }`) and is checked on connect: none or unknown → close 4401, a role that may not
+ * read (WRITER) → 4403. Every subscribe message spends the key's rate budget (over it → 4429) and
+ * goes through the same document limits as HTTP. Each operation gets a fresh context (loaders).
+ */
+import type http from 'node:http';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ErrorCode } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { Access, allows } from '../modules/auth/access.ts';
+import type { ApiKeyService } from '../modules/auth/api-key.service.ts';
+import type { RateLimit } from '../http/rate-limit.ts';
+import type { Metrics } from '../http/metrics.ts';
+import { bearerKey } from '../http/api-key-auth.ts';
+import { createContext, type ContextDeps, type Principal } from './context.ts';
+import type { QueryGuards } from './limits.ts';
+import { WS_CLOSE_FORBIDDEN } from './subscription-guard.ts';
+
+const WS_CLOSE_UNAUTHORIZED = 4401;
+const WS_CLOSE_TOO_MANY = 4429;
+/** Largest message a client may send (a subscribe document with variables). */
+export const MAX_WS_MESSAGE_BYTES = 256 * 1024;
+
+type Extra = {
+  socket: WebSocket;
+  request: http.IncomingMessage;
+  auth?: Principal;
+};
+
+/** `authorization: "Bearer <key>"` (as on HTTP) or `apiKey: "<key>"`; '' when present but malformed. */
+function keyFromParams(params: Readonly<Record<string, unknown>> | undefined): string | undefined {
+  if (!params) return undefined;
+  const auth = params.authorization ?? params.Authorization;
+  if (typeof auth === 'string') return bearerKey(auth);
+  if (typeof params.apiKey === 'string') return params.apiKey;
+  return undefined;
+}
+
+export function startWsServer(opts: {
+  httpServer: http.Server;
+  schema: GraphQLSchema;
+  deps: ContextDeps;
+  apiKeys: ApiKeyService;
+  rateLimit: RateLimit;
+  guards: QueryGuards;
+  metrics: Metrics;
+  logger: Logger;
+}) {
+  const log = opts.logger.child({ module: 'graphql-ws' });
+  const wsServer = new WebSocketServer({ server: opts.httpServer, path: '/graphql', maxPayload: MAX_WS_MESSAGE_BYTES });
+  const cleanup = useServer<Record<string, unknown>, Extra>(
+    {
+      schema: opts.schema,
+      parse: opts.guards.parse,
+      validate: opts.guards.validate,
+      onConnect: async (ctx) => {
+        const secret = keyFromParams(ctx.connectionParams);
+        const key = secret ? await opts.apiKeys.verify(secret) : null;
+        if (!key) {
+          ctx.extra.socket.close(WS_CLOSE_UNAUTHORIZED, 'Unauthorized: send connectionParams { authorization: "Bearer <key>" }');
+          return false;
+        }
+        if (!allows(Access.READ, key.role)) {
+          log.info({ apiKeyId: key.id, role: key.role }, 'websocket refused for role');
+          ctx.extra.socket.close(WS_CLOSE_FORBIDDEN, `Forbidden: a ${key.role} key cannot subscribe`);
+          return false;
+        }
+        ctx.extra.auth = { ...key, secret: secret! };
+        opts.metrics.wsConnections.inc();
+        return true;
+      },
+      onSubscribe: async (ctx) => {
+        const waitMs = await opts.rateLimit.take(ctx.extra.auth!.id);
+        if (waitMs === null) return;
+        const message = `Too many requests: retry in ${Math.ceil(waitMs / 1000)} s`;
+        ctx.extra.socket.close(WS_CLOSE_TOO_MANY, message);
+        return [new GraphQLError(message, { extensions: { code: ErrorCode.RATE_LIMITED } })];
+      },
+      context: (ctx) =>
+        createContext(opts.deps, ctx.extra.auth!, { closeConnection: (code, reason) => ctx.extra.socket.close(code, reason) }),
+    },
+    wsServer,
+  );
+  let closing: Promise<void> | undefined;
+  return {
+    /** Idempotent: Apollo's drain and the server's stop both call it. */
+    close() {
+      closing ??= (async () => {
+        await cleanup.dispose();
+        await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      })();
+      return closing;
+    },
+  };
+}

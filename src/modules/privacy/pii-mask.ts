@@ -1,0 +1,79 @@
+/**
+ * How personal data looks to a READER key: enough left to recognise a record in a support
+ * conversation ("j•••@example.com", "+33•••••••78"), not enough to contact or identify the person.
+ * Pure functions; the GraphQL side decides when they apply.
+ */
+const DOT = '•••';
+
+export type PiiKind = 'email' | 'phone' | 'name' | 'date' | 'json';
+
+export function maskEmail(v: string): string {
+  const at = v.lastIndexOf('@');
+  if (at <= 0) return maskText(v);
+  return `${v[0]}${DOT}@${v.slice(at + 1)}`;
+}
+
+/** Keeps the country-code plus and the last two digits. */
+export function maskPhone(v: string): string {
+  const digits = v.replace(/\D/g, '');
+  if (digits.length <= 4) return DOT;
+  return `${v.startsWith('+') ? '+' : ''}${DOT}${digits.slice(-2)}`;
+}
+
+/** First letter only. */
+export function maskText(v: string): string {
+  return v.length === 0 ? v : `${[...v][0]}${DOT}`;
+}
+
+/** Trait and property keys that hold personal data (matched on the key, case- and separator-blind). */
+const PII_KEY = /^(e?mail|emailaddress|phone|phonenumber|mobile|tel|telephone|name|firstname|lastname|fullname|surname|givenname|familyname|username|birthday|birthdate|dateofbirth|dob|address|addressline[12]?|street|streetaddress|postalcode|postcode|zip|zipcode|ip|ipaddress|ssn|nationalid|passport)$/;
+
+export const isPiiKey = (key: string): boolean => PII_KEY.test(key.toLowerCase().replace(/[\s_.-]/g, ''));
+
+function maskLeaf(key: string, value: unknown): unknown {
+  if (value === null || value === undefined) return value;
+  const k = key.toLowerCase();
+  if (typeof value === 'string') {
+    if (k.includes('mail')) return maskEmail(value);
+    if (/phone|mobile|tel/.test(k)) return maskPhone(value);
+    return maskText(value);
+  }
+  return DOT; // numbers, objects (an address object), arrays under a PII key
+}
+
+/** A copy of a JSON value with every PII-keyed entry masked, at any depth. Never mutates the input. */
+export function maskJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(maskJson);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    // defineProperty: a "__proto__" key stays a plain key instead of replacing the prototype.
+    Object.defineProperty(out, k, { value: isPiiKey(k) ? maskLeaf(k, v) : maskJson(v), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+const EMAIL_SHAPED = /^[^@\s]+@[^@\s]+$/;
+
+/** Identity values: emails and phones masked; other ids (user ids, device ids) are pseudonymous and stay, unless they look like an email. */
+export function maskIdentity(type: string, value: string): string {
+  if (type === 'EMAIL' || EMAIL_SHAPED.test(value)) return maskEmail(value);
+  if (type === 'PHONE') return maskPhone(value);
+  return value;
+}
+
+export function maskValue(kind: PiiKind, value: unknown): unknown {
+  if (value === null || value === undefined) return value;
+  switch (kind) {
+    case 'email':
+      return maskEmail(String(value));
+    case 'phone':
+      return maskPhone(String(value));
+    case 'name':
+      return maskText(String(value));
+    case 'date':
+      return DOT;
+    case 'json':
+      return maskJson(value);
+  }
+}
