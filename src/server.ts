@@ -11,7 +11,9 @@ import express from 'express';
 import type { Config } from './config/env.ts';
 import type { Database } from './db/client.ts';
 import { createContext, type Context, type Principal } from './graphql/context.ts';
-import { createFormatError } from './graphql/errors.ts';
+import { createFormatError, DATABASE_UNAVAILABLE_MESSAGE } from './graphql/errors.ts';
+import { isDatabaseUnavailable } from './db/unavailable.ts';
+import { ErrorCode } from './errors.ts';
 import { createQueryGuards } from './graphql/limits.ts';
 import { buildAppSchema } from './graphql/schema.ts';
 import { startWsServer } from './graphql/ws-server.ts';
@@ -21,6 +23,7 @@ import { createRateLimit } from './http/rate-limit.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
 import { createSegmentRouter } from './http/segment-routes.ts';
 import type { Logger } from './logger.ts';
+import { channelPrefix } from './pubsub/channel-prefix.ts';
 import { createPubSub } from './pubsub/pubsub.ts';
 import { createServices, type Services } from './services.ts';
 import { startSegmentScheduler } from './modules/segments/segment.scheduler.ts';
@@ -33,6 +36,22 @@ export interface RunningServer {
   services: Services;
   stop(): Promise<void>;
 }
+
+/** A request that failed only because the database is away answers 503 + Retry-After: clients retry. */
+const databaseUnavailablePlugin: ApolloServerPlugin<Context> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (response.body.kind !== 'single') return;
+        const { data, errors } = response.body.singleResult;
+        if (data == null && errors?.some((e) => e.extensions?.code === ErrorCode.DATABASE_UNAVAILABLE)) {
+          response.http.status = 503;
+          response.http.headers.set('retry-after', '5');
+        }
+      },
+    };
+  },
+};
 
 function metricsPlugin(metrics: Metrics): ApolloServerPlugin<Context> {
   return {
@@ -49,7 +68,7 @@ function metricsPlugin(metrics: Metrics): ApolloServerPlugin<Context> {
 export async function startServer(opts: { config: Config; db: Database; logger: Logger; clock?: () => Date }): Promise<RunningServer> {
   const { config, db, logger } = opts;
   const metrics = createMetrics();
-  const pubsub = createPubSub({ redisUrl: config.redisUrl, logger });
+  const pubsub = createPubSub({ redisUrl: config.redisUrl, logger, channelPrefix: channelPrefix(config.database) });
   const services = createServices({ db, config, logger, pubsub, clock: opts.clock });
   const scheduler = startSegmentScheduler(services.segments, { intervalMs: config.segmentRecheckMs, logger });
   const alertChecker = startAlertChecker(services.alerts, { intervalMs: config.alerts.checkMs, logger });
@@ -75,6 +94,7 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { async serverWillStart() { return { async drainServer() { await ws.close(); } }; } },
       metricsPlugin(metrics),
+      databaseUnavailablePlugin,
       ...guards.apollo.plugins,
     ],
     logger: logger.child({ module: 'apollo' }),
@@ -94,6 +114,11 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
   // Malformed JSON and oversized bodies get a JSON error with a code, not an HTML page.
   app.use(((err, _req, res, next) => {
     if (res.headersSent) return next(err);
+    if (isDatabaseUnavailable(err)) {
+      res.setHeader('retry-after', '5');
+      res.status(503).json({ errors: [{ message: DATABASE_UNAVAILABLE_MESSAGE, extensions: { code: ErrorCode.DATABASE_UNAVAILABLE } }] });
+      return;
+    }
     const status = (err as { status?: number }).status ?? 500;
     const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
     if (status >= 500) logger.error({ err }, 'unhandled http error');

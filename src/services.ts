@@ -9,6 +9,7 @@ import { AuditService } from './modules/audit/audit.service.ts';
 import { CustomerService } from './modules/customers/customer.service.ts';
 import { IngestionService } from './modules/ingestion/ingestion.service.ts';
 import { MergeService } from './modules/identities/merge.service.ts';
+import { PrivacyService } from './modules/privacy/privacy.service.ts';
 import { MembershipFeed } from './modules/segments/membership.feed.ts';
 import { SegmentService } from './modules/segments/segment.service.ts';
 import { TagService } from './modules/tags/tag.service.ts';
@@ -48,6 +49,7 @@ export function createServices(deps: ServiceDeps) {
     customers: new CustomerService(db, { logger, defaultPhoneRegion: config.defaultPhoneRegion, identity: config.identity, hooks }),
     ingestion,
     merges: new MergeService(db, { logger, config, hooks }),
+    privacy: new PrivacyService(db, { logger, hooks, clock }),
     touchpoints: new TouchpointService(db, { ingestion, config }),
     segments,
     tags,

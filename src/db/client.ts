@@ -56,7 +56,13 @@ async function openPostgres(config: { url: string; schema: string }): Promise<Da
     // Unqualified names in hand-written SQL resolve to the configured schema.
     options: `-c search_path="${config.schema}"`,
     max: 10,
+    // A database that cannot be reached fails a request in at most this long instead of hanging it
+    // (tests/integration/faults-database.test.ts).
     connectionTimeoutMillis: 5_000,
+    // TCP keepalive on every connection, so one whose peer vanished without a FIN (a partition, a
+    // host gone) is eventually found dead and replaced instead of being handed out again.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
   });
   // A dropped connection must not crash the process; the pool replaces it on next use.
   pool.on('error', () => {});

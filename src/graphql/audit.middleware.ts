@@ -3,8 +3,11 @@
  * audit entry with the key, the operation name, the target record and the outcome (ok or the error
  * code). Targets and details are ids and counts picked from the arguments — never personal data.
  * The entry is written before the answer leaves, so an acknowledged mutation is always on record.
+ * Mutations refused by the auth checker (which runs before any middleware) are recorded there, with
+ * outcome FORBIDDEN: refused attempts are what an audit is most often read for.
  */
 import type { MiddlewareFn, ResolverData } from 'type-graphql';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { ErrorCode } from '../errors.ts';
 import type { Context } from './context.ts';
 
@@ -35,26 +38,36 @@ function errorCode(e: unknown): string {
   return typeof code === 'string' ? code : ErrorCode.INTERNAL_SERVER_ERROR;
 }
 
+/** Writes one entry for a mutation the key attempted; used by Audited and by the auth checker for refusals. */
+export function writeAudit(
+  { args, context, info }: Pick<ResolverData<Context>, 'args' | 'context' | 'info'>,
+  outcome: string,
+  result: unknown,
+  spec: AuditSpec = {},
+): Promise<void> {
+  return context.services.audit.record({
+    apiKeyId: context.auth.id,
+    actor: context.auth.name,
+    action: info.fieldName,
+    target: (spec.target ?? defaultTarget)(args, result),
+    outcome,
+    requestId: context.requestId,
+    details: defaultDetails(args),
+  });
+}
+
 export function Audited(spec: AuditSpec = {}): MiddlewareFn<Context> {
-  return async ({ args, context, info }: ResolverData<Context>, next) => {
-    const write = (outcome: string, result: unknown) =>
-      context.services.audit.record({
-        apiKeyId: context.auth.id,
-        actor: context.auth.name,
-        action: info.fieldName,
-        target: (spec.target ?? defaultTarget)(args, result),
-        outcome,
-        requestId: context.requestId,
-        details: defaultDetails(args),
-      });
+  return async (data: ResolverData<Context>, next) => {
     let result: unknown;
     try {
       result = await next();
     } catch (e) {
-      await write(errorCode(e), null).catch((err) => context.logger.error({ err }, 'audit write failed'));
+      // Nothing was written, and the entry could not be either: do not make the caller wait twice.
+      if (isDatabaseUnavailable(e)) throw e;
+      await writeAudit(data, errorCode(e), null, spec).catch((err) => data.context.logger.error({ err }, 'audit write failed'));
       throw e;
     }
-    await write('ok', result);
+    await writeAudit(data, 'ok', result, spec);
     return result;
   };
 }

@@ -7,12 +7,20 @@
 import type { AuthChecker } from 'type-graphql';
 import { ErrorCode, UserError } from '../errors.ts';
 import type { ApiKeyRole } from '../generated/prisma/enums.ts';
+import { writeAudit } from './audit.middleware.ts';
 import type { Context } from './context.ts';
 
-export const authChecker: AuthChecker<Context, ApiKeyRole> = ({ context, info }, roles) => {
+export const authChecker: AuthChecker<Context, ApiKeyRole> = ({ args, context, info }, roles) => {
   if (!context.auth) throw new UserError(ErrorCode.UNAUTHENTICATED, 'an API key is required');
-  if (roles.length === 0 || roles.includes(context.auth.role)) return true;
-  throw new UserError(ErrorCode.FORBIDDEN, `${info.parentType.name}.${info.fieldName} needs a ${roles.join(' or ')} key`, {
+  if (roles.length === 0 || roles.includes(context.auth.role)) return true; // synchronous: the hot path
+  const denied = new UserError(ErrorCode.FORBIDDEN, `${info.parentType.name}.${info.fieldName} needs a ${roles.join(' or ')} key`, {
     requiredRoles: roles,
   });
+  if (info.parentType !== info.schema.getMutationType()) throw denied;
+  // A refused mutation is audited too: type-graphql runs this check before the Audited middleware.
+  return writeAudit({ args, context, info }, ErrorCode.FORBIDDEN, null)
+    .catch((err) => context.logger.error({ err }, 'audit write failed'))
+    .then(() => {
+      throw denied;
+    });
 };

@@ -8,6 +8,9 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { ErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { isTokenLimitError } from './limits.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
+
+export const DATABASE_UNAVAILABLE_MESSAGE = 'the database is unavailable; retry later';
 
 const CLIENT_CODES = new Set<string>([
   ...Object.values(ErrorCode).filter((c) => c !== ErrorCode.INTERNAL_SERVER_ERROR),
@@ -30,7 +33,23 @@ function limitCode(formatted: GraphQLFormattedError, error: unknown): string | u
   return undefined;
 }
 
+/**
+ * graphql-js appends suggestions to many messages — field names (armor's blockFieldSuggestion masks
+ * only those), argument names, enum values (in documents and in variables), type names. Each one
+ * names a part of the schema, which is what turning introspection off is meant to hide.
+ */
+const SUGGESTION = /\s*Did you mean [^]*\?$/;
+export const withoutSuggestions = (message: string): string => message.replace(SUGGESTION, '');
+
 export function createFormatError(opts: { production: boolean; logger: Logger }) {
+  const format = formatter(opts);
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const out = format(formatted, error);
+    return SUGGESTION.test(out.message) ? { ...out, message: withoutSuggestions(out.message) } : out;
+  };
+}
+
+function formatter(opts: { production: boolean; logger: Logger }) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = limitCode(formatted, error) ?? (formatted.extensions?.code as string | undefined) ?? ErrorCode.INTERNAL_SERVER_ERROR;
     if (CLIENT_CODES.has(code)) {
@@ -39,6 +58,10 @@ export function createFormatError(opts: { production: boolean; logger: Logger })
       return { ...formatted, extensions: { ...extensions, code } };
     }
     const original = unwrapResolverError(error);
+    if (isDatabaseUnavailable(original)) {
+      opts.logger.warn({ err: (original as Error)?.message, path: formatted.path }, 'database unavailable');
+      return { message: DATABASE_UNAVAILABLE_MESSAGE, path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.DATABASE_UNAVAILABLE } };
+    }
     opts.logger.error({ err: original, path: formatted.path }, 'unexpected error while resolving');
     if (!opts.production) return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.INTERNAL_SERVER_ERROR } };
     return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };

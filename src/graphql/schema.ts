@@ -17,6 +17,7 @@ import { AlertResolver } from '../modules/alerts/alert.resolver.ts';
 import { TagResolver } from '../modules/tags/tag.resolver.ts';
 import { ApiKeyResolver } from '../modules/auth/api-key.resolver.ts';
 import { AuditResolver } from '../modules/audit/audit.resolver.ts';
+import { PrivacyResolver } from '../modules/privacy/privacy.resolver.ts';
 import { FailedEventConnectionResolver, JourneyConnectionResolver, TouchpointResolver } from '../modules/touchpoints/touchpoint.resolver.ts';
 
 export const resolvers = [
@@ -41,6 +42,7 @@ export const resolvers = [
   ExperimentResolver,
   ApiKeyResolver,
   AuditResolver,
+  PrivacyResolver,
 ] as const;
 
 /** pubSub is only used at run time; printing the SDL passes a stand-in. */

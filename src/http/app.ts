@@ -37,7 +37,7 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
  * the same host (loopback), to everyone with METRICS_PUBLIC=true, and otherwise needs an OPERATOR or
  * ADMIN key. /healthz is always open: load balancers probe it without credentials.
  */
-function metricsAccess(deps: { apiKeys: ApiKeyService; metricsPublic: boolean }): RequestHandler {
+export function metricsAccess(deps: { apiKeys: ApiKeyService; metricsPublic: boolean }): RequestHandler {
   return async (req, res, next) => {
     if (deps.metricsPublic || LOOPBACK.has(req.socket.remoteAddress ?? '')) return next();
     const secret = bearerKey(req.header('authorization'));

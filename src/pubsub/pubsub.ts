@@ -5,9 +5,10 @@
  */
 import { PubSub as MemoryPubSub, type PubSubEngine } from 'graphql-subscriptions';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { PubSub as TypeGraphqlPubSub } from 'type-graphql';
 import type { Logger } from '../logger.ts';
+import { PrefixedPubSubEngine } from './channel-prefix.ts';
 import type { TopicName, TopicPayloads } from './topics.ts';
 
 export interface AppPubSub extends TypeGraphqlPubSub {
@@ -19,16 +20,32 @@ export interface AppPubSub extends TypeGraphqlPubSub {
    * Redis: SUBSCRIBE acknowledged), so anything published after that is certain to arrive.
    */
   listen<T extends TopicName>(topic: T, onMessage: (payload: TopicPayloads[T]) => void): Promise<() => void>;
+  /**
+   * Called each time the subscription connection is back after an outage (Redis only), once its
+   * channels are subscribed again: messages published meanwhile are lost, so listeners that can
+   * (the membership feed, from the outbox) catch up from their own durable record.
+   */
+  onReconnect(listener: () => void): () => void;
   readonly kind: 'memory' | 'redis';
   close(): Promise<void>;
 }
 
-function wrap(engine: PubSubEngine, kind: AppPubSub['kind'], close: () => Promise<void>): AppPubSub {
+function wrap(
+  engine: PubSubEngine,
+  kind: AppPubSub['kind'],
+  close: () => Promise<void>,
+  opts: { publish?: AppPubSub['publish']; reconnects?: Set<() => void> } = {},
+): AppPubSub {
   const subscribeTo = <T extends TopicName>(topic: T) =>
     engine.asyncIterableIterator<TopicPayloads[T]>(topic) as unknown as AsyncIterableIterator<TopicPayloads[T]>;
+  const reconnects = opts.reconnects ?? new Set<() => void>();
   return {
     kind,
-    publish: (topic, payload) => engine.publish(topic, payload),
+    publish: opts.publish ?? ((topic, payload) => engine.publish(topic, payload)),
+    onReconnect(listener) {
+      reconnects.add(listener);
+      return () => reconnects.delete(listener);
+    },
     subscribe: (topic: string) => subscribeTo(topic as TopicName),
     subscribeTo,
     async listen(topic, onMessage) {
@@ -39,19 +56,72 @@ function wrap(engine: PubSubEngine, kind: AppPubSub['kind'], close: () => Promis
   };
 }
 
-export function createPubSub(opts: { redisUrl?: string; logger: Logger }): AppPubSub {
+/** A publish holds its request up at most this long (Redis away, or accepting but not answering). */
+const PUBLISH_WAIT_MS = 1_000;
+/** Publishes waiting in ioredis's offline queue beyond this are dropped (counted): memory stays bounded in a long outage. */
+const MAX_PENDING_PUBLISHES = 1_000;
+
+export function createPubSub(opts: { redisUrl?: string; logger: Logger; channelPrefix?: string }): AppPubSub {
   if (!opts.redisUrl) return wrap(new MemoryPubSub(), 'memory', async () => {});
   const log = opts.logger.child({ module: 'pubsub' });
-  const connect = () => {
-    const client = new Redis(opts.redisUrl!, { maxRetriesPerRequest: null, enableOfflineQueue: true, lazyConnect: false });
+  const connect = (options: RedisOptions = {}) => {
+    const client = new Redis(opts.redisUrl!, { lazyConnect: false, maxRetriesPerRequest: null, enableOfflineQueue: true, ...options });
     // ioredis reconnects on its own; log instead of crashing on a dropped connection.
     client.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
     return client;
   };
+  // Both connections keep ioredis's offline queue: commands sent while Redis is away go out when it is
+  // back (and ioredis subscribes again after every reconnect).
   const publisher = connect();
   const subscriber = connect();
-  const engine = new RedisPubSub({ publisher, subscriber });
-  return wrap(engine, 'redis', async () => {
-    await engine.close();
+  const redis = new RedisPubSub({ publisher, subscriber });
+  const engine = opts.channelPrefix ? new PrefixedPubSubEngine(redis, opts.channelPrefix) : redis;
+
+  // Publishing happens after a write has committed, and the outbox in the database is the durable
+  // record, so a publish must never hold a request up for long: the caller waits at most
+  // PUBLISH_WAIT_MS, and the publish completes in the background when Redis returns. Subscribers that
+  // miss a change meanwhile get it from the outbox (the feed catches up on reconnect; clients resume
+  // with since). In a long outage, publishes beyond MAX_PENDING_PUBLISHES are dropped, not queued.
+  let pending = 0;
+  let dropped = 0;
+  const send: AppPubSub['publish'] = async (topic, payload) => {
+    if (pending >= MAX_PENDING_PUBLISHES) {
+      if (dropped++ === 0) log.warn({ pending }, 'redis unavailable: dropping publishes (subscribers catch up from the outbox)');
+      return;
+    }
+    pending++;
+    const sent = engine
+      .publish(topic, payload)
+      .catch((err: Error) => log.warn({ err: err.message, topic }, 'redis publish failed'))
+      .finally(() => pending--);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([sent, new Promise<void>((resolve) => (timer = setTimeout(resolve, PUBLISH_WAIT_MS)))]);
+    clearTimeout(timer);
+  };
+  publisher.on('ready', () => {
+    if (dropped > 0) log.info({ dropped }, 'redis is back; publishes dropped during the outage are in the outbox');
+    dropped = 0;
   });
+
+  // After a reconnect ioredis re-subscribes right after emitting 'ready'; a PING sent behind the
+  // SUBSCRIBE answers once the channels are live again, then listeners catch up.
+  const reconnects = new Set<() => void>();
+  let wasConnected = false;
+  subscriber.on('ready', () => {
+    if (!wasConnected) return void (wasConnected = true);
+    setImmediate(() => {
+      subscriber.ping().then(
+        () => {
+          log.info('redis subscription connection is back');
+          for (const l of reconnects) l();
+        },
+        (err: Error) => log.warn({ err: err.message }, 'redis ping after reconnect failed'),
+      );
+    });
+  });
+
+  return wrap(engine, 'redis', async () => {
+    reconnects.clear();
+    await redis.close();
+  }, { publish: send, reconnects });
 }

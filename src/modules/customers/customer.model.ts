@@ -32,6 +32,8 @@ export interface CustomerRecord extends CustomerState {
   orderCount: number;
   touchpointCount: number;
   mergedIntoId: string | null;
+  /** Set by eraseCustomer; such a customer is never a member of a segment or rule tag. */
+  erasedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }

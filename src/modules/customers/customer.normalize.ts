@@ -4,6 +4,7 @@
  */
 import { ErrorCode } from '../../errors.ts';
 import type { IdentityType } from '../../generated/prisma/enums.ts';
+import { findUnstorableText, isStorableText, UNSTORABLE_TEXT_MESSAGE } from '../../lib/storable-text.ts';
 import { identityKey, normalizeEmail, normalizeIdentity, normalizePhone } from '../identities/identity.normalize.ts';
 import { ATTRIBUTE_FIELDS, type AttributeField, type Attributes, type IdentityRef, type Traits } from './customer.model.ts';
 
@@ -51,6 +52,12 @@ export function normalizeCustomerRow(
 ): { ok: true; row: NormalizedCustomerRow } | { ok: false; errors: RowError[] } {
   const errors: RowError[] = [];
   const error = (field: string, code: string, message: string) => errors.push({ index, field, code, message });
+
+  // PostgreSQL cannot store U+0000 or a lone surrogate (lib/storable-text.ts): a row carrying one is a
+  // bad row with a code. Before, it failed the whole batch in SQL as a 500.
+  const unstorable = (['source', 'externalId', ...ATTRIBUTE_FIELDS] as const).filter((f) => typeof input[f] === 'string' && !isStorableText(input[f]));
+  for (const f of unstorable) error(f, ErrorCode.BAD_USER_INPUT, `${f} ${UNSTORABLE_TEXT_MESSAGE}`);
+  if (unstorable.length) return { ok: false, errors };
 
   const source = (input.source ?? '').trim();
   if (source.length > MAX_ATTRIBUTE_LENGTH) error('source', ErrorCode.VALUE_TOO_LONG, `at most ${MAX_ATTRIBUTE_LENGTH} characters`);
@@ -109,7 +116,9 @@ export function normalizeCustomerRow(
 
   let traits: Traits | null = null;
   if (input.traits != null) {
+    const badText = typeof input.traits === 'object' ? findUnstorableText(input.traits) : null;
     if (typeof input.traits !== 'object' || Array.isArray(input.traits)) error('traits', ErrorCode.BAD_USER_INPUT, 'traits must be a JSON object');
+    else if (badText !== null) error(`traits.${badText}`, ErrorCode.BAD_USER_INPUT, `traits ${UNSTORABLE_TEXT_MESSAGE}`);
     else if (Buffer.byteLength(JSON.stringify(input.traits)) > MAX_TRAITS_BYTES)
       error('traits', ErrorCode.TRAITS_TOO_LARGE, `traits must serialise to at most ${MAX_TRAITS_BYTES} bytes`);
     else traits = input.traits;

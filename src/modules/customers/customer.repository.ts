@@ -29,6 +29,7 @@ export function toRecord(row: CustomerRow): CustomerRecord {
     orderCount: row.orderCount,
     touchpointCount: row.touchpointCount,
     mergedIntoId: row.mergedIntoId,
+    erasedAt: row.erasedAt,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

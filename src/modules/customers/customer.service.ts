@@ -12,6 +12,8 @@ import type { Logger } from '../../logger.ts';
 import type { ChangeHooks } from '../../lib/change-hooks.ts';
 import { identityKey, normalizeIdentity } from '../identities/identity.normalize.ts';
 import { identityRepository } from '../identities/identity.repository.ts';
+import { findSuppressed } from '../privacy/suppression.gate.ts';
+import { rowSuppressionKeys } from '../privacy/suppression.ts';
 import { resolveIdentities } from '../identities/identity-resolver.ts';
 import type { ResolutionEvent } from '../identities/identity-resolution.ts';
 import { externalKey, type CustomerRecord, type IdentityRef } from './customer.model.ts';
@@ -78,7 +80,9 @@ export class CustomerService {
       else errors.push(...r.errors);
     });
 
-    const plan = rows.length ? await this.applyRows(rows) : { results: [] };
+    const plan = rows.length ? await this.applyRows(rows) : { results: [], suppressed: [] };
+    errors.push(...plan.suppressed);
+    errors.sort((a, b) => a.index - b.index);
     const results: UpsertOutcome['results'] = inputs.map((_, index) => ({ index, status: 'FAILED' as const, customerId: null }));
     for (const r of plan.results) results[r.index] = r;
     const count = (s: string) => results.filter((r) => r.status === s).length;
@@ -88,9 +92,9 @@ export class CustomerService {
   }
 
   /** Everything inside one transaction, after locking every key the batch touches. */
-  private applyRows(rows: NormalizedCustomerRow[]) {
-    const externalIds = rows.filter((r) => r.externalId !== null).map((r) => ({ source: r.source, externalId: r.externalId! }));
-    const identities = rows.flatMap((r) => r.identities);
+  private applyRows(all: NormalizedCustomerRow[]) {
+    const externalIds = all.filter((r) => r.externalId !== null).map((r) => ({ source: r.source, externalId: r.externalId! }));
+    const identities = all.flatMap((r) => r.identities);
     const lockKeys = [
       ...externalIds.map((e) => `ext:${externalKey(e.source, e.externalId)}`),
       ...identities.map((i) => `id:${identityKey(i.type, i.value)}`),
@@ -98,6 +102,13 @@ export class CustomerService {
     return this.db.prisma.$transaction(
       async (tx) => {
         await customerRepository.lockKeys(tx, lockKeys);
+        // Rows naming an erased person are refused, never applied (the locks above are the eraser's too).
+        const hits = await findSuppressed(tx, all.map(rowSuppressionKeys));
+        const suppressed: RowError[] = all.flatMap((r, i) => {
+          const hit = hits[i];
+          return hit ? [{ index: r.index, field: hit.field, code: ErrorCode.SUPPRESSED, message: `this ${hit.type} belongs to an erased person; the row was not applied` }] : [];
+        });
+        const rows = all.filter((_, i) => !hits[i]);
         let snapshot = await this.snapshot(tx, externalIds, identities);
         const linking = linkedCustomers(rows, snapshot);
         if (linking.length) {
@@ -112,12 +123,12 @@ export class CustomerService {
         const changed = new Set([...plan.writes.map((w) => w.id), ...plan.identities.map((i) => i.customerId)]);
         const merged = await customerRepository.mergedAwayAmong(tx, [...snapshot.customers.keys()]);
         const afterCommit = await this.deps.hooks.run(tx, { customerIds: [...changed, ...merged], kind: 'upsert' });
-        return { plan, afterCommit };
+        return { plan, suppressed, afterCommit };
       },
       { maxWait: 10_000, timeout: 60_000 },
-    ).then(async ({ plan, afterCommit }) => {
+    ).then(async ({ plan, suppressed, afterCommit }) => {
       await afterCommit();
-      return plan;
+      return { results: plan.results, suppressed };
     });
   }
 

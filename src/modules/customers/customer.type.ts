@@ -39,6 +39,8 @@ export class Customer implements Partial<CustomerRecord> {
   @Field(() => JSONObjectScalar) @UseMiddleware(MaskPii('json')) traits!: Record<string, unknown>;
   @Field(() => Date) createdAt!: Date;
   @Field(() => Date) updatedAt!: Date;
+  @Field(() => Date, { nullable: true, description: 'When the person was erased (eraseCustomer): the row stays for analytics, with nothing personal left.' })
+  erasedAt!: Date | null;
 }
 
 @ObjectType()

@@ -6,6 +6,7 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/
 import { z } from 'zod';
 import { ErrorCode, fail, ok, type Result } from '../../errors.ts';
 import type { IdentityType } from '../../generated/prisma/enums.ts';
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '../../lib/storable-text.ts';
 
 export const MAX_IDENTITY_LENGTH = 256;
 const emailSchema = z.email();
@@ -26,6 +27,8 @@ export function normalizePhone(raw: string, defaultRegion: string): Result<strin
 }
 
 export function normalizeIdentity(type: IdentityType, raw: string, defaultRegion: string): Result<string> {
+  // Checked first for every type: as a lookup or lock key it failed in SQL (a 500), never matched.
+  if (!isStorableText(raw)) return fail(ErrorCode.INVALID_IDENTITY, `${type} ${UNSTORABLE_TEXT_MESSAGE}`);
   if (type === 'EMAIL') return normalizeEmail(raw);
   if (type === 'PHONE') return normalizePhone(raw, defaultRegion);
   const value = raw.trim();

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/client.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
+import { toStorableJson, toStorableText } from '../../lib/storable-text.ts';
 
 export interface FailedEventWrite {
   source: string;
@@ -14,8 +15,30 @@ export interface FailedEventRecord extends FailedEventWrite {
   reprocessedAt: Date | null;
 }
 
-/** A payload that is not valid JSON-able data (e.g. undefined) is kept as null, never dropped. */
-const storable = (payload: unknown) => (payload === undefined ? null : payload);
+/**
+ * A payload that is not valid JSON-able data (e.g. undefined) is kept as null, never dropped. Text
+ * jsonb cannot hold (U+0000, lone surrogates: often the very reason the event is quarantined) is kept
+ * with U+FFFD in its place; stored as is, it failed the insert and with it the whole batch (a 500).
+ */
+const storable = (payload: unknown) => (payload === undefined ? null : toStorableJson(payload));
+
+/**
+ * The rows as one JSON parameter. A payload JSON.stringify cannot write (nested deeper than its stack,
+ * as a 500 KB body of "[[[[..." is) is kept as null like any other non-JSON payload; the message says
+ * why it was quarantined. Before, the RangeError failed the whole batch as a 500.
+ */
+function rowsJson(rows: FailedEventWrite[]): string {
+  return `[${rows
+    .map((r) => {
+      const row = { ...r, message: toStorableText(r.message), payload: storable(r.payload) };
+      try {
+        return JSON.stringify(row);
+      } catch {
+        return JSON.stringify({ ...row, payload: null });
+      }
+    })
+    .join(',')}]`;
+}
 
 export const failedEventRepository = {
   async insertMany(tx: Db, rows: FailedEventWrite[]): Promise<void> {
@@ -23,7 +46,7 @@ export const failedEventRepository = {
     await tx.$executeRaw`
       INSERT INTO failed_event (id, source, reason, message, payload)
       SELECT gen_random_uuid(), r.source, r.reason, r.message, COALESCE(r.payload, 'null'::jsonb)
-      FROM jsonb_to_recordset(${JSON.stringify(rows.map((r) => ({ ...r, payload: storable(r.payload) })))}::jsonb)
+      FROM jsonb_to_recordset(${rowsJson(rows)}::jsonb)
         AS r(source text, reason text, message text, payload jsonb)`;
   },
 

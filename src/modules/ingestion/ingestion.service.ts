@@ -1,6 +1,7 @@
 /**
  * Runs batches of raw events through the pipeline:
- *   validate → normalise → drop blocked ids → dedup → resolve identity → store → after-store hooks.
+ *   validate → normalise → drop blocked ids → dedup → drop suppressed (erased people) → resolve identity
+ *   → store → after-store hooks.
  * The per-event steps are pure; everything after them is set-based and happens in one transaction,
  * so a batch is stored whole or not at all, and a bad event never fails its batch: it is quarantined
  * in failed_event with its reason and raw payload. accepted + duplicates + quarantined + dropped = sent.
@@ -19,6 +20,7 @@ import { dedupKey, touchpointRepository } from '../touchpoints/touchpoint.reposi
 import type { NormalizedEvent } from './event.model.ts';
 import { failedEventRepository, type FailedEventWrite } from './failed-event.repository.ts';
 import { MAX_EVENTS_PER_CALL, type IngestOptions, type IngestOutcome, type IngestResult } from './ingestion.model.ts';
+import { dropSuppressed } from './steps/drop-suppressed.ts';
 import { createNormalizeEventStep } from './steps/normalize-event.ts';
 import { createValidateEventStep } from './steps/validate-event.ts';
 
@@ -98,7 +100,8 @@ export class IngestionService {
     if (fresh.length || (failures.length && opts.quarantine !== false)) {
       const afterCommit = await this.db.prisma.$transaction(
         async (tx) => {
-          const after = fresh.length ? await this.store(tx, fresh, results) : noAfterCommit;
+          const kept = await this.dropSuppressed(tx, fresh, results);
+          const after = kept.length ? await this.store(tx, kept, results) : noAfterCommit;
           if (opts.quarantine !== false) await failedEventRepository.insertMany(tx, failures);
           return after;
         },
@@ -111,6 +114,16 @@ export class IngestionService {
     const outcome = { accepted: count('ACCEPTED'), duplicates: count('DUPLICATE'), quarantined: count('QUARANTINED'), dropped: count('DROPPED'), results };
     this.log.info({ source: opts.source, sent: raws.length, accepted: outcome.accepted, duplicates: outcome.duplicates, quarantined: outcome.quarantined, dropped: outcome.dropped }, 'events ingested');
     return outcome;
+  }
+
+  private async dropSuppressed(tx: Db, fresh: Candidate[], results: IngestResult[]): Promise<Candidate[]> {
+    if (fresh.length === 0) return [];
+    const verdicts = await dropSuppressed(tx, fresh);
+    return fresh.filter((c, i) => {
+      const v = verdicts[i]!;
+      if (v.kind === 'drop') Object.assign(results[c.index]!, { status: 'DROPPED', reason: v.reason });
+      return v.kind === 'ok';
+    });
   }
 
   private async store(tx: Db, fresh: Candidate[], results: IngestResult[]): Promise<AfterCommit> {

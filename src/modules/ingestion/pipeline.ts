@@ -3,7 +3,7 @@
  * expected outcomes are never thrown. Reasons are snake_case literals, reused as metric labels and
  * as the failed-event reason code.
  *
- *   validate → normalise → dedup → resolve identity → store → after-store hooks
+ *   validate → normalise → dedup → drop suppressed → resolve identity → store → after-store hooks
  *
  * validate and normalise are per-event and pure; dedup, resolve and store work on a whole batch with
  * set-based SQL.

@@ -30,11 +30,16 @@ const PII_KEY = /^(e?mail|emailaddress|phone|phonenumber|mobile|tel|telephone|na
 
 export const isPiiKey = (key: string): boolean => PII_KEY.test(key.toLowerCase().replace(/[\s_.-]/g, ''));
 
+/** Keys that are not in the list but still name contact data or a birth date ("workEmail", "mobile_phone_2"). */
+const PII_WORD = /mail|phone|mobile|birth/;
+const EMAIL_SHAPED_VALUE = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
 function maskLeaf(key: string, value: unknown): unknown {
   if (value === null || value === undefined) return value;
   const k = key.toLowerCase();
   if (typeof value === 'string') {
-    if (k.includes('mail')) return maskEmail(value);
+    if (/birth|^dob$/.test(k.replace(/[\s_.-]/g, ''))) return DOT; // a date of birth: nothing kept, as Customer.birthday
+    if (k.includes('mail') || EMAIL_SHAPED_VALUE.test(value)) return maskEmail(value);
     if (/phone|mobile|tel/.test(k)) return maskPhone(value);
     return maskText(value);
   }
@@ -44,11 +49,15 @@ function maskLeaf(key: string, value: unknown): unknown {
 /** A copy of a JSON value with every PII-keyed entry masked, at any depth. Never mutates the input. */
 export function maskJson(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(maskJson);
+  if (typeof value === 'string') return EMAIL_SHAPED_VALUE.test(value) ? maskEmail(value) : value;
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     // defineProperty: a "__proto__" key stays a plain key instead of replacing the prototype.
-    Object.defineProperty(out, k, { value: isPiiKey(k) ? maskLeaf(k, v) : maskJson(v), enumerable: true, writable: true, configurable: true });
+    // A string under a key that merely contains a contact word, or any email-shaped string, is masked
+    // too; non-strings under such keys (email_opt_in: true, emails_sent: 3) are not personal data.
+    const masked = isPiiKey(k) || (typeof v === 'string' && (PII_WORD.test(k.toLowerCase()) || EMAIL_SHAPED_VALUE.test(v)));
+    Object.defineProperty(out, k, { value: masked ? maskLeaf(k, v) : maskJson(v), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

@@ -37,6 +37,7 @@ export class MembershipFeed {
   private readonly listeners = new Set<Listener>();
   private source: Promise<void> | null = null;
   private unsubscribe: (() => void) | null = null;
+  private readonly offReconnect: () => void;
   private chain: Promise<void> = Promise.resolve();
   /** The highest seq fanned out (or skipped with nobody listening) by this process. */
   private lastSeq = 0n;
@@ -50,6 +51,27 @@ export class MembershipFeed {
     logger: Logger,
   ) {
     this.log = logger.child({ module: 'membership-feed' });
+    this.offReconnect = pubsub.onReconnect(() => this.catchUp());
+  }
+
+  /**
+   * After a pub/sub outage (Redis away) batches published meanwhile are lost, and a subscriber that
+   * stayed connected would only get them (through the gap fill in deliver) with the next batch that
+   * gets through, which may be long after. So once the subscription is back, read what committed
+   * after the last seq fanned out from the outbox and fan it out, in order with live batches.
+   */
+  private catchUp(): void {
+    if (!this.unsubscribe) return; // no live subscription in this process: nothing to catch up
+    this.chain = this.chain
+      .then(async () => {
+        for (;;) {
+          const page = await membershipRepository.changesAfter(this.db.prisma, { segmentIds: null, afterSeq: this.lastSeq, limit: MAX_GAP_FILL });
+          if (page.length === 0) return;
+          await this.deliver({ changes: page.map((c) => ({ ...c, seq: String(c.seq), at: c.at.toISOString() })) });
+          if (page.length < MAX_GAP_FILL) return;
+        }
+      })
+      .catch((err) => this.log.error({ err }, 'membership catch-up after reconnect failed'));
   }
 
   get listenerCount() {
@@ -151,6 +173,7 @@ export class MembershipFeed {
   }
 
   async close(): Promise<void> {
+    this.offReconnect();
     for (const l of this.listeners) await l.queue.return();
     this.listeners.clear();
     await this.source?.catch(() => {});

@@ -170,7 +170,8 @@ export class SegmentService {
 
   /**
    * The incremental evaluator: re-evaluates every live segment for the customers a write touched,
-   * inside the writer's transaction. Merged-away customers leave their segments (the winner carries on).
+   * inside the writer's transaction. Merged-away customers leave their segments (the winner carries on);
+   * erased ones leave every segment (the compiler never selects them either).
    */
   async evaluateCustomers(tx: Db, change: CustomerChange): Promise<AfterCommit | void> {
     const ids = [...new Set(change.customerIds)];
@@ -178,8 +179,10 @@ export class SegmentService {
     const now = this.deps.clock();
     const rows = await customerRepository.findByIds(tx, ids);
     const merged = rows.filter((c) => c.mergedIntoId).map((c) => c.id);
-    const live = rows.filter((c) => !c.mergedIntoId).map((c) => c.id);
+    const erased = rows.filter((c) => !c.mergedIntoId && c.erasedAt).map((c) => c.id);
+    const live = rows.filter((c) => !c.mergedIntoId && !c.erasedAt).map((c) => c.id);
     const changes = await membershipRepository.removeCustomers(tx, merged, { kind: 'merged' }, now);
+    changes.push(...(await membershipRepository.removeCustomers(tx, erased, { kind: 'erased' }, now)));
     const segments = dependencyOrder(
       (await segmentStore.list(tx, false)).map((s) => ({ ...s, rule: parseRule(s.rule) })).flatMap((s) => (s.rule.ok ? [{ ...s, rule: s.rule.rule }] : [])),
     );

@@ -98,7 +98,8 @@ export class TagService {
     });
     if (tags.length === 0 || ids.length === 0) return;
     const now = this.deps.clock();
-    const live = (await customerRepository.findByIds(tx, ids)).filter((c) => !c.mergedIntoId).map((c) => c.id);
+    // Erased customers are never evaluated: the eraser removed their tags and they must not come back.
+    const live = (await customerRepository.findByIds(tx, ids)).filter((c) => !c.mergedIntoId && !c.erasedAt).map((c) => c.id);
     const facts = await loadFacts(tx, live, tags.map((t) => t.parsed), now);
     for (const t of tags) {
       const members = live.filter((id) => {

@@ -29,6 +29,7 @@ export function createValidateEventStep(opts: { maxEventBytes?: number } = {}) {
     const shape = findJsonShapeProblem(raw);
     if (shape?.cause === 'prototype_key') return quarantine('prototype_key', `key "${shape.path}" is not allowed`);
     if (shape?.cause === 'too_deep') return quarantine('too_deep', `nested deeper than allowed at "${shape.path}"`);
+    if (shape?.cause === 'unstorable_text') return quarantine('invalid_text', `"${shape.path}" must not contain U+0000 or unpaired surrogates`);
     const bytes = serialisedBytes(raw);
     if (bytes === null) return quarantine('not_an_object', 'the event cannot be serialised as JSON');
     if (bytes > maxEventBytes) return quarantine('event_too_large', `event is ${bytes} bytes, over the ${maxEventBytes}-byte limit`);

@@ -107,7 +107,7 @@ export function compileMembers(rule: Rule, opts: CompileOptions): Sql {
   return sql`${withClause}SELECT c.id::text AS id
 FROM customer c
 ${ctx.joins.length ? join(ctx.joins, '\n') : empty}
-WHERE c.merged_into_id IS NULL${ctx.scoped ? sql` AND c.id IN (SELECT id FROM scope WHERE id = live)` : empty}
+WHERE c.merged_into_id IS NULL AND c.erased_at IS NULL${ctx.scoped ? sql` AND c.id IN (SELECT id FROM scope WHERE id = live)` : empty}
   AND ${where}
 ORDER BY c.id`;
 }
