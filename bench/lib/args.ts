@@ -1,4 +1,4 @@
-/** `npm run bench -- [--scale small|large] [--embedded] [--only W1,W2]`. */
+/** `npm run bench -- [--scale small|large] [--embedded] [--only W1,W2] [--steady-minutes N]`. */
 import { parseArgs } from 'node:util';
 import { SCALES, type Scale } from './scale.ts';
 
@@ -10,12 +10,15 @@ export interface BenchArgs {
   keep: boolean;
   /** Write a CPU profile and SQL timings of each measured phase to bench/results/profiles/. */
   cpuProf: boolean;
+  /** W7: minutes of steady load after W1's door phases (0 skips that phase). */
+  steadyMinutes: number;
   databaseUrl: string;
 }
 
 export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/test';
 
 export const USAGE = `usage: npm run bench -- [--scale small|large] [--embedded] [--only W1,W2,W7] [--keep] [--cpu-prof]
+                          [--steady-minutes N]
 
   --scale     small (default; a few minutes on 2 cores) or large (1M customers / 10M touchpoints)
   --embedded  run on the embedded PGlite in a temporary directory instead of PostgreSQL
@@ -23,6 +26,8 @@ export const USAGE = `usage: npm run bench -- [--scale small|large] [--embedded]
   --keep      keep the run's schema / data directory afterwards (to inspect the data)
   --cpu-prof  write a CPU profile + SQL timings per measured phase to bench/results/profiles/
               (profiling slows the server: do not report figures from such a run)
+  --steady-minutes  W7: minutes of steady load (ingest through both doors, profile reads, live
+              subscribers) sampled for memory growth; default 10, 0 skips that phase
 
 PostgreSQL comes from DATABASE_URL (default ${DEFAULT_DATABASE_URL}); the run works in its own schema
 bench_<timestamp>, dropped at the end.`;
@@ -36,6 +41,7 @@ export function parseBenchArgs(argv: string[], env: Record<string, string | unde
       only: { type: 'string' },
       keep: { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
+      'steady-minutes': { type: 'string', default: '10' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -53,5 +59,7 @@ export function parseBenchArgs(argv: string[], env: Record<string, string | unde
         .map((s) => s.trim().toUpperCase())
         .filter(Boolean)
     : null;
-  return { scale, embedded: values.embedded ?? false, only, keep: values.keep ?? false, cpuProf: values['cpu-prof'] ?? false, databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL };
+  const steadyMinutes = Number(values['steady-minutes']);
+  if (!Number.isInteger(steadyMinutes) || steadyMinutes < 0) throw new Error(`--steady-minutes must be a whole number of minutes ≥ 0; got "${values['steady-minutes']}"`);
+  return { scale, steadyMinutes, embedded: values.embedded ?? false, only, keep: values.keep ?? false, cpuProf: values['cpu-prof'] ?? false, databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL };
 }

@@ -26,6 +26,9 @@ export interface BenchContext {
   server: RunningServer;
   /** http://127.0.0.1:port (the server's root; GraphQL at /graphql, Segment door at /v1). */
   baseUrl: string;
+  /** An ADMIN API key made at start-up, and the header that carries it on every GraphQL request. */
+  apiKey: string;
+  authHeaders: { authorization: string };
   sql: BenchSql;
   /** PostgreSQL connection of the run (null on PGlite). */
   pg: { url: string; schema: string } | null;
@@ -62,8 +65,22 @@ export async function openBench(args: BenchArgs, log: (m: string) => void): Prom
     pgConn = { url: url.toString(), schema: `bench_${timestamp()}` };
     database = { kind: 'postgres', ...pgConn };
   }
-  // Production settings (masked errors, no introspection) and no logs: the bench prints its own table.
-  const config: Config = { ...loadConfig({}), port: 0, host: '127.0.0.1', database, redisUrl: undefined, logLevel: 'silent', nodeEnv: 'production', production: true };
+  // Production settings (masked errors, no introspection, the default query limits) and no logs: the
+  // bench prints its own table. The per-key rate limit alone is raised out of reach: the bench drives
+  // one key far past any production budget on purpose, and measures the pipeline, not the limiter
+  // (keys are still verified on every request and each request still spends a point).
+  const defaults = loadConfig({});
+  const config: Config = {
+    ...defaults,
+    port: 0,
+    host: '127.0.0.1',
+    database,
+    redisUrl: undefined,
+    logLevel: 'silent',
+    nodeEnv: 'production',
+    production: true,
+    security: { ...defaults.security, rateLimitPerMinute: 1e9 },
+  };
 
   const cleanups: (() => Promise<void>)[] = [];
   const close = async () => {
@@ -90,10 +107,14 @@ export async function openBench(args: BenchArgs, log: (m: string) => void): Prom
     cleanups.push(() => server.stop());
     const baseUrl = `http://127.0.0.1:${server.port}`;
     log(`server: ${baseUrl}/graphql`);
+    // GraphQL (HTTP and graphql-ws) needs a key; ADMIN may do everything the workloads ask.
+    const made = await server.services.apiKeys.create({ name: 'bench', role: 'ADMIN' });
+    if (!made.ok) throw new Error(`bench API key: ${made.message}`);
+    const apiKey = made.value.key;
     const idleRssMb = process.memoryUsage().rss / 1024 / 1024;
     const profiler = new PhaseProfiler(args.cpuProf, db);
     cleanups.push(async () => profiler.close());
-    const ctx: BenchContext = { args, scale: args.scale, config, db, server, baseUrl, sql, pg: pgConn, idleRssMb, now: new Date(BENCH_NOW), shared: new Map(), profiler, log };
+    const ctx: BenchContext = { args, scale: args.scale, config, db, server, baseUrl, apiKey, authHeaders: { authorization: `Bearer ${apiKey}` }, sql, pg: pgConn, idleRssMb, now: new Date(BENCH_NOW), shared: new Map(), profiler, log };
     return { ctx, close };
   } catch (err) {
     await close();

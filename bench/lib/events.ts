@@ -95,6 +95,61 @@ interface PersonState {
   secondLoggedIn: boolean;
 }
 
+function newPerson(rng: Rng): PersonState {
+  return { seen: 0, loginAfter: rng.int(0, 3), secondDevice: rng.chance(0.2), secondLoggedIn: false };
+}
+
+/** One event of `person` at `at`; `i` names it (messageId `${prefix}${i}`, order ids). */
+function makeEvent(rng: Rng, i: number, person: number, st: PersonState, at: number, prefix: string): BenchEvent {
+  const loggedIn = st.seen >= st.loginAfter;
+  let template = pickTemplate(rng);
+  if (template.type === 'IDENTIFY' && !loggedIn) template = TEMPLATES[0]!;
+
+  let userId: string | null = `user-${person}`;
+  let anonymousId: string | null = `anon-${person}-1`;
+  if (st.secondDevice && template.type !== 'IDENTIFY' && rng.chance(0.15)) {
+    // The second device: anonymous at first; its first login merges its customer into the person's.
+    anonymousId = `anon-${person}-2`;
+    if (!st.secondLoggedIn && rng.chance(0.5)) userId = null;
+    else st.secondLoggedIn = true;
+  } else if (!loggedIn) userId = null;
+  else if (rng.chance(0.3)) anonymousId = null;
+  st.seen++;
+
+  const properties = template.props(rng);
+  let revenue: number | null = null;
+  let currency: string | null = null;
+  if (template.order) {
+    revenue = rng.int(10, 800) + rng.int(0, 99) / 100;
+    currency = template.order;
+    Object.assign(properties, { order_id: `o-${prefix === 'm-' ? '' : prefix}${i}`, revenue, currency, items: rng.int(1, 4) });
+  }
+  const context: Record<string, unknown> = { locale: rng.pick(['en-US', 'zh-CN']) };
+  if (template.campaign) context.campaign = template.campaign;
+  if (template.storedChannel === 'WEB' || template.campaign) context.page = { path: String(properties.path ?? '/product') };
+  const traits = template.type === 'IDENTIFY' ? { email: `user${person}@example.com`, plan: rng.pick(['free', 'pro', 'team']), first_name: `P${person}` } : null;
+
+  return {
+    messageId: `${prefix}${i}`,
+    type: template.type,
+    event: template.event,
+    userId,
+    anonymousId,
+    channel: template.channel,
+    storedChannel: template.storedChannel,
+    sourceName: template.campaign?.source ?? null,
+    properties,
+    context,
+    traits,
+    revenue,
+    currency,
+    occurredAt: new Date(at).toISOString(),
+    sessionId: `s-${person}-${Math.floor(at / 3_600_000)}`,
+    person,
+    resend: false,
+  };
+}
+
 export function generateEvents(opts: { events: number; users: number; seed?: number; resendRate?: number }): BenchEvent[] {
   const rng = seededRandom(opts.seed ?? 8);
   const resends = Math.round(opts.events * (opts.resendRate ?? 0.05));
@@ -107,60 +162,11 @@ export function generateEvents(opts: { events: number; users: number; seed?: num
     const person = Math.floor(opts.users * Math.pow(rng.next(), 1.6));
     let st = people.get(person);
     if (!st) {
-      st = { seen: 0, loginAfter: rng.int(0, 3), secondDevice: rng.chance(0.2), secondLoggedIn: false };
+      st = newPerson(rng);
       people.set(person, st);
     }
     const at = EVENT_EPOCH + Math.floor((i / unique) * SPAN_MS) + rng.int(0, 999);
-    const loggedIn = st.seen >= st.loginAfter;
-    let template = pickTemplate(rng);
-    if (template.type === 'IDENTIFY' && !loggedIn) template = TEMPLATES[0]!;
-
-    let userId: string | null = `user-${person}`;
-    let anonymousId: string | null = `anon-${person}-1`;
-    if (st.secondDevice && template.type !== 'IDENTIFY' && rng.chance(0.15)) {
-      // The second device: anonymous at first; its first login merges its customer into the person's.
-      anonymousId = `anon-${person}-2`;
-      if (!st.secondLoggedIn && rng.chance(0.5)) userId = null;
-      else st.secondLoggedIn = true;
-    } else if (!loggedIn) userId = null;
-    else if (rng.chance(0.3)) anonymousId = null;
-    st.seen++;
-
-    const properties = template.props(rng);
-    let revenue: number | null = null;
-    let currency: string | null = null;
-    if (template.order) {
-      revenue = rng.int(10, 800) + rng.int(0, 99) / 100;
-      currency = template.order;
-      Object.assign(properties, { order_id: `o-${i}`, revenue, currency, items: rng.int(1, 4) });
-    }
-    const context: Record<string, unknown> = { locale: rng.pick(['en-US', 'zh-CN']) };
-    if (template.campaign) context.campaign = template.campaign;
-    if (template.storedChannel === 'WEB' || template.campaign) context.page = { path: String(properties.path ?? '/product') };
-    const traits = template.type === 'IDENTIFY' ? { email: `user${person}@example.com`, plan: rng.pick(['free', 'pro', 'team']), first_name: `P${person}` } : null;
-
-    out.push({
-      key: i,
-      e: {
-        messageId: `m-${i}`,
-        type: template.type,
-        event: template.event,
-        userId,
-        anonymousId,
-        channel: template.channel,
-        storedChannel: template.storedChannel,
-        sourceName: template.campaign?.source ?? null,
-        properties,
-        context,
-        traits,
-        revenue,
-        currency,
-        occurredAt: new Date(at).toISOString(),
-        sessionId: `s-${person}-${Math.floor(at / 3_600_000)}`,
-        person,
-        resend: false,
-      },
-    });
+    out.push({ key: i, e: makeEvent(rng, i, person, st, at, 'm-') });
   }
   // Resends: an earlier event sent again a few batches later, as a retrying client does.
   for (let r = 0; r < resends; r++) {
@@ -168,6 +174,54 @@ export function generateEvents(opts: { events: number; users: number; seed?: num
     out.push({ key: src + rng.int(500, 3000) + 0.5, e: { ...out[src]!.e, resend: true } });
   }
   return out.sort((a, b) => a.key - b.key).map((x) => x.e);
+}
+
+/**
+ * The same mix made one event at a time, for a long steady load that must not hold its stream in
+ * memory (W7). The people drift: each event comes from a window of `activePeople` people (skewed as in
+ * generateEvents) that slides forward by one person every `eventsPerNewPerson` events, so new people
+ * (new customers, first orders, merges) keep arriving at a constant rate however long it runs. Event
+ * times are spread over [from, from + spanMs) as if `total` events were to come. A share `resendRate`
+ * of the events are resends of one of the last 500–3,000 unique events (kept in a bounded ring).
+ * Deterministic for the same options; messageIds are `${prefix}${i}`.
+ */
+export function* streamEvents(opts: {
+  total: number;
+  activePeople: number;
+  eventsPerNewPerson: number;
+  from: number;
+  spanMs: number;
+  prefix: string;
+  seed?: number;
+  resendRate?: number;
+}): Generator<BenchEvent, void, undefined> {
+  const rng = seededRandom(opts.seed ?? 18);
+  const resendRate = opts.resendRate ?? 0.05;
+  const people = new Map<number, PersonState>();
+  const RING = 3000;
+  const ring: BenchEvent[] = [];
+  let unique = 0;
+  for (let n = 0; n < opts.total; n++) {
+    if (ring.length > 500 && rng.chance(resendRate)) {
+      const back = rng.int(500, Math.min(RING, ring.length) - 1);
+      yield { ...ring[(unique - 1 - back) % RING]!, resend: true };
+      continue;
+    }
+    const base = Math.floor(unique / opts.eventsPerNewPerson);
+    const person = base + Math.floor(opts.activePeople * Math.pow(rng.next(), 1.6));
+    let st = people.get(person);
+    if (!st) {
+      st = newPerson(rng);
+      people.set(person, st);
+    }
+    // People behind the window never come back: forget them so the map stays bounded.
+    if (unique % 1000 === 0) for (const p of people.keys()) if (p < base) people.delete(p);
+    const at = opts.from + Math.floor((n / opts.total) * opts.spanMs) + rng.int(0, 999);
+    const e = makeEvent(rng, unique, person, st, at, opts.prefix);
+    ring[unique % RING] = e;
+    unique++;
+    yield e;
+  }
 }
 
 /** GraphQL `TouchpointInput`. */

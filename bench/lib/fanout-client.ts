@@ -25,11 +25,15 @@ export interface FanoutSpec {
   perSocket: number;
   /** graphql-ws only: the subscription every subscriber runs. */
   subscription?: { query: string; variables: Record<string, unknown> };
+  /** graphql-ws only: sent on connect (the API key: `{ authorization: 'Bearer <key>' }`). */
+  connectionParams?: Record<string, unknown>;
 }
 
 export interface FanoutPhase {
   name: string;
   writeUrl: string;
+  /** Sent with every write (e.g. the API key's Authorization header). */
+  writeHeaders?: Record<string, string>;
   /** One request body per write; write k's deliveries carry keys[k] as reason.trigger.messageId. */
   bodies: string[];
   keys: string[];
@@ -102,7 +106,7 @@ const seqOf = (payload: unknown) => (payload as PayloadShape)?.data?.segmentMemb
 
 // ---------------------------------------------------------------- child side
 
-class Subscribers {
+export class Subscribers {
   private clients: Client[] = [];
   private sockets: WebSocket[] = [];
   private disposers: (() => void)[] = [];
@@ -119,7 +123,7 @@ class Subscribers {
     const { spec } = this;
     if (spec.protocol === 'graphql-ws') {
       for (let s = 0; s < spec.sockets; s++) {
-        const client = createClient({ url: spec.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+        const client = createClient({ url: spec.wsUrl, webSocketImpl: WebSocket, connectionParams: spec.connectionParams, retryAttempts: 0, lazy: true });
         this.clients.push(client);
         for (let k = 0; k < spec.perSocket; k++) {
           const subscriber = s * spec.perSocket + k;
@@ -208,7 +212,7 @@ async function runPhase(subs: Subscribers, phase: FanoutPhase): Promise<FanoutPh
 
   const write = async (k: number) => {
     sentAt[k] = performance.now();
-    const res = await fetch(phase.writeUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: phase.bodies[k] });
+    const res = await fetch(phase.writeUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...phase.writeHeaders }, body: phase.bodies[k] });
     const text = await res.text();
     answeredAt[k] = performance.now();
     if (!res.ok || text.includes('"errors"')) throw new Error(`write ${k} → ${res.status}: ${text.slice(0, 300)}`);

@@ -36,6 +36,6 @@ export function graphqlIngestBodies(events: BenchEvent[], batchSize: number): st
 
 /** Sends prepared recordTouchpoints bodies with the scale's calls in flight; seconds from first send to last answer. */
 export async function ingestGraphql(ctx: BenchContext, bodies: string[]): Promise<{ seconds: number; counts: IngestCounts }> {
-  const r = await postAll<GraphqlIngestAnswer>(`${ctx.baseUrl}/graphql`, bodies, { concurrency: ctx.scale.concurrency, check: checkGraphqlIngest });
+  const r = await postAll<GraphqlIngestAnswer>(`${ctx.baseUrl}/graphql`, bodies, { concurrency: ctx.scale.concurrency, headers: ctx.authHeaders, check: checkGraphqlIngest });
   return { seconds: r.seconds, counts: sumCounts(r.bodies.map((b) => b.data!.recordTouchpoints)) };
 }

@@ -79,7 +79,7 @@ export async function ingestThroughDoors(ctx: BenchContext, events: BenchEvent[]
   // unmeasured; a long-running server is the case worth measuring.
   const warm = buildBodies(events.slice(0, WARMUP_EVENTS), scale.batchSize);
   await resetData(ctx.sql);
-  await postAll<GraphqlAnswer>(graphqlUrl, warm.graphql, { concurrency: scale.concurrency, check: checkGraphql });
+  await postAll<GraphqlAnswer>(graphqlUrl, warm.graphql, { concurrency: scale.concurrency, headers: ctx.authHeaders, check: checkGraphql });
   await resetData(ctx.sql);
   await postAll<SegmentAnswer>(segmentUrl, warm.segment, { concurrency: scale.concurrency, headers: auth, check: checkSegment });
 
@@ -89,7 +89,7 @@ export async function ingestThroughDoors(ctx: BenchContext, events: BenchEvent[]
   try {
     await resetData(ctx.sql);
     ctx.log(`  W1 recordTouchpoints: ${events.length} events in ${bodies.graphql.length} calls, ${scale.concurrency} in flight`);
-    const g = await ctx.profiler.phase('W1-graphql', () => postAll<GraphqlAnswer>(graphqlUrl, bodies.graphql, { concurrency: scale.concurrency, check: checkGraphql }));
+    const g = await ctx.profiler.phase('W1-graphql', () => postAll<GraphqlAnswer>(graphqlUrl, bodies.graphql, { concurrency: scale.concurrency, headers: ctx.authHeaders, check: checkGraphql }));
     doors.push({ door: 'graphql', seconds: g.seconds, eventsPerSec: events.length / g.seconds, counts: sum(g.bodies.map((b) => b.data!.recordTouchpoints)), stored: await storedCounts(ctx) });
 
     await resetData(ctx.sql);

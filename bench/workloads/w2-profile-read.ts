@@ -26,8 +26,8 @@ export const PROFILE_QUERY = `query Profile($id: ID!) {
   }
 }`;
 
-async function post(url: string, body: string): Promise<unknown> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<unknown> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
   return res.json();
 }
 
@@ -48,7 +48,7 @@ export async function runW2(ctx: BenchContext): Promise<ResultRow[]> {
   try {
     // Same answer from both, or the comparison means nothing.
     for (const body of bodies.slice(0, 10)) {
-      const [ours, theirs] = await Promise.all([post(graphqlUrl, body), post(b4.url, body)]);
+      const [ours, theirs] = await Promise.all([post(graphqlUrl, body, ctx.authHeaders), post(b4.url, body)]);
       if (!isDeepStrictEqual(ours, theirs) || !(ours as { data?: { customer?: unknown } }).data?.customer) {
         throw new Error(`W2 and B4 answer differently for ${body.slice(-60)}:\nGraphQL: ${JSON.stringify(ours).slice(0, 2000)}\nB4:      ${JSON.stringify(theirs).slice(0, 2000)}`);
       }
@@ -59,13 +59,14 @@ export async function runW2(ctx: BenchContext): Promise<ResultRow[]> {
     const off = ctx.db.onQuery((sql) => statements.push(sql));
     const counted = 5;
     try {
-      for (const body of bodies.slice(10, 10 + counted)) await post(graphqlUrl, body);
+      for (const body of bodies.slice(10, 10 + counted)) await post(graphqlUrl, body, ctx.authHeaders);
     } finally {
       off();
     }
     const perRequest = statements.length / counted;
 
-    const load = (url: string, durationSec: number) => runLoad({ url, bodies, connections: scale.readConnections, durationSec });
+    // B4 gets the same header (and ignores it), so both sides send the same bytes.
+    const load = (url: string, durationSec: number) => runLoad({ url, bodies, connections: scale.readConnections, durationSec, headers: ctx.authHeaders });
     const problems = (r: LoadResult) => r.non2xx + r.errors + r.timeouts + r.errorBodies;
     ctx.log(`  W2 GraphQL: warm-up ${scale.readWarmupSec} s, then ${scale.readConnections} connections for ${scale.readDurationSec} s`);
     await load(graphqlUrl, scale.readWarmupSec);

@@ -129,10 +129,10 @@ export async function runW3(ctx: BenchContext): Promise<ResultRow[]> {
   const w3 = await runPhases(
     ctx,
     'graphql-ws',
-    { protocol: 'graphql-ws', wsUrl: ctx.server.wsUrl, sockets, perSocket, subscription: { query: SUBSCRIPTION, variables: { segmentIds: [segment.id] } } },
+    { protocol: 'graphql-ws', wsUrl: ctx.server.wsUrl, sockets, perSocket, subscription: { query: SUBSCRIPTION, variables: { segmentIds: [segment.id] } }, connectionParams: ctx.authHeaders },
     () => waitUntil(() => feed.listenerCount === subscribers, `${subscribers} listeners on the membership feed (have ${feed.listenerCount})`),
     plans,
-    (plan) => ({ writeUrl: `${ctx.baseUrl}/graphql`, bodies: plan.keys.map(writeBody), expectAnswer: '"accepted":1' }),
+    (plan) => ({ writeUrl: `${ctx.baseUrl}/graphql`, writeHeaders: ctx.authHeaders, bodies: plan.keys.map(writeBody), expectAnswer: '"accepted":1' }),
     losses,
   );
   // For a loss: the seq each incomplete write's change got in the outbox, next to the seqs delivered around it.
@@ -168,7 +168,7 @@ export async function runW3(ctx: BenchContext): Promise<ResultRow[]> {
       { protocol: 'plain-ws', wsUrl: b5.wsUrl, sockets, perSocket },
       () => waitUntil(() => b5.subscriptions() === subscribers, `${subscribers} B5 subscriptions (have ${b5.subscriptions()})`),
       plans,
-      (plan) => ({ writeUrl: b5.writeUrl, bodies: plan.keys.map((key) => JSON.stringify({ key })) }),
+      (plan) => ({ writeUrl: b5.writeUrl, writeHeaders: ctx.authHeaders, bodies: plan.keys.map((key) => JSON.stringify({ key })) }),
       losses,
     );
   } finally {

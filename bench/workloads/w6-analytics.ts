@@ -70,7 +70,7 @@ export async function runW6(ctx: BenchContext): Promise<ResultRow[]> {
   const graphqlUrl = `${ctx.baseUrl}/graphql`;
 
   const gql = async <T extends { errors?: unknown[] }>(query: string, variables: Record<string, unknown>): Promise<T> => {
-    const res = await fetch(graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+    const res = await fetch(graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...ctx.authHeaders }, body: JSON.stringify({ query, variables }) });
     const body = (await res.json()) as T;
     if (!res.ok || body.errors) throw new Error(`W6: GraphQL ${res.status}: ${JSON.stringify(body).slice(0, 1000)}`);
     return body;
