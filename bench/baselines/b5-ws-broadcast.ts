@@ -5,6 +5,11 @@
  * payload held for that key wrapped as graphql-ws wraps it ({"id","type":"next","payload"}). The
  * payloads are the very JSON W3's subscribers received, so both move the same bytes over the same
  * number of sockets. It is the floor for W3: no database, no pub/sub, no GraphQL execution.
+ *
+ * Timing is defined as for W3: the payload's `at` is replaced, per write, by this server's own clock
+ * (new Date().toISOString(), as the GraphQL server serialises its `at`) read when it has the write's body
+ * and is about to answer and broadcast, and the subscribers compute receipt − at on the same machine's
+ * wall clock. (W3's `at` is read earlier in its write, inside the transaction before the commit.)
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,14 +20,15 @@ export interface B5Broadcast {
   writeUrl: string;
   /** Subscriptions registered so far, over all sockets. */
   subscriptions(): number;
-  /** The payload JSON to broadcast for each write key. */
+  /** The payload JSON to broadcast for each write key (its `at` is replaced by the time of the write). */
   setPayloads(payloads: Map<string, string>): void;
   close(): Promise<void>;
 }
 
 export async function startB5Broadcast(): Promise<B5Broadcast> {
   const subscriptions = new Map<WebSocket, string[]>();
-  let payloads = new Map<string, string>();
+  /** Per write key, the payload JSON split around the value of its `at`. */
+  let payloads = new Map<string, [string, string]>();
 
   const broadcast = (payload: string) => {
     for (const [socket, ids] of subscriptions) {
@@ -34,7 +40,7 @@ export async function startB5Broadcast(): Promise<B5Broadcast> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      let payload: string | undefined;
+      let payload: [string, string] | undefined;
       try {
         payload = payloads.get((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { key?: string }).key ?? '');
       } catch {
@@ -45,9 +51,10 @@ export async function startB5Broadcast(): Promise<B5Broadcast> {
         res.end('{"errors":[{"message":"unknown write"}]}');
         return;
       }
+      const at = JSON.stringify(new Date().toISOString());
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"ok":true}');
-      broadcast(payload);
+      broadcast(payload[0] + at + payload[1]);
     });
   });
   const wss = new WebSocketServer({ server, path: '/ws' });
@@ -67,7 +74,14 @@ export async function startB5Broadcast(): Promise<B5Broadcast> {
     writeUrl: `http://127.0.0.1:${port}/write`,
     subscriptions: () => [...subscriptions.values()].reduce((n, ids) => n + ids.length, 0),
     setPayloads(p) {
-      payloads = p;
+      payloads = new Map(
+        [...p].map(([key, json]) => {
+          const m = /"at":("[^"]*"|\d+)/.exec(json);
+          if (!m) throw new Error(`B5: payload for ${key} has no "at": ${json.slice(0, 200)}`);
+          const start = m.index + '"at":'.length;
+          return [key, [json.slice(0, start), json.slice(start + m[1]!.length)]];
+        }),
+      );
     },
     close: async () => {
       for (const socket of subscriptions.keys()) socket.terminate();

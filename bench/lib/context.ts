@@ -36,6 +36,12 @@ export interface BenchContext {
   idleRssMb: number;
   /** The server's clock (segments and tags), frozen at BENCH_NOW so rule windows select the same people every run. */
   now: Date;
+  /**
+   * Runs `fn` with the server's clock on the wall clock (new Date()) instead of BENCH_NOW, then freezes it
+   * again. W3 uses it so that each membership change's `at` (the clock read inside the write's
+   * transaction) is a real instant; its rule has no time window, so membership is the same either way.
+   */
+  withWallClock<T>(fn: () => Promise<T>): Promise<T>;
   /** What one workload leaves for another (e.g. W1's memory samples for W7). */
   shared: Map<string, unknown>;
   /** Wraps each measured phase; records a CPU profile of it with --cpu-prof, else just runs it. */
@@ -103,7 +109,16 @@ export async function openBench(args: BenchArgs, log: (m: string) => void): Prom
     await migrate(db);
     const sql = await openBenchSql(db, pgConn);
     cleanups.push(() => sql.close());
-    const server = await startServer({ config, db, logger: createLogger(config), clock: () => new Date(BENCH_NOW) });
+    let wallClock = false;
+    const server = await startServer({ config, db, logger: createLogger(config), clock: () => (wallClock ? new Date() : new Date(BENCH_NOW)) });
+    const withWallClock = async <T,>(fn: () => Promise<T>): Promise<T> => {
+      wallClock = true;
+      try {
+        return await fn();
+      } finally {
+        wallClock = false;
+      }
+    };
     cleanups.push(() => server.stop());
     const baseUrl = `http://127.0.0.1:${server.port}`;
     log(`server: ${baseUrl}/graphql`);
@@ -114,7 +129,7 @@ export async function openBench(args: BenchArgs, log: (m: string) => void): Prom
     const idleRssMb = process.memoryUsage().rss / 1024 / 1024;
     const profiler = new PhaseProfiler(args.cpuProf, db);
     cleanups.push(async () => profiler.close());
-    const ctx: BenchContext = { args, scale: args.scale, config, db, server, baseUrl, apiKey, authHeaders: { authorization: `Bearer ${apiKey}` }, sql, pg: pgConn, idleRssMb, now: new Date(BENCH_NOW), shared: new Map(), profiler, log };
+    const ctx: BenchContext = { args, scale: args.scale, config, db, server, baseUrl, apiKey, authHeaders: { authorization: `Bearer ${apiKey}` }, sql, pg: pgConn, idleRssMb, now: new Date(BENCH_NOW), withWallClock, shared: new Map(), profiler, log };
     return { ctx, close };
   } catch (err) {
     await close();

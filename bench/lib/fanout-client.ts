@@ -1,15 +1,25 @@
 /**
  * The subscriber side of W3 and B5, run in its own process (forked with tsx) so that 1,000 subscribers
  * parsing their messages do not share an event loop with the server they measure. The same process
- * also sends the writes, so one clock times both ends: a delivery's latency is its receipt minus the
- * arrival of the response to the write that caused it.
+ * also sends the writes.
+ *
+ * A delivery's latency is its receipt (Date.now() here, when the frame has been parsed) minus the `at` its
+ * payload carries: for W3 the server's clock read inside the write's transaction when the change was
+ * recorded, before the outbox insert and the COMMIT; for B5 the bare server's clock when it handled the
+ * write, just before it answered and broadcast. Server and subscribers run on the same machine and read
+ * the same wall clock (ms resolution on both ends), so for W3 it is an upper bound of commit → receipt
+ * that includes the commit itself. It does not depend on when the write's answer arrives (after the
+ * commit the server also writes the audit log before answering). Also kept: receipt − the write's
+ * answer and receipt − its sending (performance.now(), sub-ms).
  *
  * The subscribers are `sockets` WebSocket connections with `perSocket` subscriptions each, multiplexed
  * as graphql-ws does it (one `next` frame per subscription per event). Two protocols:
  *   - graphql-ws: graphql-ws `createClient` over `ws`, subscribing to a GraphQL subscription (W3);
  *   - plain-ws:   bare `ws` sockets that send {"type":"subscribe","id"} frames and receive the same
  *                 {"id","type":"next","payload"} frames, parsed with JSON.parse (B5).
- * Each delivery names the write that caused it by `reason.trigger.messageId` in its payload.
+ * Each delivery names the write that caused it by `reason.trigger.messageId` in its payload, and carries
+ * `at` (ISO 8601 or epoch ms) as `data.segmentMembershipChanged.at`; a delivery without a readable `at`
+ * is counted in `noAt` and left out of `latencyMs`.
  *
  * The parent drives it over IPC: start → "subscribed" → run(phase) → phase result … → close.
  */
@@ -75,8 +85,12 @@ export interface FanoutPhaseResult {
   /** First write sent → last delivery received. */
   seconds: number;
   deliveriesPerSec: number;
-  /** Receipt − arrival of the write's response (an upper bound of its commit), per delivery. */
+  /** Receipt (wall clock) − the `at` the delivery carries (W3: change recorded inside the write's transaction, before its commit; B5: write handled): an upper bound of commit → receipt. */
   latencyMs: Percentiles;
+  /** Deliveries whose payload had no readable `at` (left out of latencyMs). */
+  noAt: number;
+  /** Receipt − arrival of the write's response, per delivery (the response waits for the audit log after the commit, so this can be negative). */
+  fromAnswerMs: Percentiles;
   /** Receipt − the moment the write was sent, per delivery. */
   fromSendMs: Percentiles;
   /** The write's own round trip. */
@@ -99,10 +113,15 @@ export function percentiles(values: ArrayLike<number>): Percentiles {
 type Delivery = (subscriber: number, payload: unknown, rawPayload: () => string) => void;
 
 interface PayloadShape {
-  data?: { segmentMembershipChanged?: { seq?: string; reason?: { trigger?: { messageId?: string } } } };
+  data?: { segmentMembershipChanged?: { seq?: string; at?: string | number; reason?: { trigger?: { messageId?: string } } } };
 }
 const keyOf = (payload: unknown) => (payload as PayloadShape)?.data?.segmentMembershipChanged?.reason?.trigger?.messageId;
 const seqOf = (payload: unknown) => (payload as PayloadShape)?.data?.segmentMembershipChanged?.seq ?? null;
+/** The delivery's `at` in epoch ms, or NaN. */
+const atOf = (payload: unknown): number => {
+  const at = (payload as PayloadShape)?.data?.segmentMembershipChanged?.at;
+  return typeof at === 'number' ? at : typeof at === 'string' ? Date.parse(at) : NaN;
+};
 
 // ---------------------------------------------------------------- child side
 
@@ -177,6 +196,8 @@ async function runPhase(subs: Subscribers, phase: FanoutPhase): Promise<FanoutPh
   const subscribers = subs.count;
   const writeIndex = new Map(phase.keys.map((k, i) => [k, i]));
   const receipts = new Float64Array(n * subscribers).fill(NaN);
+  /** Per delivery: wall-clock receipt − the delivery's `at`. */
+  const sinceAt = new Float64Array(n * subscribers).fill(NaN);
   const sentAt = new Float64Array(n).fill(NaN);
   const answeredAt = new Float64Array(n).fill(NaN);
   const payloads: string[] = new Array(n).fill('');
@@ -191,6 +212,7 @@ async function runPhase(subs: Subscribers, phase: FanoutPhase): Promise<FanoutPh
 
   subs.onDelivery = (subscriber, payload, raw) => {
     const now = performance.now();
+    const wall = Date.now();
     const k = writeIndex.get(keyOf(payload) ?? '');
     if (k === undefined) {
       strays++;
@@ -202,6 +224,7 @@ async function runPhase(subs: Subscribers, phase: FanoutPhase): Promise<FanoutPh
       return;
     }
     receipts[slot] = now;
+    sinceAt[slot] = wall - atOf(payload);
     lastReceipt = now;
     if (!payloads[k]) {
       payloads[k] = raw();
@@ -264,12 +287,17 @@ async function runPhase(subs: Subscribers, phase: FanoutPhase): Promise<FanoutPh
     if (missedBy.length) incomplete.push({ key: phase.keys[k]!, delivered: subscribers - missedBy.length, missedBy: missedBy.slice(0, 5) });
   }
   const latency: number[] = [];
+  const fromAnswer: number[] = [];
   const fromSend: number[] = [];
+  let noAt = 0;
   for (let k = 0; k < n; k++) {
     for (let s = 0; s < subscribers; s++) {
       const t = receipts[k * subscribers + s]!;
       if (Number.isNaN(t)) continue;
-      latency.push(t - answeredAt[k]!);
+      const a = sinceAt[k * subscribers + s]!;
+      if (Number.isNaN(a)) noAt++;
+      else latency.push(a);
+      fromAnswer.push(t - answeredAt[k]!);
       fromSend.push(t - sentAt[k]!);
     }
   }
@@ -289,6 +317,8 @@ async function runPhase(subs: Subscribers, phase: FanoutPhase): Promise<FanoutPh
     seconds,
     deliveriesPerSec: deliveries / seconds,
     latencyMs: percentiles(latency),
+    noAt,
+    fromAnswerMs: percentiles(fromAnswer),
     fromSendMs: percentiles(fromSend),
     writeMs: percentiles(Array.from({ length: n }, (_, k) => answeredAt[k]! - sentAt[k]!)),
     payloads,

@@ -6,6 +6,7 @@ import {
   ExportCustomerDocument,
   RecordTouchpointsDocument,
   TagCustomersDocument,
+  MergeCustomersDocument,
   UpsertCustomersDocument,
 } from '../generated/graphql.ts';
 import { externalIdValue, suppressionHash } from '../../src/modules/privacy/suppression.ts';
@@ -229,6 +230,18 @@ describe.each(dbKinds)('privacy: erase and export on %s', (kind) => {
       mergeEntriesScrubbed: 0,
     });
     expect(await t.db.prisma.$queryRaw`SELECT id, erased_at, updated_at FROM customer WHERE erased_at IS NOT NULL ORDER BY id`).toEqual(first);
+  });
+
+  it('refuses to merge with or tag an erased person, which would attach data to them again', async () => {
+    const merge = await t.gql(MergeCustomersDocument, { winnerId: bobId, loserId: adaId, reason: 'test' });
+    expect(merge.errors?.[0]?.extensions).toMatchObject({ code: 'CUSTOMER_ERASED', field: 'loserId' });
+    const into = await t.gql(MergeCustomersDocument, { winnerId: adaId, loserId: bobId, reason: 'test' });
+    expect(into.errors?.[0]?.extensions).toMatchObject({ code: 'CUSTOMER_ERASED', field: 'winnerId' });
+    const tagged = (await t.ok(TagCustomersDocument, { tagKey: 'vip', customerIds: [adaId, bobId] })).tagCustomers;
+    expect(tagged.notFound).toEqual([adaId]);
+    expect(await hitsFor(adaId).then((h) => h.customer_tag ?? 0)).toBe(0);
+    // Bob is untouched by the refused merges and was tagged.
+    expect((await t.db.prisma.customer.findUniqueOrThrow({ where: { id: bobId } })).mergedIntoId).toBeNull();
   });
 
   it('drops and counts events and rows that name the person again, on both doors', async () => {

@@ -27,6 +27,9 @@ export class MergeService {
       const found = new Map((await customerRepository.findByIds(tx, [winnerId, loserId])).map((c) => [c.id, c]));
       for (const [field, id] of [['winnerId', winnerId], ['loserId', loserId]] as const)
         if (!found.has(id)) throw new UserError(ErrorCode.NOT_FOUND, `no customer ${id}`, { field });
+      // An erased person stays erased: merging would attach someone's data to them again.
+      for (const [field, id] of [['winnerId', winnerId], ['loserId', loserId]] as const)
+        if (found.get(id)!.erasedAt) throw new UserError(ErrorCode.CUSTOMER_ERASED, `customer ${id} was erased`, { field });
       const winner = found.get(winnerId)!.mergedIntoId ?? winnerId;
       const loser = found.get(loserId)!.mergedIntoId ?? loserId;
       if (winner === loser) throw new UserError(ErrorCode.ALREADY_MERGED, 'these customers are already one');

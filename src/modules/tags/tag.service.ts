@@ -77,7 +77,8 @@ export class TagService {
     if (tag.kind === 'RULE') throw new UserError(ErrorCode.BAD_USER_INPUT, `tag "${tagKey}" is kept by its rule and cannot be set by hand`, { field: 'tagKey' });
     const unique = [...new Set(customerIds)];
     const { changed, notFound, afterCommit } = await this.db.prisma.$transaction(async (tx) => {
-      const found = await customerRepository.findByIds(tx, unique.filter(isUuid));
+      // Erased people are not taggable (a tag is data about them): they count as not found.
+      const found = (await customerRepository.findByIds(tx, unique.filter(isUuid))).filter((c) => !c.erasedAt);
       // A merged-away id means its winner.
       const live = [...new Set(found.map((c) => c.mergedIntoId ?? c.id))];
       const known = new Set(found.map((c) => c.id));

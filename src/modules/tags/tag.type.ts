@@ -21,5 +21,5 @@ export class TagWithCount extends Tag {
 export class TagCustomersPayload {
   @Field(() => Int) changed!: number;
   @Field(() => Int) unchanged!: number;
-  @Field(() => [ID]) notFound!: string[];
+  @Field(() => [ID], { description: 'Ids that name no customer, or an erased one.' }) notFound!: string[];
 }
