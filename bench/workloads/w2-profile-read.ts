@@ -12,8 +12,8 @@ import { loadReadDataset } from '../lib/dataset.ts';
 import { runLoad, type LoadResult } from '../lib/load-client.ts';
 import { row, type ResultRow } from '../lib/report.ts';
 
-export const PROFILE_QUERY = `query Profile($id: ID!) {
-  customer(id: $id) {
+/** The profile W2 reads (and W7's steady load reads by user id): customer, identities, tags, segments, last 20 touchpoints. */
+export const PROFILE_SELECTION = `{
     id email phone name country city traits
     identities { type value }
     tags { key name }
@@ -23,7 +23,10 @@ export const PROFILE_QUERY = `query Profile($id: ID!) {
       pageInfo { hasNextPage }
       edges { node { session stage channelSwitch touchpoint { id type event channel occurredAt revenue currency } } }
     }
-  }
+  }`;
+
+export const PROFILE_QUERY = `query Profile($id: ID!) {
+  customer(id: $id) ${PROFILE_SELECTION}
 }`;
 
 async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<unknown> {

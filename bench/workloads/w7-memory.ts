@@ -24,6 +24,7 @@ import v8 from 'node:v8';
 import type { BenchContext } from '../lib/context.ts';
 import { BENCH_NOW, generateEvents } from '../lib/events.ts';
 import { basicAuth } from '../lib/http.ts';
+import { PROFILE_SELECTION } from './w2-profile-read.ts';
 import { row, type ResultRow } from '../lib/report.ts';
 import { forcedGc, memoryNow, MemorySeries, slope, type MemorySample } from '../lib/rss.ts';
 import { BENCH_TAGS, benchSegmentRules, createBenchSegments } from '../lib/segment-rules.ts';
@@ -60,17 +61,7 @@ const SUBSCRIPTION = `subscription MembershipChanged($segmentIds: [ID!]) {
 
 /** W2's profile, found by userId as an app would look its user up. */
 const PROFILE_BY_USER_ID = `query ProfileByUserId($value: String!) {
-  customerByIdentity(type: USER_ID, value: $value) {
-    id email phone name country city traits
-    identities { type value }
-    tags { key name }
-    segments { id name }
-    stats { touchpointCount orderCount lifetimeValue firstSeenAt lastSeenAt channels }
-    journey(first: 20) {
-      pageInfo { hasNextPage }
-      edges { node { session stage channelSwitch touchpoint { id type event channel occurredAt revenue currency } } }
-    }
-  }
+  customerByIdentity(type: USER_ID, value: $value) ${PROFILE_SELECTION}
 }`;
 
 const round = (x: number, d = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : x);
