@@ -2,14 +2,16 @@
  * Bounds on one GraphQL document — tokens, depth, aliases, directives, cost — applied the same way to
  * HTTP (Apollo `parseOptions` + validation rules) and WebSocket (graphql-ws `parse` and `validate`).
  * Tokens are graphql-js's own `maxTokens` (checked while lexing, before anything is built); the rest
- * are graphql-armor validation rules. Field suggestions ("Did you mean ...") are masked so the schema
- * cannot be guessed with introspection off. Rejections carry QUERY_TOO_COMPLEX (see errors.ts).
+ * are graphql-armor validation rules, and cost is ours (cost-rule.ts). Field suggestions ("Did you
+ * mean ...") are masked so the schema cannot be guessed with introspection off. Rejections carry
+ * QUERY_TOO_COMPLEX (see errors.ts).
  */
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ParseOptions, type Source, type ValidationRule } from 'graphql';
 import type { QueryLimits } from '../config/env.ts';
 import { ErrorCode } from '../errors.ts';
+import { costLimitRule } from './cost-rule.ts';
 
 type Reject = (ctx: { reportError(e: GraphQLError): void } | null, error: GraphQLError) => void;
 
@@ -36,11 +38,13 @@ export function createQueryGuards(limits: QueryLimits): QueryGuards {
     maxDepth: { n: limits.maxDepth, ...rejecting },
     maxAliases: { n: limits.maxAliases, ...rejecting },
     maxDirectives: { n: limits.maxDirectives, ...rejecting },
-    costLimit: { maxCost: limits.maxCost, ...rejecting },
+    costLimit: { enabled: false }, // ours (cost-rule.ts) also costs `first: $variable`
     maxTokens: { enabled: false }, // graphql-js does it while parsing (parseOptions below)
     blockFieldSuggestion: { enabled: true },
   });
-  const { plugins, validationRules } = armor.protect();
+  const protection = armor.protect();
+  const plugins = protection.plugins;
+  const validationRules = [...protection.validationRules, costLimitRule(limits.maxCost)];
   const rules = [...specifiedRules, ...validationRules];
   const parseOptions: ParseOptions = { maxTokens: limits.maxTokens };
   return {

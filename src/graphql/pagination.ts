@@ -5,8 +5,9 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { ErrorCode, UserError } from '../errors.ts';
 
-export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 100;
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './page-limits.ts';
+
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE };
 
 @ObjectType()
 export class PageInfo {

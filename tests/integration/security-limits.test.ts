@@ -15,11 +15,14 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const DEFAULTS = loadConfig({}).security.limits;
 const fields = (n: number, field = 'version') => Array.from({ length: n }, (_, i) => `a${i}: ${field}`).join(' ');
-/** customers → edges → node → segments → members → edges → node → ... `levels` times, then id. */
+/**
+ * customers → edges → node → segments → members → edges → node → ... `levels` times, then id. Pages of
+ * one, so the document tests depth alone (the default pages of 20, nested, would also hit the cost limit).
+ */
 function deep(levels: number): string {
   let inner = 'id';
-  for (let i = 0; i < levels; i++) inner = `segments { members { edges { node { ${inner} } } } }`;
-  return `{ customers { edges { node { ${inner} } } } }`;
+  for (let i = 0; i < levels; i++) inner = `segments { members(first: 1) { edges { node { ${inner} } } } }`;
+  return `{ customers(first: 1) { edges { node { ${inner} } } } }`;
 }
 const depthOf = (levels: number) => 3 + 4 * levels + 1;
 
@@ -68,6 +71,8 @@ describe.each(dbKinds)('limits and HTTP hardening on %s', (kind) => {
       [`tokens (> ${DEFAULTS.maxTokens})`, `{ ${'__typename '.repeat(DEFAULTS.maxTokens)} }`],
       // Each literal first multiplies the cost of what it pages: 100 × 100 profiles with their segments.
       ['cost', `{ customers(first: 100) { edges { node { id email segments { id members(first: 100) { edges { node { id email phone tags { id key } } } } } } } } }`],
+      // The same bomb with the page sizes in variables: costed at the largest page each server would serve.
+      ['cost, page sizes in variables', `query($a: Int, $b: Int) { customers(first: $a) { edges { node { id email segments { id members(first: $b) { edges { node { id email phone tags { id key } } } } } } } } }`],
     ];
     it.each(cases)('%s', async (_name, query) => {
       const res = await post(JSON.stringify({ query }));
