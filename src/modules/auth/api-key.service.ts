@@ -43,6 +43,9 @@ export const hashKey = (key: string): string => createHash('sha256').update(key,
 export class ApiKeyService {
   private readonly log: Logger;
   private readonly cache = new Map<string, CacheEntry>();
+  private readonly inflight = new Map<string, Promise<VerifiedKey | null>>();
+  /** Bumped by every revoke, so a lookup that raced it does not cache its stale answer. */
+  private generation = 0;
   private readonly ttlMs: number;
   private readonly maxEntries: number;
   private readonly now: () => number;
@@ -84,15 +87,30 @@ export class ApiKeyService {
       this.cache.set(hash, hit);
       return hit.key;
     }
-    const found = await apiKeyRepository.useByHash(this.db.prisma, hash, new Date(now));
-    this.remember(hash, found, now);
-    return found;
+    // Single flight: when an entry expires under load, every request in flight (and every live
+    // subscription re-checking before its next event) would otherwise run its own UPDATE on the same
+    // row at once — a stampede the W3 bench measured at hundreds of ms. One lookup per key, shared.
+    let pending = this.inflight.get(hash);
+    if (!pending) {
+      const generation = this.generation;
+      pending = apiKeyRepository
+        .useByHash(this.db.prisma, hash, new Date(now))
+        .then((found) => {
+          // A revoke that happened while we looked must not be undone by caching the older answer.
+          if (generation === this.generation) this.remember(hash, found, now);
+          return found;
+        })
+        .finally(() => this.inflight.delete(hash));
+      this.inflight.set(hash, pending);
+    }
+    return pending;
   }
 
   /** True when a live key was revoked; false when the id is unknown or it was already revoked. */
   async revoke(id: string): Promise<boolean> {
     if (!isUuid(id)) return false;
     const revoked = await apiKeyRepository.revoke(this.db.prisma, id, new Date(this.now()));
+    this.generation++;
     for (const [hash, entry] of this.cache) if (entry.key?.id === id) this.cache.delete(hash);
     if (revoked) this.log.info({ apiKeyId: id }, 'api key revoked');
     return revoked;
