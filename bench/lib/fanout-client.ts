@@ -27,6 +27,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { closeChild, requestChild } from './child-rpc.ts';
 
 export interface FanoutSpec {
   protocol: 'graphql-ws' | 'plain-ws';
@@ -363,34 +364,15 @@ export class FanoutClient {
   }
 
   private request<T extends FromChild['type']>(message: ToChild, expect: T): Promise<Extract<FromChild, { type: T }>> {
-    return new Promise((resolve, reject) => {
-      const onMessage = (m: FromChild) => {
-        cleanup();
-        if (m.type === expect) resolve(m as Extract<FromChild, { type: T }>);
-        else reject(new Error(m.type === 'error' ? `fan-out client: ${m.message}` : `fan-out client answered ${m.type}, expected ${expect}`));
-      };
-      const onExit = (code: number | null) => {
-        cleanup();
-        reject(new Error(`fan-out client exited with ${code}`));
-      };
-      const cleanup = () => {
-        this.child.off('message', onMessage);
-        this.child.off('exit', onExit);
-      };
-      this.child.on('message', onMessage);
-      this.child.once('exit', onExit);
-      this.child.send(message);
-    });
+    return requestChild<FromChild, T>(this.child, 'fan-out client', message, expect);
   }
 
   async run(phase: FanoutPhase): Promise<FanoutPhaseResult> {
     return (await this.request({ type: 'run', phase }, 'result')).result;
   }
 
-  async close(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    await this.request({ type: 'close' }, 'closed').catch(() => this.child.kill());
-    if (this.child.exitCode === null) await new Promise((r) => this.child.once('exit', r));
+  close(): Promise<void> {
+    return closeChild(this.child, () => this.request({ type: 'close' }, 'closed'));
   }
 
   kill(): void {

@@ -23,6 +23,7 @@ import { seededRandom } from '../../src/lib/random.ts';
 import { streamEvents, toSegmentEvent, toTouchpointInput, type BenchEvent } from './events.ts';
 import { percentiles, Subscribers, type FanoutSpec, type Percentiles } from './fanout-client.ts';
 import { RECORD_TOUCHPOINTS, sumCounts, type IngestCounts } from './ingest.ts';
+import { closeChild, requestChild } from './child-rpc.ts';
 
 export interface SteadyPlan {
   seconds: number;
@@ -413,25 +414,7 @@ export class SteadyClient {
   }
 
   private request<T extends FromChild['type']>(message: ToChild, expect: T): Promise<Extract<FromChild, { type: T }>> {
-    return new Promise((resolve, reject) => {
-      const onMessage = (m: FromChild) => {
-        if (m.type === 'progress') return;
-        cleanup();
-        if (m.type === expect) resolve(m as Extract<FromChild, { type: T }>);
-        else reject(new Error(m.type === 'error' ? `steady client: ${m.message}` : `steady client answered ${m.type}, expected ${expect}`));
-      };
-      const onExit = (code: number | null) => {
-        cleanup();
-        reject(new Error(`steady client exited with ${code}`));
-      };
-      const cleanup = () => {
-        this.child.off('message', onMessage);
-        this.child.off('exit', onExit);
-      };
-      this.child.on('message', onMessage);
-      this.child.once('exit', onExit);
-      this.child.send(message);
-    });
+    return requestChild<FromChild, T>(this.child, 'steady client', message, expect, (m) => m.type === 'progress');
   }
 
   async run(plan: SteadyPlan): Promise<SteadyLoadResult> {
@@ -442,10 +425,8 @@ export class SteadyClient {
     return (await this.request({ type: 'settle', expected, idleMs }, 'settled')).result;
   }
 
-  async close(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    await this.request({ type: 'close' }, 'closed').catch(() => this.child.kill());
-    if (this.child.exitCode === null) await new Promise((r) => this.child.once('exit', r));
+  close(): Promise<void> {
+    return closeChild(this.child, () => this.request({ type: 'close' }, 'closed'));
   }
 
   kill(): void {
