@@ -290,6 +290,26 @@ describe.each(dbKinds)('privacy: erase and export on %s', (kind) => {
     expect(await dropped('EMAIL', ADA.workEmail)).toBe(0);
   });
 
+  it('drops a malformed event that names the person instead of quarantining their data again', async () => {
+    const count = async () => (await t.db.prisma.suppressedIdentifier.findUniqueOrThrow({ where: { hash: suppressionHash('USER_ID', ADA.userId) } })).droppedCount;
+    const before = await count();
+    const failedBefore = await t.db.prisma.failedEvent.count();
+    // Both would be quarantined (occurredAt in the future); only the stranger's is.
+    const sent = await t.ok(RecordTouchpointsDocument, {
+      input: [
+        { messageId: 'bad-ada', event: 'Order Completed', userId: ADA.userId, occurredAt: FUTURE, properties: { note: ADA.email } },
+        { messageId: 'bad-carol', event: 'Order Completed', userId: 'u-carol', occurredAt: FUTURE },
+      ],
+    });
+    expect(sent.recordTouchpoints.results.map((r) => [r.status, r.reason])).toEqual([
+      ['DROPPED', 'suppressed'],
+      ['QUARANTINED', expect.any(String)],
+    ]);
+    expect(await t.db.prisma.failedEvent.count()).toBe(failedBefore + 1);
+    expect(await count()).toBe(before + 1);
+    for (const needle of [ADA.userId, ADA.email]) expect(await hitsFor(needle), needle).toEqual({});
+  });
+
   it('puts both actions in the audit log', async () => {
     const log = await t.gql<{ auditLog: { edges: { node: { action: string; target: string; outcome: string } }[] } }, unknown>(
       `{ auditLog(first: 50) { edges { node { action target outcome } } } }`,

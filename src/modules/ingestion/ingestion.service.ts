@@ -13,6 +13,8 @@ import { ErrorCode, UserError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import { noAfterCommit, type AfterCommit, type ChangeHooks } from '../../lib/change-hooks.ts';
 import { applyIdentifyTraits } from '../customers/customer.identify.ts';
+import { customerRepository } from '../customers/customer.repository.ts';
+import { identityKey } from '../identities/identity.normalize.ts';
 import { isBlocked } from '../identities/identity-resolution.ts';
 import { resolveIdentities } from '../identities/identity-resolver.ts';
 import type { TouchpointWrite } from '../touchpoints/touchpoint.model.ts';
@@ -21,6 +23,9 @@ import type { NormalizedEvent } from './event.model.ts';
 import { failedEventRepository, type FailedEventWrite } from './failed-event.repository.ts';
 import { MAX_EVENTS_PER_CALL, type IngestOptions, type IngestOutcome, type IngestResult } from './ingestion.model.ts';
 import { dropSuppressed } from './steps/drop-suppressed.ts';
+import { findSuppressed } from '../privacy/suppression.gate.ts';
+import { rawSuppressible } from '../privacy/raw-identifiers.ts';
+import { suppressionKeys } from '../privacy/suppression.ts';
 import { createNormalizeEventStep } from './steps/normalize-event.ts';
 import { createValidateEventStep } from './steps/validate-event.ts';
 
@@ -102,7 +107,7 @@ export class IngestionService {
         async (tx) => {
           const kept = await this.dropSuppressed(tx, fresh, results);
           const after = kept.length ? await this.store(tx, kept, results) : noAfterCommit;
-          if (opts.quarantine !== false) await failedEventRepository.insertMany(tx, failures);
+          if (opts.quarantine !== false) await failedEventRepository.insertMany(tx, await this.dropSuppressedFailures(tx, failures, results));
           return after;
         },
         { maxWait: 15_000, timeout: 120_000 },
@@ -123,6 +128,24 @@ export class IngestionService {
       const v = verdicts[i]!;
       if (v.kind === 'drop') Object.assign(results[c.index]!, { status: 'DROPPED', reason: v.reason });
       return v.kind === 'ok';
+    });
+  }
+
+  /**
+   * A malformed event from an erased person must not bring their email back through the quarantine
+   * (it stores the raw payload): those are dropped as `suppressed` like well-formed ones. Events with
+   * no identifying id (most quarantined traffic) cost nothing.
+   */
+  private async dropSuppressedFailures<F extends { index: number; payload: unknown }>(tx: Db, failures: F[], results: IngestResult[]): Promise<F[]> {
+    const ids = failures.map((f) => rawSuppressible(f.payload, this.deps.config.defaultPhoneRegion));
+    if (ids.every((x) => x.length === 0)) return failures;
+    // The eraser's locks: an erase in flight either sees this row (and deletes it) or we see its list.
+    await customerRepository.lockKeys(tx, [...new Set(ids.flat().map((i) => `id:${identityKey(i.type, i.value)}`))]);
+    const hits = await findSuppressed(tx, ids.map((x) => suppressionKeys(x)));
+    return failures.filter((f, i) => {
+      if (!hits[i]) return true;
+      Object.assign(results[f.index]!, { status: 'DROPPED', reason: 'suppressed', message: null });
+      return false;
     });
   }
 
