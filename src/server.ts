@@ -12,12 +12,12 @@ import type { Config } from './config/env.ts';
 import type { Database } from './db/client.ts';
 import { createContext, type Context, type Principal } from './graphql/context.ts';
 import { createFormatError, DATABASE_UNAVAILABLE_MESSAGE } from './graphql/errors.ts';
-import { isDatabaseUnavailable } from './db/unavailable.ts';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './db/unavailable.ts';
 import { ErrorCode } from './errors.ts';
 import { createQueryGuards } from './graphql/limits.ts';
 import { buildAppSchema } from './graphql/schema.ts';
 import { startWsServer } from './graphql/ws-server.ts';
-import { requireApiKey } from './http/api-key-auth.ts';
+import { requireApiKey, sendGraphqlError } from './http/api-key-auth.ts';
 import { createHttpApp, MAX_GRAPHQL_BODY } from './http/app.ts';
 import { createRateLimit } from './http/rate-limit.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
@@ -46,7 +46,7 @@ const databaseUnavailablePlugin: ApolloServerPlugin<Context> = {
         const { data, errors } = response.body.singleResult;
         if (data == null && errors?.some((e) => e.extensions?.code === ErrorCode.DATABASE_UNAVAILABLE)) {
           response.http.status = 503;
-          response.http.headers.set('retry-after', '5');
+          response.http.headers.set('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
         }
       },
     };
@@ -115,14 +115,13 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
   app.use(((err, _req, res, next) => {
     if (res.headersSent) return next(err);
     if (isDatabaseUnavailable(err)) {
-      res.setHeader('retry-after', '5');
-      res.status(503).json({ errors: [{ message: DATABASE_UNAVAILABLE_MESSAGE, extensions: { code: ErrorCode.DATABASE_UNAVAILABLE } }] });
-      return;
+      res.setHeader('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+      return sendGraphqlError(res, 503, ErrorCode.DATABASE_UNAVAILABLE, DATABASE_UNAVAILABLE_MESSAGE);
     }
     const status = (err as { status?: number }).status ?? 500;
     const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
     if (status >= 500) logger.error({ err }, 'unhandled http error');
-    res.status(status).json({ errors: [{ message: status < 500 ? (err as Error).message : 'Internal server error', extensions: { code } }] });
+    sendGraphqlError(res, status, code, status < 500 ? (err as Error).message : 'Internal server error');
   }) as express.ErrorRequestHandler);
 
   await new Promise<void>((resolve, reject) => {

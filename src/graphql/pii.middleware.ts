@@ -8,18 +8,11 @@ import { seesPiiMasked } from '../modules/auth/access.ts';
 import { maskIdentity, maskValue, type PiiKind } from '../modules/privacy/pii-mask.ts';
 import type { Context } from './context.ts';
 
-const cache = new Map<PiiKind, MiddlewareFn<Context>>();
-
 export function MaskPii(kind: PiiKind): MiddlewareFn<Context> {
-  let fn = cache.get(kind);
-  if (!fn) {
-    fn = async ({ context }, next) => {
-      const value: unknown = await next();
-      return seesPiiMasked(context.auth?.role) ? maskValue(kind, value) : value;
-    };
-    cache.set(kind, fn);
-  }
-  return fn;
+  return async ({ context }, next) => {
+    const value: unknown = await next();
+    return seesPiiMasked(context.auth?.role) ? maskValue(kind, value) : value;
+  };
 }
 
 /** For `{ type, value }` identity shapes: how much is masked depends on the type. */

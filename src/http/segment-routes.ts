@@ -8,7 +8,7 @@
  * status: 2xx delivered, 400/401/403/413 dropped, 5xx and 429 retried (messageIds make retries safe).
  */
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
-import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { Logger } from '../logger.ts';
 import { Access, allows } from '../modules/auth/access.ts';
 import type { VerifiedKey } from '../modules/auth/api-key.service.ts';
@@ -160,7 +160,7 @@ export function createSegmentRouter(deps: SegmentRouterDeps): Router {
     const status = e.status && e.status >= 400 && e.status < 500 ? e.status : 500;
     if (status < 500) return sendError(res, status, 'BAD_REQUEST', e.message ?? 'bad request');
     if (isDatabaseUnavailable(err)) {
-      res.setHeader('retry-after', '5');
+      res.setHeader('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
       return sendError(res, 503, 'DATABASE_UNAVAILABLE', 'the database is unavailable; retry later (messageIds make the retry safe)');
     }
     log.error({ err, requestId: res.locals.requestId }, 'segment ingestion failed');

@@ -37,6 +37,10 @@ export const apiKeyRepository = {
     return r.count > 0;
   },
 
+  async byId(db: Db, id: string): Promise<ApiKeyRecord | null> {
+    return db.apiKey.findUnique({ where: { id }, select: columns });
+  },
+
   async list(db: Db): Promise<ApiKeyRecord[]> {
     return db.apiKey.findMany({ select: columns, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
   },

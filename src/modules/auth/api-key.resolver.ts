@@ -27,7 +27,6 @@ export class ApiKeyResolver {
   @Mutation(() => ApiKey, { description: 'Stops a key at once on this server (within seconds on others). NOT_FOUND when unknown or already revoked.' })
   async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
     if (!(await ctx.services.apiKeys.revoke(id))) throw new UserError(ErrorCode.NOT_FOUND, `no live API key with id ${id}`);
-    const all = await ctx.services.apiKeys.list();
-    return all.find((k) => k.id === id)!;
+    return (await ctx.services.apiKeys.get(id))!;
   }
 }

@@ -116,6 +116,10 @@ export class ApiKeyService {
     return revoked;
   }
 
+  async get(id: string): Promise<ApiKeyInfo | null> {
+    return isUuid(id) ? apiKeyRepository.byId(this.db.prisma, id) : null;
+  }
+
   async list(): Promise<ApiKeyInfo[]> {
     return apiKeyRepository.list(this.db.prisma);
   }

@@ -13,8 +13,6 @@ import { ErrorCode, UserError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import { noAfterCommit, type AfterCommit, type ChangeHooks } from '../../lib/change-hooks.ts';
 import { applyIdentifyTraits } from '../customers/customer.identify.ts';
-import { customerRepository } from '../customers/customer.repository.ts';
-import { identityKey } from '../identities/identity.normalize.ts';
 import { isBlocked } from '../identities/identity-resolution.ts';
 import { resolveIdentities } from '../identities/identity-resolver.ts';
 import type { TouchpointWrite } from '../touchpoints/touchpoint.model.ts';
@@ -23,9 +21,8 @@ import type { NormalizedEvent } from './event.model.ts';
 import { failedEventRepository, type FailedEventWrite } from './failed-event.repository.ts';
 import { MAX_EVENTS_PER_CALL, type IngestOptions, type IngestOutcome, type IngestResult } from './ingestion.model.ts';
 import { dropSuppressed } from './steps/drop-suppressed.ts';
-import { findSuppressed } from '../privacy/suppression.gate.ts';
+import { lockAndFindSuppressed } from '../privacy/suppression.gate.ts';
 import { rawSuppressible } from '../privacy/raw-identifiers.ts';
-import { suppressionKeys } from '../privacy/suppression.ts';
 import { createNormalizeEventStep } from './steps/normalize-event.ts';
 import { createValidateEventStep } from './steps/validate-event.ts';
 
@@ -137,11 +134,7 @@ export class IngestionService {
    * no identifying id (most quarantined traffic) cost nothing.
    */
   private async dropSuppressedFailures<F extends { index: number; payload: unknown }>(tx: Db, failures: F[], results: IngestResult[]): Promise<F[]> {
-    const ids = failures.map((f) => rawSuppressible(f.payload, this.deps.config.defaultPhoneRegion));
-    if (ids.every((x) => x.length === 0)) return failures;
-    // The eraser's locks: an erase in flight either sees this row (and deletes it) or we see its list.
-    await customerRepository.lockKeys(tx, [...new Set(ids.flat().map((i) => `id:${identityKey(i.type, i.value)}`))]);
-    const hits = await findSuppressed(tx, ids.map((x) => suppressionKeys(x)));
+    const hits = await lockAndFindSuppressed(tx, failures.map((f) => rawSuppressible(f.payload, this.deps.config.defaultPhoneRegion)));
     return failures.filter((f, i) => {
       if (!hits[i]) return true;
       Object.assign(results[f.index]!, { status: 'DROPPED', reason: 'suppressed', message: null });

@@ -67,7 +67,7 @@ export class MembershipFeed {
         for (;;) {
           const page = await membershipRepository.changesAfter(this.db.prisma, { segmentIds: null, afterSeq: this.lastSeq, limit: MAX_GAP_FILL });
           if (page.length === 0) return;
-          await this.deliver({ changes: page.map((c) => ({ ...c, seq: String(c.seq), at: c.at.toISOString() })) });
+          await this.fanOut(page); // in seq order, all after lastSeq: no gap to fill
           if (page.length < MAX_GAP_FILL) return;
         }
       })
@@ -109,7 +109,11 @@ export class MembershipFeed {
       .map((c) => ({ ...c, at: new Date(c.at) }))
       .filter((c) => BigInt(c.seq) > this.lastSeq)
       .sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
-    if (fresh.length === 0) return;
+    if (fresh.length > 0) await this.fanOut(fresh);
+  }
+
+  /** Changes after lastSeq, in seq order: whatever committed before the first is filled in from the outbox. */
+  private async fanOut(fresh: MembershipChangeRecord[]): Promise<void> {
     const first = BigInt(fresh[0]!.seq);
     const last = BigInt(fresh.at(-1)!.seq);
     if (this.listeners.size === 0) {
