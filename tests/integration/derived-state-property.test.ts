@@ -145,7 +145,7 @@ describe.each(dbKinds)('derived state equals a from-scratch evaluation on %s', (
     for (let step = 0; step < STEPS; step++) {
       const r = rnd.next();
       let what: string;
-      if (r < 0.25) {
+      if (r < 0.22) {
         const n = rnd.int(1, 3);
         const input = Array.from({ length: n }, () => ({
           messageId: `walk-${msg++}`,
@@ -156,26 +156,26 @@ describe.each(dbKinds)('derived state equals a from-scratch evaluation on %s', (
         }));
         await t.ok(RecordTouchpointsDocument, { input });
         what = 'touchpoints';
-      } else if (r < 0.33) {
+      } else if (r < 0.28) {
         await t.ok(UpsertCustomersDocument, { input: [{ source: 'walk', externalId: rnd.pick(users), country: rnd.pick(['CN', 'DE']) }] });
         what = 'upsert';
-      } else if (r < 0.43) {
+      } else if (r < 0.36) {
         const args = { tagKey: rnd.pick(MANUAL_TAGS), customerIds: [rnd.pick(ids), rnd.pick(ids)] };
         if (rnd.chance(0.6)) await t.ok(TagCustomersDocument, args);
         else await t.ok(UntagCustomersDocument, args);
         what = 'manual tag';
-      } else if (r < 0.53) {
+      } else if (r < 0.48) {
         const ruleJson = rule(liveNodes());
         const s = (await t.ok(CreateSegmentDocument, { input: { name: `walk segment ${step}`, rule: ruleJson } })).createSegment;
         nodes.push({ kind: 'segment', id: s.id, key: null, rule: ruleJson });
         what = `create segment ${JSON.stringify(ruleJson)}`;
-      } else if (r < 0.62) {
+      } else if (r < 0.64) {
         const key = `r${tagSeq++}`;
         const ruleJson = rule(liveNodes());
         await t.ok(CreateTagDocument, { input: { key, name: key, rule: ruleJson } });
         nodes.push({ kind: 'tag', id: key, key, rule: ruleJson });
         what = `create rule tag ${JSON.stringify(ruleJson)}`;
-      } else if (r < 0.72 && nodes.length) {
+      } else if (r < 0.76 && nodes.length) {
         // A new rule may reference only nodes made before this one, so no cycle appears.
         const i = rnd.int(0, nodes.length - 1);
         const n = nodes[i]!;
@@ -184,7 +184,7 @@ describe.each(dbKinds)('derived state equals a from-scratch evaluation on %s', (
         else await t.ok(UpdateTagDocument, { key: n.key!, input: { rule: ruleJson } });
         n.rule = ruleJson;
         what = `re-rule ${n.kind} ${JSON.stringify(ruleJson)}`;
-      } else if (r < 0.75 && nodes.some((n) => n.kind === 'tag')) {
+      } else if (r < 0.78 && nodes.some((n) => n.kind === 'tag')) {
         // Archive a rule tag nothing references any more (or its referrers see it as a plain absent tag).
         const n = rnd.pick(nodes.filter((x) => x.kind === 'tag'));
         await t.ok(ArchiveTagDocument, { key: n.key! });
