@@ -27,6 +27,10 @@ export const ErrorCode = {
   ALREADY_EXISTS: 'ALREADY_EXISTS',
   ALREADY_MERGED: 'ALREADY_MERGED',
   ALREADY_UNDONE: 'ALREADY_UNDONE',
+  /** The tag (or segment) is archived: it cannot be set, edited or evaluated any more. */
+  ARCHIVED: 'ARCHIVED',
+  /** A MANUAL tag cannot get a rule, nor a RULE tag lose it: the kind is fixed at creation. */
+  TAG_KIND_FIXED: 'TAG_KIND_FIXED',
   CUSTOMER_ERASED: 'CUSTOMER_ERASED',
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',

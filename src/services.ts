@@ -38,9 +38,9 @@ export function createServices(deps: ServiceDeps) {
   // Every write that changes what we know about customers re-evaluates tags and segments for them.
   const hooks = new ChangeHooks();
   const feed = new MembershipFeed(db, pubsub, logger);
-  const segments = new SegmentService(db, { logger, pubsub, clock, feed });
-  const tags = new TagService(db, { logger, clock, hooks });
-  hooks.add((tx, change) => tags.evaluateCustomers(tx, change));
+  // Segments and rule tags are kept by one engine (in SegmentService), which reaches rule tags through the tag service.
+  const segments: SegmentService = new SegmentService(db, { logger, pubsub, clock, feed, ruleTags: () => tags });
+  const tags: TagService = new TagService(db, { logger, clock, hooks, segments });
   hooks.add((tx, change) => segments.evaluateCustomers(tx, change));
   const ingestion = new IngestionService(db, { logger, config, hooks });
   return {

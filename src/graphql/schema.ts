@@ -14,7 +14,7 @@ import { ChannelPerformanceResolver } from '../modules/analytics/channel-perform
 import { RfmResolver } from '../modules/analytics/rfm.resolver.ts';
 import { ExperimentResolver } from '../modules/analytics/experiment.resolver.ts';
 import { AlertResolver } from '../modules/alerts/alert.resolver.ts';
-import { TagResolver } from '../modules/tags/tag.resolver.ts';
+import { TagDetailResolver, TagResolver } from '../modules/tags/tag.resolver.ts';
 import { ApiKeyResolver } from '../modules/auth/api-key.resolver.ts';
 import { AuditResolver } from '../modules/audit/audit.resolver.ts';
 import { PrivacyResolver } from '../modules/privacy/privacy.resolver.ts';
@@ -32,6 +32,7 @@ export const resolvers = [
   SegmentResolver,
   MembershipChangeResolver,
   TagResolver,
+  TagDetailResolver,
   FunnelResolver,
   PathsResolver,
   RetentionResolver,

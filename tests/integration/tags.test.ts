@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  ArchiveTagDocument,
   CreateSegmentDocument,
   CreateTagDocument,
   CustomerSegmentsDocument,
   RecordTouchpointsDocument,
   TagCustomersDocument,
+  TagDetailDocument,
+  TagsAllDocument,
   TagsDocument,
   UntagCustomersDocument,
   UpdateTagDocument,
@@ -59,5 +62,57 @@ describe.each(dbKinds)('tags on %s', (kind) => {
     expect(await count()).toBe(4);
     const manual = await t.gql(TagCustomersDocument, { tagKey: 'cn', customerIds: [ids[0]!] });
     expect(manual.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe.each(dbKinds)('tag versions and archiving on %s', (kind) => {
+  let t: TestServer;
+  let ids: string[];
+  beforeAll(async () => {
+    t = await startTestServer(kind);
+    const r = await t.ok(UpsertCustomersDocument, { input: ['a', 'b', 'c'].map((x) => ({ source: 'crm', externalId: `V-${x}`, country: x === 'c' ? 'DE' : 'CN' })) });
+    ids = r.upsertCustomers.results.map((x) => x.customerId!);
+  });
+  afterAll(() => t?.stop());
+
+  it('a rule tag gets a new rule as a new version; the kind is fixed', async () => {
+    await t.ok(CreateTagDocument, { input: { key: 'where', name: 'Where', rule: { attr: 'country', op: 'eq', value: 'CN' } } });
+    const seg = (await t.ok(CreateSegmentDocument, { input: { name: 'where', rule: { hasTag: 'where' } } })).createSegment;
+    await t.ok(UpdateTagDocument, { key: 'where', input: { rule: { attr: 'country', op: 'eq', value: 'DE' } } });
+    const detail = (await t.ok(TagDetailDocument, { key: 'where' })).tag!;
+    expect(detail).toMatchObject({ version: 2, memberCount: 1, rule: { attr: 'country', op: 'eq', value: 'DE' } });
+    expect(detail.versions.map((v) => [v.version, (v.rule as { value: string }).value])).toEqual([[1, 'CN'], [2, 'DE']]);
+    // The segment saying hasTag followed the new rule in the same write.
+    expect((await t.ok(CustomerSegmentsDocument, { id: ids[2]! })).customer!.segments.map((s) => s.id)).toEqual([seg.id]);
+    expect((await t.ok(CustomerSegmentsDocument, { id: ids[0]! })).customer!.segments).toEqual([]);
+
+    await t.ok(CreateTagDocument, { input: { key: 'hand', name: 'Hand' } });
+    const toRule = await t.gql(UpdateTagDocument, { key: 'hand', input: { rule: { attr: 'country', op: 'exists' } } });
+    expect(toRule.errors?.[0]?.extensions?.code).toBe('TAG_KIND_FIXED');
+    const self = await t.gql(UpdateTagDocument, { key: 'where', input: { rule: { hasTag: 'where' } } });
+    expect(self.errors?.[0]?.extensions?.code).toBe('BAD_RULE');
+  });
+
+  it('ten concurrent updates of one tag give ten versions', async () => {
+    await t.ok(CreateTagDocument, { input: { key: 'busy', name: 'busy' } });
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => t.gql(UpdateTagDocument, { key: 'busy', input: { name: `busy ${i}` } })));
+    expect(results.map((r) => r.errors ?? null)).toEqual(Array(10).fill(null));
+    expect((await t.ok(TagDetailDocument, { key: 'busy' })).tag!.versions.map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  });
+
+  it('an archived tag is held by no one, hidden unless asked, cannot be set, and hasTag segments follow', async () => {
+    await t.ok(CreateTagDocument, { input: { key: 'old', name: 'Old' } });
+    const seg = (await t.ok(CreateSegmentDocument, { input: { name: 'old holders', rule: { hasTag: 'old' } } })).createSegment;
+    await t.ok(TagCustomersDocument, { tagKey: 'old', customerIds: [ids[0]!, ids[1]!] });
+    expect((await t.ok(CustomerSegmentsDocument, { id: ids[0]! })).customer!.segments.map((s) => s.id)).toContain(seg.id);
+    const archived = (await t.ok(ArchiveTagDocument, { key: 'old' })).archiveTag;
+    expect(archived.archivedAt).not.toBeNull();
+    expect((await t.ok(CustomerSegmentsDocument, { id: ids[0]! })).customer!.segments.map((s) => s.id)).not.toContain(seg.id);
+    expect((await t.ok(CustomerSegmentsDocument, { id: ids[0]! })).customer!.tags.map((x) => x.key)).not.toContain('old');
+    expect((await t.ok(TagsAllDocument, {})).tags.map((x) => x.key)).not.toContain('old');
+    expect((await t.ok(TagsAllDocument, { includeArchived: true })).tags.find((x) => x.key === 'old')).toMatchObject({ memberCount: 0 });
+    const set = await t.gql(TagCustomersDocument, { tagKey: 'old', customerIds: [ids[0]!] });
+    expect(set.errors?.[0]?.extensions?.code).toBe('ARCHIVED');
+    expect((await t.ok(TagDetailDocument, { key: 'old' })).tag!.versions.map((v) => v.archived)).toEqual([false, true]);
   });
 });

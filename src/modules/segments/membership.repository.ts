@@ -35,18 +35,18 @@ export const membershipRepository = {
   },
 
   /**
-   * Makes the segment's membership among `candidates` equal `members` (or, with candidates null, the
-   * whole membership equal `membersSql`), writing one outbox row per change. Returns the changes.
+   * Makes the segment's membership among `candidates` equal `members` (ids, or a query of ids), or
+   * without candidates the whole membership equal `members`, writing one outbox row per change.
    */
   async apply(
     tx: Db,
     segmentId: string,
-    target: { members: Prisma.Sql } | { candidates: string[]; members: string[] },
+    target: { members: Prisma.Sql } | { candidates: string[]; members: string[] | Prisma.Sql },
     reason: Record<string, unknown>,
     at: Date,
   ): Promise<MembershipChangeRecord[]> {
     await this.lockOutbox(tx);
-    const membersSql = 'candidates' in target ? Prisma.sql`SELECT value AS id FROM jsonb_array_elements_text(${JSON.stringify(target.members)}::jsonb)` : target.members;
+    const membersSql = Array.isArray(target.members) ? Prisma.sql`SELECT value AS id FROM jsonb_array_elements_text(${JSON.stringify(target.members)}::jsonb)` : target.members;
     const scope =
       'candidates' in target
         ? Prisma.sql`AND m.customer_id IN (SELECT value::uuid FROM jsonb_array_elements_text(${JSON.stringify(target.candidates)}::jsonb))`

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/client.ts';
+import type { Prisma } from '../../generated/prisma/client.ts';
 
 export interface SegmentRecord {
   id: string;
@@ -44,22 +45,24 @@ export const segmentStore = {
     return row;
   },
 
-  /** Every change is a new version; the history keeps each rule that was ever in force. */
+  /**
+   * Every change is a new version; the history keeps each rule that was ever in force. The version is
+   * taken by the UPDATE itself (it waits for the row lock of a concurrent edit), so concurrent edits
+   * each get the next number.
+   */
   async update(tx: Db, id: string, patch: { name?: string; description?: string | null; rule?: unknown }, createdBy: string | null): Promise<SegmentFull> {
-    const current = await tx.segment.findUniqueOrThrow({ where: { id }, select: full });
-    const version = current.version + 1;
     const row = await tx.segment.update({
       where: { id },
       data: {
         ...(patch.name !== undefined ? { name: patch.name } : {}),
         ...(patch.description !== undefined ? { description: patch.description } : {}),
         ...(patch.rule !== undefined ? { rule: patch.rule as never } : {}),
-        version,
+        version: { increment: 1 },
         updatedAt: new Date(),
       },
       select: full,
     });
-    await tx.segmentVersion.create({ data: { segmentId: id, version, name: row.name, rule: row.rule as never, createdBy } });
+    await tx.segmentVersion.create({ data: { segmentId: id, version: row.version, name: row.name, rule: row.rule as never, createdBy } });
     return row;
   },
 
@@ -81,5 +84,13 @@ export const segmentStore = {
 
   async versions(db: Db, id: string): Promise<SegmentVersionRecord[]> {
     return db.segmentVersion.findMany({ where: { segmentId: id }, orderBy: { version: 'asc' }, select: { version: true, name: true, rule: true, createdBy: true, createdAt: true } });
+  },
+
+  /** Customers on one side only: selected by `members` (a query of ids) but not members, or members not selected. */
+  async diff(db: Db, id: string, members: Prisma.Sql): Promise<string[]> {
+    const rows = await db.$queryRaw<{ id: string }[]>`
+      WITH target AS (${members}), current AS (SELECT customer_id AS id FROM segment_membership WHERE segment_id = ${id}::uuid)
+      SELECT id::text AS id FROM ((SELECT id::uuid FROM target EXCEPT SELECT id FROM current) UNION (SELECT id FROM current EXCEPT SELECT id::uuid FROM target)) d`;
+    return rows.map((r) => r.id);
   },
 };

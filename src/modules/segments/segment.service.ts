@@ -1,8 +1,10 @@
 /**
- * Segments: rules validated on the way in, a new version on every change, membership kept current
- * by a full recompute (the rule compiled to one SQL query) when a segment is created, changed or
- * its time windows move, and by the incremental evaluator for the customers each write touches.
- * Membership changes go to the outbox in the same transaction and are published after commit.
+ * Segments: rules validated on the way in, a new version on every change. Segments and rule tags are
+ * one graph of derived sets (rule.graph.ts), kept current together: a full recompute (the rule compiled
+ * to one SQL query) when a set is created or re-ruled, followed in the same transaction by every set
+ * that reads it, for the customers whose input changed; the incremental evaluator for the customers
+ * each write touches; and the time re-check for sets that move with time. Membership changes go to the
+ * outbox in the same transaction and are published after commit.
  */
 import type { Database, Db } from '../../db/client.ts';
 import { ErrorCode, UserError } from '../../errors.ts';
@@ -21,17 +23,38 @@ import type { MembershipFeed } from './membership.feed.ts';
 import type DataLoader from 'dataloader';
 import type { CustomerRecord } from '../customers/customer.model.ts';
 import { decodeCursor, encodeCursor, pageInfoOf, pageSize } from '../../graphql/pagination.ts';
-import { ruleDependsOnTime, ruleSegmentRefs } from './rules/rule.analysis.ts';
+import { ruleSegmentRefs } from './rules/rule.analysis.ts';
+import { DerivedGraph, refOf, ruleRefs, type DerivedNode } from './rules/rule.graph.ts';
 import { segmentStore, type SegmentFull } from './segment.repository.ts';
+import type { Prisma } from '../../generated/prisma/client.ts';
 
 export const PREVIEW_SAMPLE = 20;
 const MAX_NAME = 200;
+/** Customers re-evaluated per write transaction of the time re-check (each holds the outbox lock briefly). */
+export const RECHECK_CHUNK = 500;
+
+/** What the derived-state engine needs from the tags module (implemented by TagService). */
+export interface RuleTagAccess {
+  liveRuleTags(db: Db): Promise<{ id: string; key: string; rule: unknown; version: number }[]>;
+  /** Holders among candidates (all when null) := members; returns the customers whose holding changed. */
+  syncRuleTag(tx: Db, tagId: string, candidates: string[] | null, members: Prisma.Sql | string[]): Promise<string[]>;
+  dropRuleTagsOf(tx: Db, customerIds: string[]): Promise<void>;
+  ruleTagDiff(db: Db, tagId: string, members: Prisma.Sql): Promise<string[]>;
+}
 
 export interface SegmentDeps {
   logger: Logger;
   pubsub: AppPubSub;
   clock: () => Date;
   feed: MembershipFeed;
+  /** Late-bound: the tag service is built after this one and needs it. */
+  ruleTags: () => RuleTagAccess;
+}
+
+/** Where a set's refresh starts: sets recomputed in full, and sets whose holders changed for some customers. */
+export interface RefreshStart {
+  roots?: string[];
+  seeds?: Map<string, Iterable<string>>;
 }
 
 export function validRule(json: unknown, field = 'rule'): Rule {
@@ -44,26 +67,6 @@ function validName(name: string): string {
   const n = name.trim();
   if (!n || n.length > MAX_NAME) throw new UserError(ErrorCode.BAD_USER_INPUT, `name must be 1-${MAX_NAME} characters`, { field: 'name' });
   return n;
-}
-
-/** Segments referenced by inSegment must be evaluated before the segments that reference them. */
-export function dependencyOrder<T extends { id: string; rule: Rule }>(segments: T[]): T[] {
-  const byId = new Map(segments.map((s) => [s.id, s]));
-  const out: T[] = [];
-  const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (s: T) => {
-    if (state.get(s.id) === 'done') return;
-    if (state.get(s.id) === 'visiting') return; // a cycle: evaluated with the memberships as they stand
-    state.set(s.id, 'visiting');
-    for (const ref of ruleSegmentRefs(s.rule)) {
-      const dep = byId.get(ref);
-      if (dep) visit(dep);
-    }
-    state.set(s.id, 'done');
-    out.push(s);
-  };
-  segments.forEach(visit);
-  return out;
 }
 
 export class SegmentService {
@@ -102,7 +105,7 @@ export class SegmentService {
     const { segment, changes } = await this.db.prisma.$transaction(
       async (tx) => {
         const segment = await segmentStore.create(tx, { name, description: input.description ?? null, rule, createdBy });
-        const changes = await this.recomputeIn(tx, segment, rule, { kind: 'created' });
+        const changes = await this.refreshIn(tx, { roots: [refOf({ kind: 'segment', id: segment.id, key: null })] }, { kind: 'created' });
         return { segment, changes };
       },
       { maxWait: 15_000, timeout: 300_000 },
@@ -114,13 +117,15 @@ export class SegmentService {
 
   async update(id: string, patch: { name?: string | null; description?: string | null; rule?: unknown }, createdBy: string | null = null) {
     const current = await this.require(id);
-    if (current.archivedAt) throw new UserError(ErrorCode.BAD_USER_INPUT, 'an archived segment cannot change', { field: 'id' });
+    if (current.archivedAt) throw new UserError(ErrorCode.ARCHIVED, 'an archived segment cannot change', { field: 'id' });
     const rule = patch.rule !== undefined && patch.rule !== null ? validRule(patch.rule) : undefined;
     const name = patch.name != null ? validName(patch.name) : undefined;
+    const ref = refOf({ kind: 'segment', id: current.id, key: null });
     const { segment, changes } = await this.db.prisma.$transaction(
       async (tx) => {
+        if (rule) await this.refuseCycle(tx, ref, rule);
         const segment = await segmentStore.update(tx, id, { name, description: patch.description, rule }, createdBy);
-        const changes = rule ? await this.recomputeIn(tx, segment, rule, { kind: 'rule_changed' }) : [];
+        const changes = rule ? await this.refreshIn(tx, { roots: [ref] }, { kind: 'rule_changed' }) : [];
         return { segment, changes };
       },
       { maxWait: 15_000, timeout: 300_000 },
@@ -134,21 +139,74 @@ export class SegmentService {
     return this.db.prisma.$transaction((tx) => segmentStore.archive(tx, id));
   }
 
-  /** Full recompute from the compiled rule; returns how many entered and left. */
+  /** Full recompute from the compiled rule (and of what reads the segment); returns how many entered and left it. */
   async recompute(id: string, kind = 'recompute') {
     const segment = await this.require(id);
-    if (segment.archivedAt) throw new UserError(ErrorCode.BAD_USER_INPUT, 'an archived segment is not recomputed', { field: 'id' });
-    const changes = await this.db.prisma.$transaction((tx) => this.recomputeIn(tx, segment, validRule(segment.rule), { kind }), {
+    if (segment.archivedAt) throw new UserError(ErrorCode.ARCHIVED, 'an archived segment is not recomputed', { field: 'id' });
+    const all = await this.db.prisma.$transaction((tx) => this.refreshIn(tx, { roots: [refOf({ kind: 'segment', id: segment.id, key: null })] }, { kind }), {
       maxWait: 15_000,
       timeout: 300_000,
     });
-    await this.publish(changes)();
+    await this.publish(all)();
+    const changes = all.filter((c) => c.segmentId === segment.id);
     return { entered: changes.filter((c) => c.change === 'ENTERED').length, left: changes.filter((c) => c.change === 'LEFT').length, changes };
   }
 
-  private recomputeIn(tx: Db, segment: SegmentFull, rule: Rule, reason: Record<string, unknown>) {
+  /** refreshIn for another module's transaction: returns the publishing to run after commit. */
+  async refreshFrom(tx: Db, start: RefreshStart, reason: Record<string, unknown>): Promise<AfterCommit> {
+    return this.publish(await this.refreshIn(tx, start, reason));
+  }
+
+  /** Live segments and rule tags as one graph. */
+  private async graph(db: Db): Promise<DerivedGraph> {
+    const nodes: DerivedNode[] = [];
+    for (const s of await segmentStore.list(db, false)) {
+      const r = parseRule(s.rule);
+      if (r.ok) nodes.push({ kind: 'segment', id: s.id, key: null, rule: r.rule, version: s.version });
+    }
+    for (const t of await this.deps.ruleTags().liveRuleTags(db)) {
+      const r = parseRule(t.rule);
+      if (r.ok) nodes.push({ kind: 'tag', id: t.id, key: t.key, rule: r.rule, version: t.version });
+    }
+    return new DerivedGraph(nodes);
+  }
+
+  /** A set may not read itself, directly or through others: there would be no one answer. */
+  async refuseCycle(tx: Db, ref: string, rule: Rule): Promise<void> {
+    const cycle = (await this.graph(tx)).cycleThrough(ref, rule);
+    if (cycle) throw new UserError(ErrorCode.BAD_RULE, `rule would make a reference cycle: ${cycle.join(' -> ')}`, { field: 'rule', cycle });
+  }
+
+  /**
+   * Brings derived state up to date in the caller's transaction after the sets in `roots` were (re)defined
+   * (recomputed in full) or the holders of the sets in `seeds` changed for some customers: every set that
+   * reads them, transitively and in dependency order, is re-evaluated for the customers whose input changed.
+   * Returns the segment membership changes (to publish after commit).
+   */
+  async refreshIn(tx: Db, start: RefreshStart, reason: Record<string, unknown>): Promise<MembershipChangeRecord[]> {
     const now = this.deps.clock();
-    return membershipRepository.apply(tx, segment.id, { members: compileMembers(rule, { now }) }, { ...reason, ruleVersion: segment.version }, now);
+    const graph = await this.graph(tx);
+    const roots = new Set(start.roots ?? []);
+    const changed = new Map([...(start.seeds ?? [])].map(([ref, ids]) => [ref, new Set(ids)]));
+    const out: MembershipChangeRecord[] = [];
+    for (const n of graph.order) {
+      let candidates: string[] | null = null;
+      if (!roots.has(refOf(n))) {
+        const inputs = new Set(ruleRefs(n.rule).flatMap((r) => [...(changed.get(r) ?? [])]));
+        if (inputs.size === 0) continue;
+        candidates = [...inputs];
+      }
+      const members = compileMembers(n.rule, { now, ...(candidates ? { customerIds: candidates } : {}) });
+      if (n.kind === 'segment') {
+        const why = { ...reason, ruleVersion: n.version };
+        const changes = await membershipRepository.apply(tx, n.id, candidates ? { candidates, members } : { members }, why, now);
+        out.push(...changes);
+        changed.set(refOf(n), new Set(changes.map((c) => c.customerId)));
+      } else {
+        changed.set(refOf(n), new Set(await this.deps.ruleTags().syncRuleTag(tx, n.id, candidates, members)));
+      }
+    }
+    return out;
   }
 
   /** What a rule would select now, and how that compares with an existing segment; writes nothing. */
@@ -169,57 +227,91 @@ export class SegmentService {
   }
 
   /**
-   * The incremental evaluator: re-evaluates every live segment for the customers a write touched,
-   * inside the writer's transaction. Merged-away customers leave their segments (the winner carries on);
-   * erased ones leave every segment (the compiler never selects them either).
+   * The incremental evaluator: re-evaluates every live segment and rule tag for the customers a write
+   * touched, inside the writer's transaction, in dependency order (a set that says inSegment or hasTag
+   * sees the decision just made for the set it reads). Merged-away customers leave their segments and
+   * rule tags (the winner carries on); erased ones leave every segment (the compiler never selects them).
    */
   async evaluateCustomers(tx: Db, change: CustomerChange): Promise<AfterCommit | void> {
     const ids = [...new Set(change.customerIds)];
     if (ids.length === 0) return;
-    const now = this.deps.clock();
+    const changes = await this.evaluateIn(tx, ids, change.kind, change.triggers ?? {}, this.deps.clock());
+    return this.publish(changes);
+  }
+
+  private async evaluateIn(tx: Db, ids: string[], kind: string, triggers: Record<string, unknown>, now: Date): Promise<MembershipChangeRecord[]> {
     const rows = await customerRepository.findByIds(tx, ids);
     const merged = rows.filter((c) => c.mergedIntoId).map((c) => c.id);
     const erased = rows.filter((c) => !c.mergedIntoId && c.erasedAt).map((c) => c.id);
     const live = rows.filter((c) => !c.mergedIntoId && !c.erasedAt).map((c) => c.id);
     const changes = await membershipRepository.removeCustomers(tx, merged, { kind: 'merged' }, now);
     changes.push(...(await membershipRepository.removeCustomers(tx, erased, { kind: 'erased' }, now)));
-    const segments = dependencyOrder(
-      (await segmentStore.list(tx, false)).map((s) => ({ ...s, rule: parseRule(s.rule) })).flatMap((s) => (s.rule.ok ? [{ ...s, rule: s.rule.rule }] : [])),
-    );
-    if (segments.length && live.length) {
-      const facts = await loadFacts(tx, live, segments.map((s) => s.rule), now);
-      const desired: { segmentId: string; customerId: string }[] = [];
-      for (const s of segments) {
-        for (const id of live) {
-          const f = facts.get(id);
-          const member = f ? evaluateRule(s.rule, f, now) : false;
-          if (member) desired.push({ segmentId: s.id, customerId: id });
-          // Later segments that say inSegment(s) see this decision, not the stored one.
-          if (f) setMembership(f, s.id, member);
-        }
+    await this.deps.ruleTags().dropRuleTagsOf(tx, merged);
+    const graph = await this.graph(tx);
+    if (graph.nodes.length === 0 || live.length === 0) return changes;
+    const facts = await loadFacts(tx, live, graph.nodes.map((n) => n.rule), now);
+    const desired: { segmentId: string; customerId: string }[] = [];
+    const tagMembers = new Map<string, string[]>();
+    for (const n of graph.order) {
+      const holders: string[] = [];
+      for (const id of live) {
+        const f = facts.get(id);
+        const member = f ? evaluateRule(n.rule, f, now) : false;
+        if (member) holders.push(id);
+        // Later sets that read this one see this decision, not the stored one.
+        if (f && n.kind === 'segment') setIn(f.segmentIds, n.id, member);
+        if (f && n.kind === 'tag') setIn(f.tagKeys, n.key!, member);
       }
-      changes.push(
-        ...(await membershipRepository.applyMany(tx, {
-          segmentIds: segments.map((s) => s.id),
-          candidates: live,
-          desired,
-          kind: change.kind,
-          versions: Object.fromEntries(segments.map((s) => [s.id, s.version])),
-          triggers: change.triggers ?? {},
-          at: now,
-        })),
-      );
+      if (n.kind === 'segment') desired.push(...holders.map((customerId) => ({ segmentId: n.id, customerId })));
+      else tagMembers.set(n.id, holders);
     }
-    return this.publish(changes);
+    for (const [tagId, holders] of tagMembers) await this.deps.ruleTags().syncRuleTag(tx, tagId, live, holders);
+    const segments = graph.nodes.filter((n) => n.kind === 'segment');
+    changes.push(
+      ...(await membershipRepository.applyMany(tx, {
+        segmentIds: segments.map((s) => s.id),
+        candidates: live,
+        desired,
+        kind,
+        versions: Object.fromEntries(segments.map((s) => [s.id, s.version])),
+        triggers,
+        at: now,
+      })),
+    );
+    return changes;
   }
 
-  /** Re-checks the segments whose rules depend on time; returns the number of changes. */
+  /**
+   * Re-checks the sets that move with time (their rule, or a set they read, depends on time); returns
+   * the number of membership changes. The expensive part, comparing each set's compiled rule with what
+   * is stored, runs outside any lock and transaction; it only finds the customers who may be out of
+   * date. Those are then re-evaluated from the current state, a chunk per short transaction that holds
+   * the outbox lock from before it reads until it commits, so a write that committed meanwhile is seen
+   * (and one that commits later re-evaluates its customers itself): nothing is written from stale reads.
+   */
   async recheckTimeDependent(): Promise<number> {
+    const now = this.deps.clock();
+    const graph = await this.graph(this.db.prisma);
+    const stale = new Set<string>();
+    for (const n of graph.order) {
+      if (!graph.dependsOnTime(n)) continue;
+      const members = compileMembers(n.rule, { now });
+      const differing = n.kind === 'segment' ? await segmentStore.diff(this.db.prisma, n.id, members) : await this.deps.ruleTags().ruleTagDiff(this.db.prisma, n.id, members);
+      for (const id of differing) stale.add(id);
+    }
+    const ids = [...stale];
     let count = 0;
-    for (const s of await this.list(false)) {
-      const parsed = parseRule(s.rule);
-      if (!parsed.ok || !ruleDependsOnTime(parsed.rule)) continue;
-      count += (await this.recompute(s.id, 'schedule')).changes.length;
+    for (let i = 0; i < ids.length; i += RECHECK_CHUNK) {
+      const chunk = ids.slice(i, i + RECHECK_CHUNK);
+      const changes = await this.db.prisma.$transaction(
+        async (tx) => {
+          await membershipRepository.lockOutbox(tx);
+          return this.evaluateIn(tx, chunk, 'schedule', {}, now);
+        },
+        { maxWait: 15_000, timeout: 120_000 },
+      );
+      await this.publish(changes)();
+      count += changes.length;
     }
     return count;
   }
@@ -277,7 +369,7 @@ export function parseSeq(since: string | null | undefined): bigint | null {
   return BigInt(since);
 }
 
-function setMembership(facts: { segmentIds: Set<string> }, segmentId: string, member: boolean) {
-  if (member) facts.segmentIds.add(segmentId);
-  else facts.segmentIds.delete(segmentId);
+function setIn(set: Set<string>, value: string, member: boolean) {
+  if (member) set.add(value);
+  else set.delete(value);
 }

@@ -15,6 +15,20 @@ export class Tag {
 export class TagWithCount extends Tag {
   @Field(() => JSONScalar, { nullable: true, description: 'The rule of a RULE tag.' }) rule!: unknown;
   @Field(() => Int) memberCount!: number;
+  @Field(() => Int, { description: 'Raised by every change (name, category, description, rule, archiving).' }) version!: number;
+  @Field(() => Date, { nullable: true, description: 'Set once archived: held by no one, not evaluated, cannot be set.' }) archivedAt!: Date | null;
+}
+
+@ObjectType({ description: 'The definition of a tag as it was from this version on.' })
+export class TagVersion {
+  @Field(() => Int) version!: number;
+  @Field(() => String) name!: string;
+  @Field(() => String, { nullable: true }) category!: string | null;
+  @Field(() => String, { nullable: true }) description!: string | null;
+  @Field(() => JSONScalar, { nullable: true }) rule!: unknown;
+  @Field(() => Boolean, { description: 'This version archived the tag.' }) archived!: boolean;
+  @Field(() => String, { nullable: true }) createdBy!: string | null;
+  @Field(() => Date) createdAt!: Date;
 }
 
 @ObjectType({ description: 'Idempotent: changed + unchanged + notFound.length = distinct ids sent.' })
