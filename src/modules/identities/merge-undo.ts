@@ -20,6 +20,8 @@
  */
 
 /** One customer's copyable knowledge: `attr:email`, `trait:plan`, `tag:<tagId>` → value (true for tags). */
+import { stableStringify } from '../../lib/stable-json.ts';
+
 export type Knowledge = Map<string, unknown>;
 
 export interface TreeEdge {
@@ -99,14 +101,7 @@ export function planUndo(tree: MergeTree, mergeId: string): UndoPlan {
   return { pointers, rewritten, refilled };
 }
 
-/** Values as JSON compares them (jsonb does not keep key order). */
+/** Values as jsonb compares them (it does not keep key order); undefined is "absent". */
 export function same(a: unknown, b: unknown): boolean {
-  return canonical(a) === canonical(b);
-}
-
-function canonical(v: unknown): string {
-  if (v === undefined) return 'undefined';
-  if (v === null || typeof v !== 'object') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return a === undefined || b === undefined ? a === b : stableStringify(a) === stableStringify(b);
 }

@@ -162,12 +162,21 @@ export const mergeRepository = {
     await tx.mergeEvent.update({ where: { id: mergeId }, data: { undoneAt: new Date() } });
   },
 
-  async forCustomer(db: Db, customerIds: readonly string[]): Promise<MergeRecord[]> {
+  /**
+   * Ledger entries of each customer's merged set (the customer and everyone merged into it), keyed by
+   * the customer asked for: an inner merge of a chain must stay visible to be undone.
+   */
+  async forCustomer(db: Db, customerIds: readonly string[]): Promise<(MergeRecord & { customerId: string })[]> {
+    const ids = [...customerIds];
+    const members = await db.customer.findMany({ where: { OR: [{ id: { in: ids } }, { mergedIntoId: { in: ids } }] }, select: { id: true, mergedIntoId: true } });
+    // A member belongs to the set it was asked for as, and to the set of its root if that was asked for.
+    const setOf = new Map(members.map((m) => [m.id, [m.id, m.mergedIntoId].filter((k): k is string => k !== null && ids.includes(k))]));
+    const all = [...setOf.keys()];
     const rows = await db.mergeEvent.findMany({
-      where: { OR: [{ winnerId: { in: [...customerIds] } }, { loserId: { in: [...customerIds] } }] },
-      orderBy: { createdAt: 'asc' },
+      where: { OR: [{ winnerId: { in: all } }, { loserId: { in: all } }] },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
     });
-    return rows.map(toRecord);
+    return rows.flatMap((m) => [...new Set([...(setOf.get(m.winnerId) ?? []), ...(setOf.get(m.loserId) ?? [])])].map((customerId) => ({ ...toRecord(m), customerId })));
   },
 };
 
