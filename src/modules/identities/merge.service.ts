@@ -11,6 +11,10 @@ import { identityRepository } from './identity.repository.ts';
 import { mergeRepository, type MergeRecord } from './merge.repository.ts';
 import { planUndo } from './merge-undo.ts';
 
+// Merges and undos wait on the person's lock behind each other and behind ingestion batches, so they
+// get the upsert's budget rather than Prisma's 5 s default.
+const TX = { maxWait: 10_000, timeout: 60_000 } as const;
+
 export class MergeService {
   private readonly log: Logger;
   constructor(
@@ -45,7 +49,7 @@ export class MergeService {
       const m = await mergeRepository.apply(tx, { winnerId: winner, loserId: loser, reason, performedBy });
       await touchpointRepository.refreshStats(tx, [winner]);
       return { ...m, afterCommit: await this.deps.hooks.run(tx, { customerIds: [winner, loser, ...m.redirected], kind: 'merge' }) };
-    });
+    }, TX);
     await record.afterCommit();
     this.log.info({ mergeId: record.id, winnerId: record.winnerId, loserId: record.loserId }, 'customers merged');
     return record;
@@ -71,7 +75,7 @@ export class MergeService {
       await touchpointRepository.refreshStats(tx, [root, m.loserId]);
       const afterCommit = await this.deps.hooks.run(tx, { customerIds: [root, ...plan.pointers.map((p) => p.id)], kind: 'unmerge' });
       return { ...m, undoneAt: new Date(), afterCommit };
-    });
+    }, TX);
     await record.afterCommit();
     this.log.info({ mergeId, winnerId: record.winnerId, loserId: record.loserId }, 'merge undone');
     return record;
