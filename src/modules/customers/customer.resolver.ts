@@ -57,7 +57,7 @@ export class CustomerResolver {
     return ctx.loaders.segmentsByCustomerId.load(c.id);
   }
 
-  @FieldResolver(() => [MergeEvent], { description: 'Merges this customer took part in, oldest first (refused ones included).' })
+  @FieldResolver(() => [MergeEvent], { description: 'Merges this customer or anyone merged into it took part in, oldest first (refused ones included), so each can be undone.' })
   merges(@Root() c: CustomerRecord, @Ctx() ctx: Context) {
     return ctx.loaders.mergesByCustomerId.load(c.id);
   }

@@ -1,13 +1,15 @@
 /**
  * Merges are pointers, not moves: the loser gets merged_into_id = winner (and so does everything that
  * was merged into the loser), its identities and touchpoints stay where they are and are read through
- * the pointer. Undoing a merge therefore restores the loser exactly. Only the tags the winner gained
- * and the empty attributes it filled from the loser are copies, and the ledger records both.
+ * the pointer. Only the tags the winner gained and the blanks (attributes, trait keys) it filled from
+ * the loser are copies, and the ledger records which keys each merge filled, so an undo can work
+ * them out again over the merges that still stand (merge-undo.ts).
  */
 import type { Db } from '../../db/client.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
-import { ATTRIBUTE_FIELDS } from '../customers/customer.model.ts';
+import { ATTRIBUTE_FIELDS, type CustomerRecord } from '../customers/customer.model.ts';
 import { customerRepository } from '../customers/customer.repository.ts';
+import type { Knowledge, MergeTree, TreeEdge, UndoPlan } from './merge-undo.ts';
 
 export interface MergeRecord {
   id: string;
@@ -90,37 +92,109 @@ export const mergeRepository = {
     return m ? { ...toRecord(m), snapshot: m.loserSnapshot as unknown as LoserSnapshot, tagsMoved: m.tagsMoved as string[] } : null;
   },
 
-  /** Restores the loser (and what had been merged into it) and takes back what the winner gained. */
-  async undo(tx: Db, m: MergeRecord & { snapshot: LoserSnapshot; tagsMoved: string[] }): Promise<void> {
-    await tx.$executeRaw`UPDATE customer SET merged_into_id = NULL, updated_at = now() WHERE id = ${m.loserId}::uuid`;
-    if (m.snapshot.redirected.length)
-      await tx.$executeRaw`UPDATE customer SET merged_into_id = ${m.loserId}::uuid
-        WHERE id IN (SELECT value::uuid FROM jsonb_array_elements_text(${JSON.stringify(m.snapshot.redirected)}::jsonb))`;
-    if (m.tagsMoved.length)
-      await tx.$executeRaw`DELETE FROM customer_tag WHERE customer_id = ${m.winnerId}::uuid
-        AND tag_id IN (SELECT value::uuid FROM jsonb_array_elements_text(${JSON.stringify(m.tagsMoved)}::jsonb))`;
-    const [winner] = await customerRepository.findByIds(tx, [m.winnerId]);
-    if (winner) {
-      const state = winnerState(winner) as Record<string, unknown> & { traits: Record<string, unknown> };
-      let changed = false;
-      // Take back filled attributes only where nobody has changed them since.
-      for (const [f, v] of Object.entries(m.snapshot.winnerPatch)) if (state[f] === v) ((state[f] = null), (changed = true));
-      for (const k of m.snapshot.traitsAdded) if (k in state.traits) (delete state.traits[k], (changed = true));
-      if (changed) await customerRepository.writeStates(tx, [state as never]);
-    }
-    await tx.mergeEvent.update({ where: { id: m.id }, data: { undoneAt: new Date() } });
+  /**
+   * The merge tree of a live customer: its members' copyable knowledge (attributes, traits, tags) and
+   * the standing merges between them, with the keys each one filled on its winner.
+   */
+  async tree(tx: Db, rootId: string): Promise<MergeTree> {
+    const members = await tx.$queryRaw<{ id: string }[]>`
+      SELECT id::text FROM customer WHERE id = ${rootId}::uuid OR merged_into_id = ${rootId}::uuid`;
+    const ids = members.map((r) => r.id);
+    const [rows, tags, events] = await Promise.all([
+      customerRepository.findByIds(tx, ids),
+      tx.$queryRaw<{ customer_id: string; tag_id: string }[]>`
+        SELECT customer_id::text, tag_id::text FROM customer_tag WHERE customer_id = ANY(${ids}::uuid[])`,
+      tx.mergeEvent.findMany({ where: { status: 'MERGED', undoneAt: null, loserId: { in: ids } } }),
+    ]);
+    const knowledge = new Map(rows.map((c) => [c.id, knowledgeOf(c)]));
+    for (const t of tags) knowledge.get(t.customer_id)?.set(`tag:${t.tag_id}`, true);
+    const edges = events.map((e): TreeEdge => {
+      const snap = e.loserSnapshot as unknown as Partial<LoserSnapshot>;
+      return {
+        id: e.id,
+        winnerId: e.winnerId,
+        loserId: e.loserId,
+        createdAt: e.createdAt,
+        filled: new Set([
+          ...Object.keys(snap.winnerPatch ?? {}).map((f) => `attr:${f}`),
+          ...(snap.traitsAdded ?? []).map((k) => `trait:${k}`),
+          ...(e.tagsMoved as string[]).map((id) => `tag:${id}`),
+        ]),
+      };
+    });
+    return { rootId, edges, knowledge };
   },
 
-  async forCustomer(db: Db, customerIds: readonly string[]): Promise<MergeRecord[]> {
+  /** Writes what planUndo worked out, and marks the merge undone. */
+  async applyUndo(tx: Db, mergeId: string, tree: MergeTree, plan: UndoPlan): Promise<void> {
+    for (const p of plan.pointers)
+      await tx.$executeRaw`UPDATE customer SET merged_into_id = ${p.mergedIntoId}::uuid, updated_at = now() WHERE id = ${p.id}::uuid`;
+    if (plan.rewritten.size) {
+      const rows = await customerRepository.findByIds(tx, [...plan.rewritten.keys()]);
+      await customerRepository.writeStates(tx, rows.map((c) => stateFrom(c, plan.rewritten.get(c.id)!)));
+      for (const [id, after] of plan.rewritten) {
+        const before = tree.knowledge.get(id) ?? new Map();
+        const gone = [...before.keys()].filter((k) => k.startsWith('tag:') && !after.has(k)).map((k) => k.slice(4));
+        const added = [...after.keys()].filter((k) => k.startsWith('tag:') && !before.has(k)).map((k) => k.slice(4));
+        if (gone.length) await tx.$executeRaw`DELETE FROM customer_tag WHERE customer_id = ${id}::uuid AND tag_id = ANY(${gone}::uuid[])`;
+        if (added.length)
+          await tx.$executeRaw`INSERT INTO customer_tag (customer_id, tag_id) SELECT ${id}::uuid, t FROM unnest(${added}::uuid[]) AS t ON CONFLICT DO NOTHING`;
+      }
+    }
+    for (const [edgeId, filled] of plan.refilled) {
+      const edge = tree.edges.find((e) => e.id === edgeId)!;
+      const loser = tree.knowledge.get(edge.loserId) ?? new Map();
+      const keys = (prefix: string) => [...filled].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+      const row = await tx.mergeEvent.findUniqueOrThrow({ where: { id: edgeId } });
+      const snap = row.loserSnapshot as unknown as LoserSnapshot;
+      await tx.mergeEvent.update({
+        where: { id: edgeId },
+        data: {
+          tagsMoved: keys('tag:'),
+          loserSnapshot: {
+            ...snap,
+            winnerPatch: Object.fromEntries(keys('attr:').map((f) => [f, loser.get(`attr:${f}`) ?? null])),
+            traitsAdded: keys('trait:'),
+          } as never,
+        },
+      });
+    }
+    await tx.mergeEvent.update({ where: { id: mergeId }, data: { undoneAt: new Date() } });
+  },
+
+  /**
+   * Ledger entries of each customer's merged set (the customer and everyone merged into it), keyed by
+   * the customer asked for: an inner merge of a chain must stay visible to be undone.
+   */
+  async forCustomer(db: Db, customerIds: readonly string[]): Promise<(MergeRecord & { customerId: string })[]> {
+    const ids = [...customerIds];
+    const members = await db.customer.findMany({ where: { OR: [{ id: { in: ids } }, { mergedIntoId: { in: ids } }] }, select: { id: true, mergedIntoId: true } });
+    // A member belongs to the set it was asked for as, and to the set of its root if that was asked for.
+    const setOf = new Map(members.map((m) => [m.id, [m.id, m.mergedIntoId].filter((k): k is string => k !== null && ids.includes(k))]));
+    const all = [...setOf.keys()];
     const rows = await db.mergeEvent.findMany({
-      where: { OR: [{ winnerId: { in: [...customerIds] } }, { loserId: { in: [...customerIds] } }] },
-      orderBy: { createdAt: 'asc' },
+      where: { OR: [{ winnerId: { in: all } }, { loserId: { in: all } }] },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
     });
-    return rows.map(toRecord);
+    return rows.flatMap((m) => [...new Set([...(setOf.get(m.winnerId) ?? []), ...(setOf.get(m.loserId) ?? [])])].map((customerId) => ({ ...toRecord(m), customerId })));
   },
 };
 
-function winnerState(c: Awaited<ReturnType<typeof customerRepository.findByIds>>[number]) {
+function knowledgeOf(c: CustomerRecord): Knowledge {
+  const k: Knowledge = new Map();
+  for (const f of ATTRIBUTE_FIELDS) if (c[f] != null) k.set(`attr:${f}`, c[f]);
+  for (const [key, v] of Object.entries(c.traits)) k.set(`trait:${key}`, v);
+  return k;
+}
+
+function stateFrom(c: CustomerRecord, k: Knowledge) {
+  const state = winnerState(c) as Record<string, unknown>;
+  for (const f of ATTRIBUTE_FIELDS) state[f] = k.get(`attr:${f}`) ?? null;
+  state.traits = Object.fromEntries([...k].filter(([key]) => key.startsWith('trait:')).map(([key, v]) => [key.slice(6), v]));
+  return state as never;
+}
+
+function winnerState(c: CustomerRecord) {
   const { id, source, externalId, traits } = c;
   const attrs = Object.fromEntries(ATTRIBUTE_FIELDS.map((f) => [f, c[f]]));
   return { id, source, externalId, traits: { ...traits }, ...attrs };

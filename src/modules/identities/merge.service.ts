@@ -1,6 +1,6 @@
 /** Merging and unmerging customers by hand, with the same ledger and caps as automatic merges. */
 import type { Config } from '../../config/env.ts';
-import type { Database } from '../../db/client.ts';
+import type { Database, Db } from '../../db/client.ts';
 import { ErrorCode, UserError } from '../../errors.ts';
 import { isUuid } from '../../lib/uuid.ts';
 import type { Logger } from '../../logger.ts';
@@ -9,6 +9,11 @@ import { customerRepository } from '../customers/customer.repository.ts';
 import { touchpointRepository } from '../touchpoints/touchpoint.repository.ts';
 import { identityRepository } from './identity.repository.ts';
 import { mergeRepository, type MergeRecord } from './merge.repository.ts';
+import { planUndo } from './merge-undo.ts';
+
+// Merges and undos wait on the person's lock behind each other and behind ingestion batches, so they
+// get the upsert's budget rather than Prisma's 5 s default.
+const TX = { maxWait: 10_000, timeout: 60_000 } as const;
 
 export class MergeService {
   private readonly log: Logger;
@@ -44,29 +49,53 @@ export class MergeService {
       const m = await mergeRepository.apply(tx, { winnerId: winner, loserId: loser, reason, performedBy });
       await touchpointRepository.refreshStats(tx, [winner]);
       return { ...m, afterCommit: await this.deps.hooks.run(tx, { customerIds: [winner, loser, ...m.redirected], kind: 'merge' }) };
-    });
+    }, TX);
     await record.afterCommit();
     this.log.info({ mergeId: record.id, winnerId: record.winnerId, loserId: record.loserId }, 'customers merged');
     return record;
   }
 
+  /**
+   * Undoes one merge as if it had never happened (merge-undo.ts says what that means), whatever else
+   * was merged or undone around it since. The undo state is checked under the lock of the person's
+   * tree, so of two concurrent undos of one merge the second answers ALREADY_UNDONE.
+   */
   async unmerge(mergeId: string): Promise<MergeRecord> {
     if (!isUuid(mergeId)) throw new UserError(ErrorCode.BAD_USER_INPUT, 'mergeId is not a merge id', { field: 'mergeId' });
     const record = await this.db.prisma.$transaction(async (tx) => {
-      const m = await mergeRepository.find(tx, mergeId);
-      if (!m) throw new UserError(ErrorCode.NOT_FOUND, `no merge ${mergeId}`);
-      if (m.status !== 'MERGED') throw new UserError(ErrorCode.BAD_USER_INPUT, 'this merge was refused; there is nothing to undo');
+      const seen = await mergeRepository.find(tx, mergeId);
+      if (!seen) throw new UserError(ErrorCode.NOT_FOUND, `no merge ${mergeId}`);
+      if (seen.status !== 'MERGED') throw new UserError(ErrorCode.BAD_USER_INPUT, 'this merge was refused; there is nothing to undo');
+      const root = await this.lockTree(tx, seen.winnerId, seen.loserId);
+      const m = (await mergeRepository.find(tx, mergeId))!;
       if (m.undoneAt) throw new UserError(ErrorCode.ALREADY_UNDONE, `merge ${mergeId} was undone at ${m.undoneAt.toISOString()}`);
-      await customerRepository.lockKeys(tx, [`cust:${m.winnerId}`, `cust:${m.loserId}`]);
-      await mergeRepository.undo(tx, m);
-      const [winner] = await customerRepository.findByIds(tx, [m.winnerId]);
-      const live = winner?.mergedIntoId ?? m.winnerId;
-      await touchpointRepository.refreshStats(tx, [live, m.loserId]);
-      const afterCommit = await this.deps.hooks.run(tx, { customerIds: [live, m.loserId, ...m.snapshot.redirected], kind: 'unmerge' });
+      const tree = await mergeRepository.tree(tx, root);
+      const plan = planUndo(tree, mergeId);
+      await mergeRepository.applyUndo(tx, mergeId, tree, plan);
+      await touchpointRepository.refreshStats(tx, [root, m.loserId]);
+      const afterCommit = await this.deps.hooks.run(tx, { customerIds: [root, ...plan.pointers.map((p) => p.id)], kind: 'unmerge' });
       return { ...m, undoneAt: new Date(), afterCommit };
-    });
+    }, TX);
     await record.afterCommit();
     this.log.info({ mergeId, winnerId: record.winnerId, loserId: record.loserId }, 'merge undone');
     return record;
+  }
+
+  /**
+   * Locks the live customer the winner belongs to (every merge or undo in its tree takes that lock)
+   * and the loser, re-reading until the root did not move while we waited. Returns the root.
+   */
+  private async lockTree(tx: Db, winnerId: string, loserId: string): Promise<string> {
+    const rootOf = async () => {
+      const [w] = await customerRepository.findByIds(tx, [winnerId]);
+      return w?.mergedIntoId ?? winnerId;
+    };
+    // Once its lock is held a root cannot be merged away (merges lock both roots), so this settles.
+    for (let root = await rootOf(); ; ) {
+      await customerRepository.lockKeys(tx, [`cust:${root}`, `cust:${loserId}`]);
+      const now = await rootOf();
+      if (now === root) return root;
+      root = now;
+    }
   }
 }
