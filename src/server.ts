@@ -34,6 +34,8 @@ export interface RunningServer {
   wsUrl: string;
   port: number;
   services: Services;
+  /** The listening HTTP server (its timeouts are part of the deployment's contract with a load balancer). */
+  httpServer: http.Server;
   stop(): Promise<void>;
 }
 
@@ -79,6 +81,8 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
   const guards = createQueryGuards(config.security.limits);
   const app = createHttpApp({ db, logger, metrics, apiKeys: services.apiKeys, metricsPublic: config.security.metricsPublic });
   const httpServer = http.createServer(app);
+  httpServer.keepAliveTimeout = config.http.keepAliveTimeoutMs;
+  httpServer.headersTimeout = config.http.headersTimeoutMs;
   const ws = startWsServer({ httpServer, schema, deps, apiKeys: services.apiKeys, rateLimit, guards, metrics, logger });
 
   const apollo = new ApolloServer<Context>({
@@ -91,7 +95,9 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
     validationRules: guards.apollo.validationRules,
     parseOptions: guards.apollo.parseOptions,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Draining closes idle keep-alive connections at once (their timer may run for minutes) and, after the
+      // grace period, cuts the requests still running.
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       { async serverWillStart() { return { async drainServer() { await ws.close(); } }; } },
       metricsPlugin(metrics),
       databaseUnavailablePlugin,
@@ -137,6 +143,7 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
     wsUrl: `ws://${host}:${port}/graphql`,
     port,
     services,
+    httpServer,
     stop() {
       stopping ??= (async () => {
         await scheduler.stop();
