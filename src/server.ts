@@ -17,6 +17,7 @@ import { ErrorCode } from './errors.ts';
 import { createQueryGuards } from './graphql/limits.ts';
 import { buildAppSchema } from './graphql/schema.ts';
 import { startWsServer } from './graphql/ws-server.ts';
+import { storableArgumentsPlugin } from './graphql/storable-arguments.ts';
 import { requireApiKey, sendGraphqlError } from './http/api-key-auth.ts';
 import { createHttpApp, MAX_GRAPHQL_BODY } from './http/app.ts';
 import { createRateLimit } from './http/rate-limit.ts';
@@ -101,6 +102,7 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
       { async serverWillStart() { return { async drainServer() { await ws.close(); } }; } },
       metricsPlugin(metrics),
       databaseUnavailablePlugin,
+      storableArgumentsPlugin,
       ...guards.apollo.plugins,
     ],
     logger: logger.child({ module: 'apollo' }),
