@@ -84,11 +84,12 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
   const httpServer = http.createServer(app);
   httpServer.keepAliveTimeout = config.http.keepAliveTimeoutMs;
   httpServer.headersTimeout = config.http.headersTimeoutMs;
-  const ws = startWsServer({ httpServer, schema, deps, apiKeys: services.apiKeys, rateLimit, guards, metrics, logger });
+  const formatError = createFormatError({ production: config.production, logger });
+  const ws = startWsServer({ httpServer, schema, deps, apiKeys: services.apiKeys, rateLimit, guards, metrics, logger, formatError });
 
   const apollo = new ApolloServer<Context>({
     schema,
-    formatError: createFormatError({ production: config.production, logger }),
+    formatError,
     includeStacktraceInErrorResponses: !config.production,
     introspection: !config.production,
     csrfPrevention: true,
@@ -127,7 +128,7 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
       return sendGraphqlError(res, 503, ErrorCode.DATABASE_UNAVAILABLE, DATABASE_UNAVAILABLE_MESSAGE);
     }
     const status = (err as { status?: number }).status ?? 500;
-    const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
+    const code = status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : status < 500 ? ErrorCode.BAD_REQUEST : ErrorCode.INTERNAL_SERVER_ERROR;
     if (status >= 500) logger.error({ err }, 'unhandled http error');
     sendGraphqlError(res, status, code, status < 500 ? (err as Error).message : 'Internal server error');
   }) as express.ErrorRequestHandler);

@@ -5,7 +5,7 @@
  * goes through the same document limits as HTTP. Each operation gets a fresh context (loaders).
  */
 import type http from 'node:http';
-import { GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -50,6 +50,8 @@ export function startWsServer(opts: {
   guards: QueryGuards;
   metrics: Metrics;
   logger: Logger;
+  /** The same error formatting as HTTP (codes, UserError mapping, production masking). */
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 }) {
   const log = opts.logger.child({ module: 'graphql-ws' });
   /**
@@ -93,6 +95,11 @@ export function startWsServer(opts: {
         const message = `Too many requests: retry in ${Math.ceil(waitMs / 1000)} s`;
         ctx.extra.socket.close(WS_CLOSE_TOO_MANY, message);
         return [new GraphQLError(message, { extensions: { code: ErrorCode.RATE_LIMITED } })];
+      },
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors?.length) return;
+        // graphql-ws sends what this returns; formatted errors are plain JSON, as over HTTP.
+        return { ...result, errors: result.errors.map((e) => opts.formatError(e.toJSON(), e)) as unknown as GraphQLError[] };
       },
       context: (ctx) =>
         createContext(opts.deps, ctx.extra.auth!, { closeConnection: (code, reason) => ctx.extra.socket.close(code, reason) }),
