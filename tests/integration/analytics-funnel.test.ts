@@ -1,6 +1,6 @@
 /**
  * funnel: hand-checked cases, a seeded synthetic stream of a few hundred people checked against an
- * independent reference written from the DESIGN.md definition, and the refused inputs.
+ * independent reference written from the definition (docs/analytics.md), and the refused inputs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FunnelDocument, MergeCustomersDocument, type FunnelQueryVariables, type TouchpointInput } from '../generated/graphql.ts';
@@ -53,7 +53,7 @@ function deepest(seq: Ev[], steps: RefStep[], start: number, i: number, k: numbe
   return best;
 }
 
-/** The DESIGN.md funnel over events in [from, to): per step count and median seconds; by group when groupOf is given. */
+/** The funnel of docs/analytics.md over events in [from, to): per step count and median seconds; by group when groupOf is given. */
 function referenceFunnel(events: Ev[], steps: RefStep[], windowHours: number, from: number, to: number, groupOf?: (person: string, step1: Ev) => string | null) {
   const windowMs = windowHours * H;
   const byPerson = new Map<string, Ev[]>();

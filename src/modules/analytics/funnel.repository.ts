@@ -1,5 +1,5 @@
 /**
- * Funnel in one SQL statement (DESIGN.md, "Analytics"): a person (live customer; touchpoints of
+ * Funnel in one SQL statement (definition in docs/analytics.md): a person (live customer; touchpoints of
  * customers merged into it count for it) reaches step k if some occurrence of step 1 is followed, in
  * order, by steps 2..k, all within `windowHours` of that step-1 occurrence (inclusive).
  *
