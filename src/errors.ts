@@ -1,9 +1,10 @@
 /**
- * Every error code the API returns, in one place. Codes are stable: clients branch on them.
- * Expected failures travel as data (row errors in payloads); GraphQLError is thrown only for a whole
- * request that cannot be served (bad arguments, not found, auth) and for bugs.
+ * Every error code the API returns, over GraphQL and plain HTTP, in one place. Codes are stable:
+ * clients branch on them. Expected failures travel as data (row errors in payloads); UserError is
+ * thrown only for a whole request that cannot be served (bad arguments, not found, auth). It knows
+ * nothing of GraphQL: the GraphQL layer (graphql/errors.ts) and the HTTP routes write it in their
+ * own formats, with the same code and fields.
  */
-import { GraphQLError } from 'graphql';
 
 export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
@@ -38,13 +39,27 @@ export const ErrorCode = {
   DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  // Plain HTTP: a request that never reached an operation.
+  BAD_REQUEST: 'BAD_REQUEST',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** A request-level failure the client caused; safe to show as is, even in production. */
-export class UserError extends GraphQLError {
+/**
+ * A request-level failure the client caused; safe to show as is, even in production. `extensions` is
+ * what clients read beside the message: the code and any extra fields.
+ */
+export class UserError extends Error {
+  readonly code: ErrorCode;
+  readonly extensions: Readonly<{ code: ErrorCode } & Record<string, unknown>>;
+
   constructor(code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
-    super(message, { extensions: { code, ...extra } });
+    super(message);
+    this.name = 'UserError';
+    this.code = code;
+    this.extensions = { code, ...extra };
   }
 }
 

@@ -17,6 +17,7 @@ import { ErrorCode } from './errors.ts';
 import { createQueryGuards } from './graphql/limits.ts';
 import { buildAppSchema } from './graphql/schema.ts';
 import { startWsServer } from './graphql/ws-server.ts';
+import { storableArgumentsPlugin } from './graphql/storable-arguments.ts';
 import { requireApiKey, sendGraphqlError } from './http/api-key-auth.ts';
 import { createHttpApp, MAX_GRAPHQL_BODY } from './http/app.ts';
 import { createRateLimit } from './http/rate-limit.ts';
@@ -34,6 +35,8 @@ export interface RunningServer {
   wsUrl: string;
   port: number;
   services: Services;
+  /** The listening HTTP server (its timeouts are part of the deployment's contract with a load balancer). */
+  httpServer: http.Server;
   stop(): Promise<void>;
 }
 
@@ -79,11 +82,14 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
   const guards = createQueryGuards(config.security.limits);
   const app = createHttpApp({ db, logger, metrics, apiKeys: services.apiKeys, metricsPublic: config.security.metricsPublic });
   const httpServer = http.createServer(app);
-  const ws = startWsServer({ httpServer, schema, deps, apiKeys: services.apiKeys, rateLimit, guards, metrics, logger });
+  httpServer.keepAliveTimeout = config.http.keepAliveTimeoutMs;
+  httpServer.headersTimeout = config.http.headersTimeoutMs;
+  const formatError = createFormatError({ production: config.production, logger });
+  const ws = startWsServer({ httpServer, schema, deps, apiKeys: services.apiKeys, rateLimit, guards, metrics, logger, formatError });
 
   const apollo = new ApolloServer<Context>({
     schema,
-    formatError: createFormatError({ production: config.production, logger }),
+    formatError,
     includeStacktraceInErrorResponses: !config.production,
     introspection: !config.production,
     csrfPrevention: true,
@@ -91,10 +97,13 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
     validationRules: guards.apollo.validationRules,
     parseOptions: guards.apollo.parseOptions,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Draining closes idle keep-alive connections at once (their timer may run for minutes) and, after the
+      // grace period, cuts the requests still running.
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       { async serverWillStart() { return { async drainServer() { await ws.close(); } }; } },
       metricsPlugin(metrics),
       databaseUnavailablePlugin,
+      storableArgumentsPlugin,
       ...guards.apollo.plugins,
     ],
     logger: logger.child({ module: 'apollo' }),
@@ -119,7 +128,7 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
       return sendGraphqlError(res, 503, ErrorCode.DATABASE_UNAVAILABLE, DATABASE_UNAVAILABLE_MESSAGE);
     }
     const status = (err as { status?: number }).status ?? 500;
-    const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
+    const code = status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : status < 500 ? ErrorCode.BAD_REQUEST : ErrorCode.INTERNAL_SERVER_ERROR;
     if (status >= 500) logger.error({ err }, 'unhandled http error');
     sendGraphqlError(res, status, code, status < 500 ? (err as Error).message : 'Internal server error');
   }) as express.ErrorRequestHandler);
@@ -137,6 +146,7 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
     wsUrl: `ws://${host}:${port}/graphql`,
     port,
     services,
+    httpServer,
     stop() {
       stopping ??= (async () => {
         await scheduler.stop();

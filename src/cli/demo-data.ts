@@ -37,7 +37,7 @@ const EVENTS: DemoEvent[] = [
   { type: 'TRACK', event: 'Ticket Opened', channel: 'SUPPORT' },
 ];
 
-/** The marketing playbook, as segment rules (see the rule language in DESIGN.md). */
+/** The marketing playbook, as segment rules (see the rule language in docs/rules.md). */
 export const PLAYBOOK_SEGMENTS = [
   {
     name: 'Active',

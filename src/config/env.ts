@@ -25,6 +25,12 @@ const EnvModel = z.object({
     z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as US or CN').default('US'),
   ),
   SHUTDOWN_GRACE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(10_000)),
+  // Idle keep-alive connections stay open longer than a load balancer's idle timeout (60 s on the
+  // usual ones): a server that closes first races the balancer reusing the socket, and that request fails.
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1_000).max(290_000).default(65_000)),
+  // Above the keep-alive timeout (else a reused connection can be cut while its next request's headers
+  // arrive), and at most Node's 300 s request timeout.
+  HTTP_HEADERS_TIMEOUT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1_000).max(300_000).default(66_000)),
   // Identity values that never link anything: junk that clients send when they have no real id.
   BLOCKED_IDENTITY_VALUES: z.preprocess(
     emptyToUndefined,
@@ -79,6 +85,7 @@ export type Config = {
   nodeEnv: z.infer<typeof EnvModel>['NODE_ENV'];
   defaultPhoneRegion: string;
   shutdownGraceMs: number;
+  http: HttpConfig;
   identity: IdentityConfig;
   sessionTimeoutMinutes: number;
   stageMap: Record<string, Stage>;
@@ -86,6 +93,11 @@ export type Config = {
   alerts: AlertConfig;
   security: SecurityConfig;
 };
+
+export interface HttpConfig {
+  keepAliveTimeoutMs: number;
+  headersTimeoutMs: number;
+}
 
 export interface SecurityConfig {
   rateLimitPerMinute: number;
@@ -144,6 +156,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  if (e.HTTP_HEADERS_TIMEOUT_MS <= e.HTTP_KEEP_ALIVE_TIMEOUT_MS) {
+    throw new ConfigError(
+      `invalid configuration:\n  HTTP_HEADERS_TIMEOUT_MS: must be more than HTTP_KEEP_ALIVE_TIMEOUT_MS (${e.HTTP_HEADERS_TIMEOUT_MS} <= ${e.HTTP_KEEP_ALIVE_TIMEOUT_MS})`,
+    );
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -156,6 +173,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     nodeEnv: e.NODE_ENV,
     defaultPhoneRegion: e.DEFAULT_PHONE_REGION,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    http: { keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS, headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS },
     identity: {
       blockedValues: new Set(e.BLOCKED_IDENTITY_VALUES.split(',').map((v) => v.trim().toLowerCase()).filter(Boolean)),
       caps: parseCaps(e.IDENTITY_CAPS),

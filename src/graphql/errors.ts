@@ -1,11 +1,13 @@
 /**
- * What clients see of an error. Every error carries extensions.code. Errors the client caused keep
+ * What clients see of an error, over HTTP (Apollo's formatError) and WebSocket (graphql-ws onNext).
+ * Every error carries extensions.code. A UserError (the domain's error, which knows nothing of
+ * GraphQL) becomes a GraphQL error with its message, code and fields; errors the client caused keep
  * their message; anything else is logged in full and, in production, reaches the client only as
  * INTERNAL_SERVER_ERROR with a generic message and no stack.
  */
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { ErrorCode } from '../errors.ts';
+import { ErrorCode, UserError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { isTokenLimitError } from './limits.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
@@ -16,7 +18,6 @@ const CLIENT_CODES = new Set<string>([
   ...Object.values(ErrorCode).filter((c) => c !== ErrorCode.INTERNAL_SERVER_ERROR),
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
@@ -49,8 +50,16 @@ export function createFormatError(opts: { production: boolean; logger: Logger })
   };
 }
 
+/** The UserError behind a GraphQL error (graphql-js and Apollo wrap what resolvers and plugins throw), if any. */
+function userErrorOf(error: unknown): UserError | null {
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { originalError?: unknown }).originalError, depth++) if (e instanceof UserError) return e;
+  return null;
+}
+
 function formatter(opts: { production: boolean; logger: Logger }) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+  return (given: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const user = userErrorOf(error);
+    const formatted = user ? { ...given, message: user.message, extensions: { ...given.extensions, ...user.extensions } } : given;
     const code = limitCode(formatted, error) ?? (formatted.extensions?.code as string | undefined) ?? ErrorCode.INTERNAL_SERVER_ERROR;
     if (CLIENT_CODES.has(code)) {
       if (!opts.production) return { ...formatted, extensions: { ...formatted.extensions, code } };

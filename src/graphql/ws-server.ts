@@ -5,7 +5,8 @@
  * goes through the same document limits as HTTP. Each operation gets a fresh context (loaders).
  */
 import type http from 'node:http';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ErrorCode } from '../errors.ts';
@@ -17,6 +18,7 @@ import type { Metrics } from '../http/metrics.ts';
 import { bearerKey } from '../http/api-key-auth.ts';
 import { createContext, type ContextDeps, type Principal } from './context.ts';
 import type { QueryGuards } from './limits.ts';
+import { findUnstorableArgument, unstorableArgumentError } from './storable-arguments.ts';
 import { WS_CLOSE_FORBIDDEN } from './subscription-guard.ts';
 
 const WS_CLOSE_UNAUTHORIZED = 4401;
@@ -48,8 +50,23 @@ export function startWsServer(opts: {
   guards: QueryGuards;
   metrics: Metrics;
   logger: Logger;
+  /** The same error formatting as HTTP (codes, UserError mapping, production masking). */
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 }) {
   const log = opts.logger.child({ module: 'graphql-ws' });
+  /**
+   * Parse, validate (the same limits as HTTP) and check arguments for unstorable text, as Apollo does
+   * over HTTP; returning the arguments tells graphql-ws not to parse and validate again.
+   */
+  const operationArgs = (payload: SubscribePayload): ExecutionArgs | readonly GraphQLError[] => {
+    // A parse failure throws, as graphql-ws's own parse would (same handling as before this hook).
+    const document = opts.guards.parse(payload.query);
+    const invalid = opts.guards.validate(opts.schema, document);
+    if (invalid.length > 0) return invalid;
+    const unstorable = findUnstorableArgument(opts.schema, document, payload.variables);
+    if (unstorable) return [unstorableArgumentError(unstorable)];
+    return { schema: opts.schema, document, operationName: payload.operationName, variableValues: payload.variables };
+  };
   const wsServer = new WebSocketServer({ server: opts.httpServer, path: '/graphql', maxPayload: MAX_WS_MESSAGE_BYTES });
   const cleanup = useServer<Record<string, unknown>, Extra>(
     {
@@ -72,12 +89,17 @@ export function startWsServer(opts: {
         opts.metrics.wsConnections.inc();
         return true;
       },
-      onSubscribe: async (ctx) => {
+      onSubscribe: async (ctx, _id, payload) => {
         const waitMs = await opts.rateLimit.take(ctx.extra.auth!.id);
-        if (waitMs === null) return;
+        if (waitMs === null) return operationArgs(payload);
         const message = `Too many requests: retry in ${Math.ceil(waitMs / 1000)} s`;
         ctx.extra.socket.close(WS_CLOSE_TOO_MANY, message);
         return [new GraphQLError(message, { extensions: { code: ErrorCode.RATE_LIMITED } })];
+      },
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors?.length) return;
+        // graphql-ws sends what this returns; formatted errors are plain JSON, as over HTTP.
+        return { ...result, errors: result.errors.map((e) => opts.formatError(e.toJSON(), e)) as unknown as GraphQLError[] };
       },
       context: (ctx) =>
         createContext(opts.deps, ctx.extra.auth!, { closeConnection: (code, reason) => ctx.extra.socket.close(code, reason) }),

@@ -16,7 +16,7 @@ export function bearerKey(header: string | undefined): string | undefined {
   return m ? m[1]! : '';
 }
 
-export function sendGraphqlError(res: Response, status: number, code: string, message: string): void {
+export function sendGraphqlError(res: Response, status: number, code: ErrorCode, message: string): void {
   res.status(status).json({ errors: [{ message, extensions: { code } }] });
 }
 

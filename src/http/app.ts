@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Database } from '../db/client.ts';
+import { ErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { Access, allows } from '../modules/auth/access.ts';
 import type { ApiKeyService } from '../modules/auth/api-key.service.ts';
@@ -42,8 +43,8 @@ export function metricsAccess(deps: { apiKeys: ApiKeyService; metricsPublic: boo
     if (deps.metricsPublic || LOOPBACK.has(req.socket.remoteAddress ?? '')) return next();
     const secret = bearerKey(req.header('authorization'));
     const key = secret ? await deps.apiKeys.verify(secret) : null;
-    if (!key) return sendGraphqlError(res, 401, 'UNAUTHENTICATED', 'metrics need an OPERATOR or ADMIN key off the loopback');
-    if (!allows(Access.OPERATE, key.role)) return sendGraphqlError(res, 403, 'FORBIDDEN', 'metrics need an OPERATOR or ADMIN key');
+    if (!key) return sendGraphqlError(res, 401, ErrorCode.UNAUTHENTICATED, 'metrics need an OPERATOR or ADMIN key off the loopback');
+    if (!allows(Access.OPERATE, key.role)) return sendGraphqlError(res, 403, ErrorCode.FORBIDDEN, 'metrics need an OPERATOR or ADMIN key');
     next();
   };
 }

@@ -9,6 +9,7 @@
  */
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/unavailable.ts';
+import { ErrorCode, UserError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { Access, allows } from '../modules/auth/access.ts';
 import type { VerifiedKey } from '../modules/auth/api-key.service.ts';
@@ -22,18 +23,11 @@ const SINGLE_EVENT_ROUTES = { track: 'track', identify: 'identify', page: 'page'
 type JsonObject = Record<string, unknown>;
 type SegmentRouterDeps = { services: Pick<Services, 'apiKeys' | 'ingestion'>; logger: Logger; rateLimit: RateLimit };
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly extra: JsonObject = {},
-  ) {
-    super(message);
-  }
-}
+/** The status a request-level error answers with: the ones Segment clients act on, else 400 (dropped). */
+const STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, RATE_LIMITED: 429 };
+const statusOf = (code: ErrorCode): number => STATUS[code] ?? 400;
 
-function sendError(res: Response, status: number, code: string, message: string, extra: JsonObject = {}): void {
+function sendError(res: Response, status: number, code: ErrorCode, message: string, extra: JsonObject = {}): void {
   if (status === 401) res.setHeader('www-authenticate', 'Basic realm="cdp", charset="UTF-8"');
   res.status(status).json({ error: { code, message, ...extra } });
 }
@@ -86,14 +80,14 @@ export function createSegmentRouter(deps: SegmentRouterDeps): Router {
   const json = (limit: number) => express.json({ limit, type: () => true, strict: false });
 
   const check = async (res: Response, key: string | undefined) => {
-    if (!key) throw new HttpError(401, 'UNAUTHENTICATED', 'send the write key as the HTTP Basic user name (empty password), or as "writeKey" in the body');
+    if (!key) throw new UserError(ErrorCode.UNAUTHENTICATED, 'send the write key as the HTTP Basic user name (empty password), or as "writeKey" in the body');
     const verified = await deps.services.apiKeys.verify(key);
-    if (!verified) throw new HttpError(401, 'UNAUTHENTICATED', 'unknown or revoked write key');
-    if (!allows(Access.INGEST, verified.role)) throw new HttpError(403, 'FORBIDDEN', `a ${verified.role} key cannot send events; use a WRITER key`);
+    if (!verified) throw new UserError(ErrorCode.UNAUTHENTICATED, 'unknown or revoked write key');
+    if (!allows(Access.INGEST, verified.role)) throw new UserError(ErrorCode.FORBIDDEN, `a ${verified.role} key cannot send events; use a WRITER key`);
     const waitMs = await deps.rateLimit.take(verified.id);
     if (waitMs !== null) {
       res.setHeader('retry-after', String(Math.ceil(waitMs / 1000)));
-      throw new HttpError(429, 'RATE_LIMITED', `rate limit of this key reached; retry in ${Math.ceil(waitMs / 1000)} s`);
+      throw new UserError(ErrorCode.RATE_LIMITED, `rate limit of this key reached; retry in ${Math.ceil(waitMs / 1000)} s`);
     }
     res.locals.apiKey = verified;
   };
@@ -121,16 +115,16 @@ export function createSegmentRouter(deps: SegmentRouterDeps): Router {
   for (const [path, type] of Object.entries(SINGLE_EVENT_ROUTES)) {
     router.post(`/${path}`, ...door(MAX_EVENT_BYTES), async (req, res) => {
       const body: unknown = req.body;
-      if (!isObject(body)) throw new HttpError(400, 'BAD_REQUEST', 'the body must be a JSON object (one event)');
+      if (!isObject(body)) throw new UserError(ErrorCode.BAD_REQUEST, 'the body must be a JSON object (one event)');
       await ingest(res, [{ ...withoutWriteKey(body), type }]);
     });
   }
 
   router.post('/batch', ...door(MAX_BATCH_BYTES), async (req, res) => {
     const body: unknown = req.body;
-    if (!isObject(body) || !Array.isArray(body.batch)) throw new HttpError(400, 'BAD_REQUEST', 'the body must be a JSON object with a "batch" array of events');
+    if (!isObject(body) || !Array.isArray(body.batch)) throw new UserError(ErrorCode.BAD_REQUEST, 'the body must be a JSON object with a "batch" array of events');
     if (body.batch.length > MAX_EVENTS_PER_CALL) {
-      throw new HttpError(400, 'BATCH_TOO_LARGE', `a batch holds at most ${MAX_EVENTS_PER_CALL} events; got ${body.batch.length}`, { max: MAX_EVENTS_PER_CALL });
+      throw new UserError(ErrorCode.BATCH_TOO_LARGE, `a batch holds at most ${MAX_EVENTS_PER_CALL} events; got ${body.batch.length}`, { max: MAX_EVENTS_PER_CALL });
     }
     await ingest(res, eventsFromBatch(body));
   });
@@ -138,33 +132,32 @@ export function createSegmentRouter(deps: SegmentRouterDeps): Router {
   const paths = [...Object.keys(SINGLE_EVENT_ROUTES), 'batch'].map((p) => `/${p}`);
   router.all(paths, (req, res) => {
     res.setHeader('allow', 'POST');
-    sendError(res, 405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use POST`);
+    sendError(res, 405, ErrorCode.METHOD_NOT_ALLOWED, `${req.method} is not allowed here; use POST`);
   });
-  router.use((req, res) => sendError(res, 404, 'NOT_FOUND', `no such endpoint: ${req.method} ${req.baseUrl}${req.path}`));
+  router.use((req, res) => sendError(res, 404, ErrorCode.NOT_FOUND, `no such endpoint: ${req.method} ${req.baseUrl}${req.path}`));
 
   // Every failure, from the body parser included, is JSON with a code.
   router.use(((err, _req, res, next) => {
     if (res.headersSent) return next(err);
-    if (err instanceof HttpError) return sendError(res, err.status, err.code, err.message, err.extra);
-    const e = err as { status?: number; type?: string; limit?: number; message?: string; extensions?: { code?: unknown } };
+    // Refusals from the handlers above and request-level errors from the service keep their code.
+    if (err instanceof UserError) {
+      const { code, ...extra } = err.extensions;
+      return sendError(res, statusOf(code), code, err.message, extra);
+    }
+    const e = err as { status?: number; type?: string; limit?: number; message?: string };
     if (e.type === 'entity.too.large') {
-      return sendError(res, 413, 'PAYLOAD_TOO_LARGE', `the body is over the ${e.limit}-byte limit (${MAX_EVENT_BYTES} bytes for one event, ${MAX_BATCH_BYTES} for a batch)`, { limit: e.limit });
+      return sendError(res, 413, ErrorCode.PAYLOAD_TOO_LARGE, `the body is over the ${e.limit}-byte limit (${MAX_EVENT_BYTES} bytes for one event, ${MAX_BATCH_BYTES} for a batch)`, { limit: e.limit });
     }
-    if (e.type === 'entity.parse.failed') return sendError(res, 400, 'BAD_REQUEST', `malformed JSON: ${e.message}`);
-    if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', e.message ?? 'unsupported encoding');
-    // A request-level UserError from the service (e.g. BATCH_TOO_LARGE) keeps its code.
-    if (typeof e.extensions?.code === 'string' && e.extensions.code !== 'INTERNAL_SERVER_ERROR') {
-      const { code, ...extra } = e.extensions as JsonObject;
-      return sendError(res, 400, code as string, e.message ?? 'bad request', extra);
-    }
+    if (e.type === 'entity.parse.failed') return sendError(res, 400, ErrorCode.BAD_REQUEST, `malformed JSON: ${e.message}`);
+    if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return sendError(res, 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, e.message ?? 'unsupported encoding');
     const status = e.status && e.status >= 400 && e.status < 500 ? e.status : 500;
-    if (status < 500) return sendError(res, status, 'BAD_REQUEST', e.message ?? 'bad request');
+    if (status < 500) return sendError(res, status, ErrorCode.BAD_REQUEST, e.message ?? 'bad request');
     if (isDatabaseUnavailable(err)) {
       res.setHeader('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
-      return sendError(res, 503, 'DATABASE_UNAVAILABLE', 'the database is unavailable; retry later (messageIds make the retry safe)');
+      return sendError(res, 503, ErrorCode.DATABASE_UNAVAILABLE, 'the database is unavailable; retry later (messageIds make the retry safe)');
     }
     log.error({ err, requestId: res.locals.requestId }, 'segment ingestion failed');
-    return sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'internal error; retry later');
+    return sendError(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'internal error; retry later');
   }) as ErrorRequestHandler);
 
   return router;

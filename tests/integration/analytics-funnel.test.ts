@@ -1,6 +1,6 @@
 /**
  * funnel: hand-checked cases, a seeded synthetic stream of a few hundred people checked against an
- * independent reference written from the DESIGN.md definition, and the refused inputs.
+ * independent reference written from the definition (docs/analytics.md), and the refused inputs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FunnelDocument, MergeCustomersDocument, type FunnelQueryVariables, type TouchpointInput } from '../generated/graphql.ts';
@@ -53,7 +53,7 @@ function deepest(seq: Ev[], steps: RefStep[], start: number, i: number, k: numbe
   return best;
 }
 
-/** The DESIGN.md funnel over events in [from, to): per step count and median seconds; by group when groupOf is given. */
+/** The funnel of docs/analytics.md over events in [from, to): per step count and median seconds; by group when groupOf is given. */
 function referenceFunnel(events: Ev[], steps: RefStep[], windowHours: number, from: number, to: number, groupOf?: (person: string, step1: Ev) => string | null) {
   const windowMs = windowHours * H;
   const byPerson = new Map<string, Ev[]>();
@@ -215,6 +215,9 @@ describe.each(dbKinds)('funnel on %s', (kind) => {
     { name: '3 steps, 2 h, a filter', steps: [{ event: 'Product Viewed' }, { event: 'Added to Cart', minPrice: 50 }, { event: 'Checkout Started' }], windowHours: 2 },
     { name: 'repeated event, channel', steps: [{ event: 'Product Viewed', channel: 'WEB' }, { event: 'Product Viewed' }, { event: 'Added to Cart' }], windowHours: 72 },
     { name: '5 steps, a week', steps: FLOW.map((event) => ({ event })), windowHours: 168 },
+    // One step is a valid funnel: the people who did it (in scope, matching the step's channel and filters).
+    { name: 'one step', steps: [{ event: 'Added to Cart' }], windowHours: 24 },
+    { name: 'one step, channel and a filter', steps: [{ event: 'Added to Cart', channel: 'WEB', minPrice: 50 }], windowHours: 1 },
   ];
   const toInput = (s: RefStep) => ({ event: s.event, channel: s.channel as Channel | undefined, where: s.minPrice === undefined ? undefined : [{ prop: 'price', op: 'GT' as const, value: s.minPrice }] });
 

@@ -30,3 +30,11 @@ describe('loadConfig', () => {
     }
   });
 });
+
+describe('HTTP timeouts', () => {
+  it('reads keep-alive and header timeouts, and refuses header timeouts not above keep-alive', () => {
+    expect(loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '90000', HTTP_HEADERS_TIMEOUT_MS: '95000' }).http).toEqual({ keepAliveTimeoutMs: 90_000, headersTimeoutMs: 95_000 });
+    expect(() => loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '90000', HTTP_HEADERS_TIMEOUT_MS: '90000' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS/);
+    expect(() => loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_MS: 'soon' })).toThrow(/HTTP_KEEP_ALIVE_TIMEOUT_MS/);
+  });
+});

@@ -1,5 +1,5 @@
 /**
- * Funnel in one SQL statement (DESIGN.md, "Analytics"): a person (live customer; touchpoints of
+ * Funnel in one SQL statement (definition in docs/analytics.md): a person (live customer; touchpoints of
  * customers merged into it count for it) reaches step k if some occurrence of step 1 is followed, in
  * order, by steps 2..k, all within `windowHours` of that step-1 occurrence (inclusive).
  *
@@ -33,6 +33,9 @@ import { PropertyOp } from './funnel.types.ts';
 
 const { sql, join, raw } = Prisma;
 type Sql = Prisma.Sql;
+
+/** Prisma's join refuses an empty list; a one-step funnel has no later steps, so its lists of later-step columns are empty. */
+const joinAny = (parts: Sql[], separator: string): Sql => (parts.length === 0 ? Prisma.empty : join(parts, separator));
 
 export type Scalar = string | number | boolean;
 export interface StepFilter {
@@ -170,17 +173,17 @@ export const funnelRepository = {
         FROM tp e
       ),
       nx AS (
-        SELECT person, rn, occurred_at, channel, m1 ${join(nextCols, ' ')}
+        SELECT person, rn, occurred_at, channel, m1 ${joinAny(nextCols, ' ')}
         FROM ev ${windowClause}
       ),
       per AS (
         SELECT person, array_agg(occurred_at ORDER BY rn) AS ts, array_agg(channel::text ORDER BY rn) AS chs,
-               array_agg(rn::int ORDER BY rn) FILTER (WHERE m1) AS starts ${join(nextArrays, ' ')}
+               array_agg(rn::int ORDER BY rn) FILTER (WHERE m1) AS starts ${joinAny(nextArrays, ' ')}
         FROM nx GROUP BY person HAVING bool_or(m1)
       ),
       att AS (
-        SELECT p.person, x1.r1, p.chs[x1.r1] AS ch1 ${join(times, ' ')}, ${depth} AS depth
-        FROM per p CROSS JOIN LATERAL unnest(p.starts) AS x1(r1) ${join(chain, ' ')}
+        SELECT p.person, x1.r1, p.chs[x1.r1] AS ch1 ${joinAny(times, ' ')}, ${depth} AS depth
+        FROM per p CROSS JOIN LATERAL unnest(p.starts) AS x1(r1) ${joinAny(chain, ' ')}
       ),
       best AS (SELECT DISTINCT ON (person) * FROM att ORDER BY person, depth DESC, r1 DESC),
       b1 AS (SELECT b.*, ${grp} AS grp FROM best b),

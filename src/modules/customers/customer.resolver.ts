@@ -1,4 +1,5 @@
-import { Authorized, Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
+import { Extensions, Authorized, Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
+import { UNSTORABLE_TEXT_AS_DATA } from '../../graphql/storable-arguments.ts';
 import { Audited } from '../../graphql/audit.middleware.ts';
 import { Access } from '../auth/access.ts';
 import { Channel } from '../../graphql/scalars.ts';
@@ -35,6 +36,8 @@ export class CustomerResolver {
 
   @Authorized(...Access.INGEST)
   @UseMiddleware(Audited())
+  // Rows with unstorable text are reported per row (data), not refused as a whole request.
+  @Extensions({ [UNSTORABLE_TEXT_AS_DATA]: true })
   @Mutation(() => UpsertCustomersPayload, {
     description: 'Create or update customers from a CRM or back office. Idempotent: the same batch twice changes nothing.',
   })

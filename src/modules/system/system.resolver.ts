@@ -7,6 +7,7 @@ import { Audited } from '../../graphql/audit.middleware.ts';
 import { Access } from '../auth/access.ts';
 import type { Context } from '../../graphql/context.ts';
 import { Topic, type PingPayload } from '../../pubsub/topics.ts';
+import { SERVER_VERSION } from './version.ts';
 
 @ObjectType()
 export class Ping {
@@ -18,7 +19,7 @@ export class SystemResolver {
   @Authorized()
   @Query(() => String, { description: 'Server version.' })
   version(): string {
-    return '0.1.0';
+    return SERVER_VERSION;
   }
 
   @Authorized()

@@ -1,4 +1,5 @@
-import { Authorized, Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
+import { Extensions, Authorized, Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
+import { UNSTORABLE_TEXT_AS_DATA } from '../../graphql/storable-arguments.ts';
 import { Audited } from '../../graphql/audit.middleware.ts';
 import { Access } from '../auth/access.ts';
 import type { Context } from '../../graphql/context.ts';
@@ -18,6 +19,8 @@ type Lazy<T> = () => Promise<T>;
 export class TouchpointResolver {
   @Authorized(...Access.INGEST)
   @UseMiddleware(Audited())
+  // Rows with unstorable text are reported per row (data), not refused as a whole request.
+  @Extensions({ [UNSTORABLE_TEXT_AS_DATA]: true })
   @Mutation(() => RecordTouchpointsPayload, {
     description: 'Record up to 1,000 touchpoints. A bad one is quarantined, never fails the batch; a resent messageId is a duplicate.',
   })

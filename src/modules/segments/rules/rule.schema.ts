@@ -1,5 +1,5 @@
 /**
- * The segment rule language: the JSON AST of DESIGN.md ("Segment rules"), its zod schema, and parseRule,
+ * The segment rule language: the JSON AST defined in docs/rules.md, its zod schema, and parseRule,
  * which validates a rule and names the offending node by its JSON path ($.and[2].count.op).
  *
  * The zod schema is the single definition; the JSON Schema served to editors is generated from it.
