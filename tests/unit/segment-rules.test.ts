@@ -14,7 +14,7 @@ import { evaluateRule } from '../../src/modules/segments/rules/rule.evaluator.ts
 import type { CustomerFacts, TouchpointFacts } from '../../src/modules/segments/rules/rule.facts.ts';
 import { parseRule, ruleJsonSchema, RuleSchema, type Rule } from '../../src/modules/segments/rules/rule.schema.ts';
 
-const DESIGN_EXAMPLE = {
+const DOCS_EXAMPLE = {
   and: [
     { attr: 'country', op: 'eq', value: 'CN' },
     { trait: 'plan', op: 'in', value: ['pro', 'team'] },
@@ -44,9 +44,9 @@ const PLAYBOOK: Record<string, unknown> = {
 const nest = (depth: number): unknown => (depth === 1 ? { hasTag: 'x' } : { not: nest(depth - 1) });
 
 describe('parseRule', () => {
-  it('accepts the example of DESIGN.md as is', () => {
-    expect(parseRule(DESIGN_EXAMPLE)).toEqual({ ok: true, rule: DESIGN_EXAMPLE });
-    expect(RuleSchema.safeParse(DESIGN_EXAMPLE).success).toBe(true);
+  it('accepts the example of docs/rules.md as is', () => {
+    expect(parseRule(DOCS_EXAMPLE)).toEqual({ ok: true, rule: DOCS_EXAMPLE });
+    expect(RuleSchema.safeParse(DOCS_EXAMPLE).success).toBe(true);
   });
 
   it.each(Object.entries(PLAYBOOK))('accepts the playbook rule %s', (_name, rule) => {
@@ -152,7 +152,7 @@ describe('ruleJsonSchema', () => {
 });
 
 describe('rule analysis', () => {
-  const rule = parseRule(DESIGN_EXAMPLE);
+  const rule = parseRule(DOCS_EXAMPLE);
   if (!rule.ok) throw new Error('example');
   it('lists what a rule reads', () => {
     expect(ruleEventNames(rule.rule)).toEqual(['Page Viewed', 'Order Completed']);
