@@ -20,7 +20,7 @@ import { startWsServer } from './graphql/ws-server.ts';
 import { requireApiKey, sendGraphqlError } from './http/api-key-auth.ts';
 import { createHttpApp, MAX_GRAPHQL_BODY } from './http/app.ts';
 import { createRateLimit } from './http/rate-limit.ts';
-import { createMetrics, type Metrics } from './http/metrics.ts';
+import { createMetrics, rootFieldLabels, type Metrics } from './http/metrics.ts';
 import { createSegmentRouter } from './http/segment-routes.ts';
 import type { Logger } from './logger.ts';
 import { channelPrefix } from './pubsub/channel-prefix.ts';
@@ -57,8 +57,10 @@ function metricsPlugin(metrics: Metrics): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
-        async willSendResponse({ operation, operationName, errors }) {
-          metrics.graphqlOperations.inc({ type: operation?.operation ?? 'unknown', name: operationName ?? 'anonymous', outcome: errors?.length ? 'error' : 'ok' });
+        async willSendResponse({ schema, document, operation, errors }) {
+          const type = operation?.operation ?? 'unknown';
+          const outcome = errors?.length ? 'error' : 'ok';
+          for (const field of rootFieldLabels(schema, document, operation)) metrics.graphqlOperations.inc({ type, field, outcome });
         },
       };
     },
