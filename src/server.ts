@@ -72,6 +72,7 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
   const metrics = createMetrics();
   const pubsub = createPubSub({ redisUrl: config.redisUrl, logger, channelPrefix: channelPrefix(config.database) });
   const services = createServices({ db, config, logger, pubsub, clock: opts.clock });
+  services.audit.onFailure(() => metrics.auditWriteFailures.inc());
   const scheduler = startSegmentScheduler(services.segments, { intervalMs: config.segmentRecheckMs, logger });
   const alertChecker = startAlertChecker(services.alerts, { intervalMs: config.alerts.checkMs, logger });
   const schema = await buildAppSchema(pubsub);

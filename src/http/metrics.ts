@@ -20,6 +20,11 @@ export function createMetrics() {
       labelNames: ['type', 'field', 'outcome'],
       registers: [registry],
     }),
+    auditWriteFailures: new Counter({
+      name: 'cdp_audit_write_failures_total',
+      help: 'Audit entries that could not be stored (each logged at error level with the entry); alert on any',
+      registers: [registry],
+    }),
     wsConnections: new Counter({
       name: 'cdp_ws_connections_total',
       help: 'graphql-ws connections accepted',
