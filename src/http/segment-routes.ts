@@ -12,7 +12,7 @@ import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../db/unava
 import type { Logger } from '../logger.ts';
 import { Access, allows } from '../modules/auth/access.ts';
 import type { VerifiedKey } from '../modules/auth/api-key.service.ts';
-import { MAX_BATCH_BYTES, MAX_EVENT_BYTES, MAX_EVENTS_PER_CALL } from '../modules/ingestion/ingestion.model.ts';
+import { dedupScopeOfKey, MAX_BATCH_BYTES, MAX_EVENT_BYTES, MAX_EVENTS_PER_CALL } from '../modules/ingestion/ingestion.model.ts';
 import type { Services } from '../services.ts';
 import type { RateLimit } from './rate-limit.ts';
 
@@ -112,8 +112,7 @@ export function createSegmentRouter(deps: SegmentRouterDeps): Router {
 
   const ingest = async (res: Response, events: unknown[]) => {
     const key = res.locals.apiKey as VerifiedKey;
-    // Keyed by id, not name: names are not unique, and messageId dedup must be scoped to one key.
-    const outcome = await deps.services.ingestion.ingest(events, { source: `writekey:${key.id}`, receivedAt: new Date() });
+    const outcome = await deps.services.ingestion.ingest(events, { source: dedupScopeOfKey(key.id), receivedAt: new Date() });
     const { accepted, duplicates, quarantined, dropped } = outcome;
     res.status(200).json({ success: true, accepted, duplicates, quarantined, dropped });
   };
