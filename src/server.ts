@@ -19,6 +19,7 @@ import { buildAppSchema } from './graphql/schema.ts';
 import { startWsServer } from './graphql/ws-server.ts';
 import { requireApiKey, sendGraphqlError } from './http/api-key-auth.ts';
 import { createHttpApp, MAX_GRAPHQL_BODY } from './http/app.ts';
+import { createAuthGate } from './http/auth-failures.ts';
 import { createRateLimit } from './http/rate-limit.ts';
 import { createMetrics, rootFieldLabels, type Metrics } from './http/metrics.ts';
 import { createSegmentRouter } from './http/segment-routes.ts';
@@ -79,10 +80,11 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
   const deps = { db, logger, services, pubsub };
 
   const rateLimit = createRateLimit(config.security.rateLimitPerMinute);
+  const gate = createAuthGate({ apiKeys: services.apiKeys, failuresPerMinute: config.security.authFailuresPerMinute });
   const guards = createQueryGuards(config.security.limits);
-  const app = createHttpApp({ db, logger, metrics, apiKeys: services.apiKeys, metricsPublic: config.security.metricsPublic });
+  const app = createHttpApp({ db, logger, metrics, gate, metricsPublic: config.security.metricsPublic });
   const httpServer = http.createServer(app);
-  const ws = startWsServer({ httpServer, schema, deps, apiKeys: services.apiKeys, rateLimit, guards, metrics, logger });
+  const ws = startWsServer({ httpServer, schema, deps, gate, rateLimit, guards, metrics, logger });
 
   const apollo = new ApolloServer<Context>({
     schema,
@@ -105,10 +107,10 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
   await apollo.start();
 
   // The Segment-compatible tracking door (write keys); its own JSON errors, its own body limits.
-  app.use('/v1', createSegmentRouter({ services, logger, rateLimit }));
+  app.use('/v1', createSegmentRouter({ services, gate, logger, rateLimit }));
   app.use(
     '/graphql',
-    requireApiKey({ apiKeys: services.apiKeys, rateLimit }),
+    requireApiKey({ gate, rateLimit }),
     express.json({ limit: MAX_GRAPHQL_BODY }),
     expressMiddleware(apollo, {
       context: async ({ res }) => createContext(deps, res.locals.auth as Principal, { requestId: res.locals.requestId as string }),

@@ -14,13 +14,14 @@ import { Access, allows } from '../modules/auth/access.ts';
 import type { VerifiedKey } from '../modules/auth/api-key.service.ts';
 import { dedupScopeOfKey, MAX_BATCH_BYTES, MAX_EVENT_BYTES, MAX_EVENTS_PER_CALL } from '../modules/ingestion/ingestion.model.ts';
 import type { Services } from '../services.ts';
+import type { AuthGate } from './auth-failures.ts';
 import type { RateLimit } from './rate-limit.ts';
 
 /** Path → the `type` every event sent to it carries. */
 const SINGLE_EVENT_ROUTES = { track: 'track', identify: 'identify', page: 'page', screen: 'screen', group: 'group', alias: 'alias' } as const;
 
 type JsonObject = Record<string, unknown>;
-type SegmentRouterDeps = { services: Pick<Services, 'apiKeys' | 'ingestion'>; logger: Logger; rateLimit: RateLimit };
+type SegmentRouterDeps = { services: Pick<Services, 'ingestion'>; gate: AuthGate; logger: Logger; rateLimit: RateLimit };
 
 class HttpError extends Error {
   constructor(
@@ -85,10 +86,16 @@ export function createSegmentRouter(deps: SegmentRouterDeps): Router {
   // and the limit applies to the inflated size.
   const json = (limit: number) => express.json({ limit, type: () => true, strict: false });
 
-  const check = async (res: Response, key: string | undefined) => {
+  const tooManyFailures = (res: Response, retryAfterSeconds: number) => {
+    res.setHeader('retry-after', String(retryAfterSeconds));
+    return new HttpError(429, 'RATE_LIMITED', `too many failed authentications from this address; retry in ${retryAfterSeconds} s`);
+  };
+  const check = async (req: Request, res: Response, key: string | undefined) => {
+    const auth = await deps.gate.authenticate(req.socket.remoteAddress, key);
+    if (!auth.ok && auth.reason === 'limited') throw tooManyFailures(res, auth.retryAfterSeconds);
     if (!key) throw new HttpError(401, 'UNAUTHENTICATED', 'send the write key as the HTTP Basic user name (empty password), or as "writeKey" in the body');
-    const verified = await deps.services.apiKeys.verify(key);
-    if (!verified) throw new HttpError(401, 'UNAUTHENTICATED', 'unknown or revoked write key');
+    if (!auth.ok) throw new HttpError(401, 'UNAUTHENTICATED', 'unknown or revoked write key');
+    const verified = auth.key;
     if (!allows(Access.INGEST, verified.role)) throw new HttpError(403, 'FORBIDDEN', `a ${verified.role} key cannot send events; use a WRITER key`);
     const waitMs = await deps.rateLimit.take(verified.id);
     if (waitMs !== null) {
@@ -98,14 +105,19 @@ export function createSegmentRouter(deps: SegmentRouterDeps): Router {
     res.locals.apiKey = verified;
   };
   // With an Authorization header the key is checked before the body is read, so a stranger cannot
-  // make us parse 500 KB; a key in the body can only be checked after.
+  // make us parse 500 KB; a key in the body can only be checked after (but an address over its
+  // budget of failed authentications is refused before).
   const authenticateHeader: RequestHandler = async (req, res, next) => {
-    if (req.header('authorization') === undefined) return next();
-    await check(res, writeKeyFrom(req));
+    if (req.header('authorization') === undefined) {
+      const wait = await deps.gate.blockedFor(req.socket.remoteAddress);
+      if (wait !== null) throw tooManyFailures(res, wait);
+      return next();
+    }
+    await check(req, res, writeKeyFrom(req));
     next();
   };
   const authenticateBody: RequestHandler = async (req, res, next) => {
-    if (!res.locals.apiKey) await check(res, writeKeyFrom(req));
+    if (!res.locals.apiKey) await check(req, res, writeKeyFrom(req));
     next();
   };
   const door = (limit: number) => [authenticateHeader, json(limit), authenticateBody];
