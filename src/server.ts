@@ -20,8 +20,9 @@ import { startWsServer } from './graphql/ws-server.ts';
 import { storableArgumentsPlugin } from './graphql/storable-arguments.ts';
 import { requireApiKey, sendGraphqlError } from './http/api-key-auth.ts';
 import { createHttpApp, MAX_GRAPHQL_BODY } from './http/app.ts';
+import { createAuthGate } from './http/auth-failures.ts';
 import { createRateLimit } from './http/rate-limit.ts';
-import { createMetrics, type Metrics } from './http/metrics.ts';
+import { createMetrics, rootFieldLabels, type Metrics } from './http/metrics.ts';
 import { createSegmentRouter } from './http/segment-routes.ts';
 import type { Logger } from './logger.ts';
 import { channelPrefix } from './pubsub/channel-prefix.ts';
@@ -60,8 +61,10 @@ function metricsPlugin(metrics: Metrics): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
-        async willSendResponse({ operation, operationName, errors }) {
-          metrics.graphqlOperations.inc({ type: operation?.operation ?? 'unknown', name: operationName ?? 'anonymous', outcome: errors?.length ? 'error' : 'ok' });
+        async willSendResponse({ schema, document, operation, errors }) {
+          const type = operation?.operation ?? 'unknown';
+          const outcome = errors?.length ? 'error' : 'ok';
+          for (const field of rootFieldLabels(schema, document, operation)) metrics.graphqlOperations.inc({ type, field, outcome });
         },
       };
     },
@@ -73,19 +76,21 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
   const metrics = createMetrics();
   const pubsub = createPubSub({ redisUrl: config.redisUrl, logger, channelPrefix: channelPrefix(config.database) });
   const services = createServices({ db, config, logger, pubsub, clock: opts.clock });
+  services.audit.onFailure(() => metrics.auditWriteFailures.inc());
   const scheduler = startSegmentScheduler(services.segments, { intervalMs: config.segmentRecheckMs, logger });
   const alertChecker = startAlertChecker(services.alerts, { intervalMs: config.alerts.checkMs, logger });
   const schema = await buildAppSchema(pubsub);
   const deps = { db, logger, services, pubsub };
 
   const rateLimit = createRateLimit(config.security.rateLimitPerMinute);
+  const gate = createAuthGate({ apiKeys: services.apiKeys, failuresPerMinute: config.security.authFailuresPerMinute });
   const guards = createQueryGuards(config.security.limits);
-  const app = createHttpApp({ db, logger, metrics, apiKeys: services.apiKeys, metricsPublic: config.security.metricsPublic });
+  const app = createHttpApp({ db, logger, metrics, gate, metricsPublic: config.security.metricsPublic });
   const httpServer = http.createServer(app);
   httpServer.keepAliveTimeout = config.http.keepAliveTimeoutMs;
   httpServer.headersTimeout = config.http.headersTimeoutMs;
   const formatError = createFormatError({ production: config.production, logger });
-  const ws = startWsServer({ httpServer, schema, deps, apiKeys: services.apiKeys, rateLimit, guards, metrics, logger, formatError });
+  const ws = startWsServer({ httpServer, schema, deps, gate, rateLimit, guards, metrics, logger, formatError });
 
   const apollo = new ApolloServer<Context>({
     schema,
@@ -111,10 +116,10 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
   await apollo.start();
 
   // The Segment-compatible tracking door (write keys); its own JSON errors, its own body limits.
-  app.use('/v1', createSegmentRouter({ services, logger, rateLimit }));
+  app.use('/v1', createSegmentRouter({ services, gate, logger, rateLimit }));
   app.use(
     '/graphql',
-    requireApiKey({ apiKeys: services.apiKeys, rateLimit }),
+    requireApiKey({ gate, rateLimit }),
     express.json({ limit: MAX_GRAPHQL_BODY }),
     expressMiddleware(apollo, {
       context: async ({ res }) => createContext(deps, res.locals.auth as Principal, { requestId: res.locals.requestId as string }),

@@ -66,6 +66,8 @@ const EnvModel = z.object({
   ALERT_ANOMALY_MIN_HOURS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(2).max(168).default(24)),
   // Per API key, per process: requests (HTTP) and subscribe messages (WebSocket) a minute.
   RATE_LIMIT_PER_MINUTE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(6_000)),
+  // Per client address, per process: authentications with a well-formed but unknown or revoked key a minute.
+  AUTH_FAILURES_PER_MINUTE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(60)),
   // /metrics answers any caller when true; otherwise only loopback callers or an OPERATOR/ADMIN key.
   METRICS_PUBLIC: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false')),
   QUERY_MAX_DEPTH: z.preprocess(emptyToUndefined, z.coerce.number().int().min(2).max(100).default(12)),
@@ -101,6 +103,7 @@ export interface HttpConfig {
 
 export interface SecurityConfig {
   rateLimitPerMinute: number;
+  authFailuresPerMinute: number;
   metricsPublic: boolean;
   limits: QueryLimits;
 }
@@ -191,6 +194,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     security: {
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
       metricsPublic: e.METRICS_PUBLIC === 'true',
       limits: {
         maxDepth: e.QUERY_MAX_DEPTH,

@@ -2,7 +2,13 @@
  * `@UseMiddleware(Audited())` on every mutation (and on privacy reads): after the operation runs, one
  * audit entry with the key, the operation name, the target record and the outcome (ok or the error
  * code). Targets and details are ids and counts picked from the arguments — never personal data.
- * The entry is written before the answer leaves, so an acknowledged mutation is always on record.
+ * The entry is written before the answer leaves, after the mutation committed (each service owns
+ * its transaction). A mutation's answer is never changed by the audit: a committed createApiKey that
+ * answered an error would lose its one-time secret, and a client told "failed" about a committed
+ * write would retry it. So a failed audit write is logged at error level with the whole entry (ids
+ * and counts only, so the line can be replayed into the table) and counted in
+ * cdp_audit_write_failures_total, and the committed answer goes out. Audited reads (privacy exports)
+ * commit nothing, so they fail closed: no entry, no personal data handed out.
  * Mutations refused by the auth checker (which runs before any middleware) are recorded there, with
  * outcome FORBIDDEN: refused attempts are what an audit is most often read for.
  */
@@ -38,14 +44,10 @@ function errorCode(e: unknown): string {
   return typeof code === 'string' ? code : ErrorCode.INTERNAL_SERVER_ERROR;
 }
 
-/** Writes one entry for a mutation the key attempted; used by Audited and by the auth checker for refusals. */
-export function writeAudit(
-  { args, context, info }: Pick<ResolverData<Context>, 'args' | 'context' | 'info'>,
-  outcome: string,
-  result: unknown,
-  spec: AuditSpec = {},
-): Promise<void> {
-  return context.services.audit.record({
+type AuditData = Pick<ResolverData<Context>, 'args' | 'context' | 'info'>;
+
+function entryOf({ args, context, info }: AuditData, outcome: string, result: unknown, spec: AuditSpec) {
+  return {
     apiKeyId: context.auth.id,
     actor: context.auth.name,
     action: info.fieldName,
@@ -53,7 +55,27 @@ export function writeAudit(
     outcome,
     requestId: context.requestId,
     details: defaultDetails(args),
-  });
+  };
+}
+
+/**
+ * Writes one entry for an operation the key attempted; used by Audited and by the auth checker for
+ * refusals. Never throws for a mutation (see the file comment); for an audited read, a failed write
+ * is logged, counted and rethrown.
+ */
+export async function writeAudit(data: AuditData, outcome: string, result: unknown, spec: AuditSpec = {}): Promise<void> {
+  const entry = entryOf(data, outcome, result, spec);
+  const audit = data.context.services.audit;
+  if (data.info.parentType === data.info.schema.getMutationType()) {
+    await audit.recordAfterCommit(entry);
+    return;
+  }
+  try {
+    await audit.record(entry);
+  } catch (err) {
+    audit.recordFailed(entry, err);
+    throw err;
+  }
 }
 
 export function Audited(spec: AuditSpec = {}): MiddlewareFn<Context> {
@@ -64,7 +86,8 @@ export function Audited(spec: AuditSpec = {}): MiddlewareFn<Context> {
     } catch (e) {
       // Nothing was written, and the entry could not be either: do not make the caller wait twice.
       if (isDatabaseUnavailable(e)) throw e;
-      await writeAudit(data, errorCode(e), null, spec).catch((err) => data.context.logger.error({ err }, 'audit write failed'));
+      // The operation's own error is the answer, whatever happens to its entry.
+      await writeAudit(data, errorCode(e), null, spec).catch(() => undefined);
       throw e;
     }
     await writeAudit(data, 'ok', result, spec);

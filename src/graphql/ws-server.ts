@@ -1,7 +1,7 @@
 /**
  * graphql-ws on /graphql: the key comes in connectionParams (`{ authorization: "Bearer <key>" }` or
  * `{ apiKey: "<key>" }`) and is checked on connect: none or unknown → close 4401, a role that may not
- * read (WRITER) → 4403. Every subscribe message spends the key's rate budget (over it → 4429) and
+ * read (WRITER) → 4403, an address over its budget of failed authentications → 4429. Every subscribe message spends the key's rate budget (over it → 4429) and
  * goes through the same document limits as HTTP. Each operation gets a fresh context (loaders).
  */
 import type http from 'node:http';
@@ -12,7 +12,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { ErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { Access, allows } from '../modules/auth/access.ts';
-import type { ApiKeyService } from '../modules/auth/api-key.service.ts';
+import type { AuthGate } from '../http/auth-failures.ts';
 import type { RateLimit } from '../http/rate-limit.ts';
 import type { Metrics } from '../http/metrics.ts';
 import { bearerKey } from '../http/api-key-auth.ts';
@@ -45,7 +45,7 @@ export function startWsServer(opts: {
   httpServer: http.Server;
   schema: GraphQLSchema;
   deps: ContextDeps;
-  apiKeys: ApiKeyService;
+  gate: AuthGate;
   rateLimit: RateLimit;
   guards: QueryGuards;
   metrics: Metrics;
@@ -75,11 +75,16 @@ export function startWsServer(opts: {
       validate: opts.guards.validate,
       onConnect: async (ctx) => {
         const secret = keyFromParams(ctx.connectionParams);
-        const key = secret ? await opts.apiKeys.verify(secret) : null;
-        if (!key) {
+        const auth = await opts.gate.authenticate(ctx.extra.request.socket.remoteAddress, secret);
+        if (!auth.ok && auth.reason === 'limited') {
+          ctx.extra.socket.close(WS_CLOSE_TOO_MANY, `Too many failed authentications from this address: retry in ${auth.retryAfterSeconds} s`);
+          return false;
+        }
+        if (!auth.ok) {
           ctx.extra.socket.close(WS_CLOSE_UNAUTHORIZED, 'Unauthorized: send connectionParams { authorization: "Bearer <key>" }');
           return false;
         }
+        const { key } = auth;
         if (!allows(Access.READ, key.role)) {
           log.info({ apiKeyId: key.id, role: key.role }, 'websocket refused for role');
           ctx.extra.socket.close(WS_CLOSE_FORBIDDEN, `Forbidden: a ${key.role} key cannot subscribe`);

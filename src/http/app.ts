@@ -7,8 +7,8 @@ import type { Database } from '../db/client.ts';
 import { ErrorCode } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { Access, allows } from '../modules/auth/access.ts';
-import type { ApiKeyService } from '../modules/auth/api-key.service.ts';
 import { bearerKey, sendGraphqlError } from './api-key-auth.ts';
+import type { AuthGate } from './auth-failures.ts';
 import type { Metrics } from './metrics.ts';
 
 export const MAX_GRAPHQL_BODY = '1mb';
@@ -38,18 +38,22 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
  * the same host (loopback), to everyone with METRICS_PUBLIC=true, and otherwise needs an OPERATOR or
  * ADMIN key. /healthz is always open: load balancers probe it without credentials.
  */
-export function metricsAccess(deps: { apiKeys: ApiKeyService; metricsPublic: boolean }): RequestHandler {
+export function metricsAccess(deps: { gate: AuthGate; metricsPublic: boolean }): RequestHandler {
   return async (req, res, next) => {
     if (deps.metricsPublic || LOOPBACK.has(req.socket.remoteAddress ?? '')) return next();
-    const secret = bearerKey(req.header('authorization'));
-    const key = secret ? await deps.apiKeys.verify(secret) : null;
-    if (!key) return sendGraphqlError(res, 401, ErrorCode.UNAUTHENTICATED, 'metrics need an OPERATOR or ADMIN key off the loopback');
+    const auth = await deps.gate.authenticate(req.socket.remoteAddress, bearerKey(req.header('authorization')));
+    if (!auth.ok && auth.reason === 'limited') {
+      res.setHeader('retry-after', String(auth.retryAfterSeconds));
+      return sendGraphqlError(res, 429, ErrorCode.RATE_LIMITED, `too many failed authentications from this address; retry in ${auth.retryAfterSeconds} s`);
+    }
+    if (!auth.ok) return sendGraphqlError(res, 401, ErrorCode.UNAUTHENTICATED, 'metrics need an OPERATOR or ADMIN key off the loopback');
+    const { key } = auth;
     if (!allows(Access.OPERATE, key.role)) return sendGraphqlError(res, 403, ErrorCode.FORBIDDEN, 'metrics need an OPERATOR or ADMIN key');
     next();
   };
 }
 
-export function createHttpApp(deps: { db: Database; logger: Logger; metrics: Metrics; apiKeys: ApiKeyService; metricsPublic: boolean }): Express {
+export function createHttpApp(deps: { db: Database; logger: Logger; metrics: Metrics; gate: AuthGate; metricsPublic: boolean }): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestIds(deps.logger, deps.metrics));

@@ -1,3 +1,4 @@
+import { Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One registry per server instance (tests run several in one process). */
@@ -15,8 +16,13 @@ export function createMetrics() {
     }),
     graphqlOperations: new Counter({
       name: 'cdp_graphql_operations_total',
-      help: 'GraphQL operations by type, name and outcome',
-      labelNames: ['type', 'name', 'outcome'],
+      help: 'GraphQL operations by type, root field (one count per root field selected; "other" for none or unknown) and outcome',
+      labelNames: ['type', 'field', 'outcome'],
+      registers: [registry],
+    }),
+    auditWriteFailures: new Counter({
+      name: 'cdp_audit_write_failures_total',
+      help: 'Audit entries that could not be stored (each logged at error level with the entry); alert on any',
       registers: [registry],
     }),
     wsConnections: new Counter({
@@ -27,3 +33,30 @@ export function createMetrics() {
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * Label values for an operation: the root fields it selects that the schema has, else "other".
+ * Never the client's operationName or aliases: any client could mint label sets without end, and
+ * every label set lives in memory until the process exits. The schema's root fields are a bounded set.
+ */
+export function rootFieldLabels(schema: GraphQLSchema, document: DocumentNode | undefined, operation: OperationDefinitionNode | undefined): string[] {
+  if (!document || !operation) return ['other'];
+  const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+  const known = root?.getFields() ?? {};
+  const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
+  const found = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (set: SelectionSetNode) => {
+    for (const s of set.selections) {
+      if (s.kind === Kind.FIELD) found.add(Object.hasOwn(known, s.name.value) ? s.name.value : 'other');
+      else if (s.kind === Kind.INLINE_FRAGMENT) visit(s.selectionSet);
+      else if (!seen.has(s.name.value)) {
+        seen.add(s.name.value);
+        const f = fragments.get(s.name.value);
+        if (f) visit(f.selectionSet);
+      }
+    }
+  };
+  visit(operation.selectionSet);
+  return found.size > 0 ? [...found] : ['other'];
+}

@@ -13,15 +13,16 @@ import { ErrorCode, UserError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { Access, allows } from '../modules/auth/access.ts';
 import type { VerifiedKey } from '../modules/auth/api-key.service.ts';
-import { MAX_BATCH_BYTES, MAX_EVENT_BYTES, MAX_EVENTS_PER_CALL } from '../modules/ingestion/ingestion.model.ts';
+import { dedupScopeOfKey, MAX_BATCH_BYTES, MAX_EVENT_BYTES, MAX_EVENTS_PER_CALL } from '../modules/ingestion/ingestion.model.ts';
 import type { Services } from '../services.ts';
+import type { AuthGate } from './auth-failures.ts';
 import type { RateLimit } from './rate-limit.ts';
 
 /** Path → the `type` every event sent to it carries. */
 const SINGLE_EVENT_ROUTES = { track: 'track', identify: 'identify', page: 'page', screen: 'screen', group: 'group', alias: 'alias' } as const;
 
 type JsonObject = Record<string, unknown>;
-type SegmentRouterDeps = { services: Pick<Services, 'apiKeys' | 'ingestion'>; logger: Logger; rateLimit: RateLimit };
+type SegmentRouterDeps = { services: Pick<Services, 'ingestion'>; gate: AuthGate; logger: Logger; rateLimit: RateLimit };
 
 /** The status a request-level error answers with: the ones Segment clients act on, else 400 (dropped). */
 const STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, RATE_LIMITED: 429 };
@@ -79,10 +80,16 @@ export function createSegmentRouter(deps: SegmentRouterDeps): Router {
   // and the limit applies to the inflated size.
   const json = (limit: number) => express.json({ limit, type: () => true, strict: false });
 
-  const check = async (res: Response, key: string | undefined) => {
+  const tooManyFailures = (res: Response, retryAfterSeconds: number) => {
+    res.setHeader('retry-after', String(retryAfterSeconds));
+    return new UserError(ErrorCode.RATE_LIMITED, `too many failed authentications from this address; retry in ${retryAfterSeconds} s`);
+  };
+  const check = async (req: Request, res: Response, key: string | undefined) => {
+    const auth = await deps.gate.authenticate(req.socket.remoteAddress, key);
+    if (!auth.ok && auth.reason === 'limited') throw tooManyFailures(res, auth.retryAfterSeconds);
     if (!key) throw new UserError(ErrorCode.UNAUTHENTICATED, 'send the write key as the HTTP Basic user name (empty password), or as "writeKey" in the body');
-    const verified = await deps.services.apiKeys.verify(key);
-    if (!verified) throw new UserError(ErrorCode.UNAUTHENTICATED, 'unknown or revoked write key');
+    if (!auth.ok) throw new UserError(ErrorCode.UNAUTHENTICATED, 'unknown or revoked write key');
+    const verified = auth.key;
     if (!allows(Access.INGEST, verified.role)) throw new UserError(ErrorCode.FORBIDDEN, `a ${verified.role} key cannot send events; use a WRITER key`);
     const waitMs = await deps.rateLimit.take(verified.id);
     if (waitMs !== null) {
@@ -92,22 +99,26 @@ export function createSegmentRouter(deps: SegmentRouterDeps): Router {
     res.locals.apiKey = verified;
   };
   // With an Authorization header the key is checked before the body is read, so a stranger cannot
-  // make us parse 500 KB; a key in the body can only be checked after.
+  // make us parse 500 KB; a key in the body can only be checked after (but an address over its
+  // budget of failed authentications is refused before).
   const authenticateHeader: RequestHandler = async (req, res, next) => {
-    if (req.header('authorization') === undefined) return next();
-    await check(res, writeKeyFrom(req));
+    if (req.header('authorization') === undefined) {
+      const wait = await deps.gate.blockedFor(req.socket.remoteAddress);
+      if (wait !== null) throw tooManyFailures(res, wait);
+      return next();
+    }
+    await check(req, res, writeKeyFrom(req));
     next();
   };
   const authenticateBody: RequestHandler = async (req, res, next) => {
-    if (!res.locals.apiKey) await check(res, writeKeyFrom(req));
+    if (!res.locals.apiKey) await check(req, res, writeKeyFrom(req));
     next();
   };
   const door = (limit: number) => [authenticateHeader, json(limit), authenticateBody];
 
   const ingest = async (res: Response, events: unknown[]) => {
     const key = res.locals.apiKey as VerifiedKey;
-    // Keyed by id, not name: names are not unique, and messageId dedup must be scoped to one key.
-    const outcome = await deps.services.ingestion.ingest(events, { source: `writekey:${key.id}`, receivedAt: new Date() });
+    const outcome = await deps.services.ingestion.ingest(events, { source: dedupScopeOfKey(key.id), receivedAt: new Date() });
     const { accepted, duplicates, quarantined, dropped } = outcome;
     res.status(200).json({ success: true, accepted, duplicates, quarantined, dropped });
   };

@@ -10,6 +10,7 @@ import type { Request, Response } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.ts';
 import { metricsAccess } from '../../src/http/app.ts';
+import { createAuthGate } from '../../src/http/auth-failures.ts';
 import { dbKinds } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -170,8 +171,9 @@ describe.each(dbKinds)('limits and HTTP hardening on %s', (kind) => {
   });
 
   it('/metrics off the loopback needs an OPERATOR or ADMIN key (unless METRICS_PUBLIC)', async () => {
+    const gate = createAuthGate({ apiKeys: t.server.services.apiKeys, failuresPerMinute: 1 });
     const run = async (opts: { remote: string; authorization?: string; metricsPublic?: boolean }) => {
-      const handler = metricsAccess({ apiKeys: t.server.services.apiKeys, metricsPublic: opts.metricsPublic ?? false });
+      const handler = metricsAccess({ gate, metricsPublic: opts.metricsPublic ?? false });
       const req = { socket: { remoteAddress: opts.remote }, header: (n: string) => (n.toLowerCase() === 'authorization' ? opts.authorization : undefined) } as unknown as Request;
       const out: { status?: number; code?: string; next: boolean } = { next: false };
       const res = {
@@ -201,6 +203,10 @@ describe.each(dbKinds)('limits and HTTP hardening on %s', (kind) => {
     for (const loop of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) expect(await run({ remote: loop })).toEqual({ next: true });
     // Not loopback just because it starts like one.
     expect((await run({ remote: '::ffff:10.0.0.1' })).status).toBe(401);
+    // Failed authentication here counts like on every other door (this gate allows one a minute).
+    const stranger = '198.51.100.4';
+    expect(await run({ remote: stranger, authorization: `Bearer cdp_${'C'.repeat(43)}` })).toEqual({ status: 401, code: 'UNAUTHENTICATED', next: false });
+    expect(await run({ remote: stranger, authorization: `Bearer ${t.keys.ADMIN}` })).toEqual({ status: 429, code: 'RATE_LIMITED', next: false });
   });
 });
 

@@ -90,7 +90,7 @@ describe.each(dbKinds)('PII masking per role on %s', (kind) => {
 
   it('READER: the same masking on lists and lookups by identity', async () => {
     const r = await t.gql<{ customers: { edges: { node: { email: string; phone: string } }[] }; customerByIdentity: { email: string; identities: { value: string }[] } }, Record<string, never>>(
-      `{ customers(first: 10) { edges { node { email phone } } } customerByIdentity(type: EMAIL, value: "${PERSON.email}") { email identities { value } } }`,
+      `{ customers(first: 10) { edges { node { email phone } } } customerByIdentity(type: USER_ID, value: "u-grace") { email identities { value } } }`,
       {},
       { authorization: `Bearer ${t.keys.READER}` },
     );
@@ -98,6 +98,9 @@ describe.each(dbKinds)('PII masking per role on %s', (kind) => {
     expect(r.data!.customers.edges.map((e) => e.node)).toEqual([{ email: `g${DOT}@navy.example`, phone: `+${DOT}71` }]);
     expect(r.data!.customerByIdentity.email).toBe(`g${DOT}@navy.example`);
     expect(JSON.stringify(r.data)).not.toContain('hopper');
+    // A lookup by email would answer "is this their email?": refused for READER (security-pii-oracles.test.ts).
+    const byEmail = await t.gql(`{ customerByIdentity(type: EMAIL, value: "${PERSON.email}") { id } }`, {}, { authorization: `Bearer ${t.keys.READER}` });
+    expect(byEmail.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
   it.each(['OPERATOR', 'ADMIN'] as const)('%s sees everything in full', async (role) => {

@@ -18,7 +18,7 @@ describe.each(dbKinds)('operations on %s', (kind) => {
     await t.gql('{ version }');
     const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
     expect(metrics).toContain('cdp_http_request_duration_seconds_bucket');
-    expect(metrics).toMatch(/cdp_graphql_operations_total\{type="query",name="anonymous",outcome="ok"\} \d+/);
+    expect(metrics).toMatch(/cdp_graphql_operations_total\{type="query",field="version",outcome="ok"\} \d+/);
     expect(metrics).toContain('process_resident_memory_bytes');
   });
 

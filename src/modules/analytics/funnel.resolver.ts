@@ -1,4 +1,6 @@
-import { Authorized, Arg, Ctx, Float, Query, Resolver } from 'type-graphql';
+import { Authorized, Arg, Ctx, Float, Query, Resolver, UseMiddleware } from 'type-graphql';
+import { RefusePiiArgsForReader } from '../../graphql/pii.middleware.ts';
+import { funnelPiiPaths } from './funnel.pii-args.ts';
 import { Access } from '../auth/access.ts';
 import type { Context } from '../../graphql/context.ts';
 import { AnalyticsScopeInput } from './analytics.scope.input.ts';
@@ -7,6 +9,7 @@ import { FunnelBreakdownInput, FunnelResult, FunnelStepInput } from './funnel.ty
 @Resolver()
 export class FunnelResolver {
   @Authorized(...Access.READ)
+  @UseMiddleware(RefusePiiArgsForReader(funnelPiiPaths))
   @Query(() => FunnelResult, {
     description:
       'Ordered funnel: a person reaches step k if some occurrence of step 1 is followed, in order, by steps 2..k, all within windowHours of that step-1 occurrence. Per step: count, conversion, drop-off, median time from the previous step.',

@@ -1,5 +1,6 @@
 /** GraphQL inputs and results of `funnel` (semantics: funnel.repository.ts). */
-import { Field, Float, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, InputType, Int, ObjectType, registerEnumType, UseMiddleware } from 'type-graphql';
+import { MaskPii } from '../../graphql/pii.middleware.ts';
 import { Channel, JSONScalar } from '../../graphql/scalars.ts';
 
 export enum PropertyOp {
@@ -66,7 +67,8 @@ export class FunnelStep {
 
 @ObjectType()
 export class FunnelGroup {
-  @Field(() => String, { nullable: true, description: 'The channel, or the trait value as text; null when the customer has no such trait.' })
+  @Field(() => String, { nullable: true, description: 'The channel, or the trait value as text; null when the customer has no such trait. Email-shaped values are masked for READER keys.' })
+  @UseMiddleware(MaskPii('json'))
   value!: string | null;
   @Field(() => [FunnelStep]) steps!: FunnelStep[];
 }

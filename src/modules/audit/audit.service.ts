@@ -15,6 +15,7 @@ export interface AuditPage {
 
 export class AuditService {
   private readonly log: Logger;
+  private readonly failureListeners: (() => void)[] = [];
 
   constructor(
     private readonly db: Database,
@@ -26,6 +27,33 @@ export class AuditService {
   async record(entry: Omit<NewAuditEntry, 'at'> & { at?: Date }): Promise<void> {
     await auditRepository.insert(this.db.prisma, { ...entry, at: entry.at ?? this.deps.clock() });
     this.log.info({ action: entry.action, target: entry.target, outcome: entry.outcome, apiKeyId: entry.apiKeyId }, 'audited');
+  }
+
+  /** Called on every failed audit write (the server counts them in /metrics). */
+  onFailure(listener: () => void): void {
+    this.failureListeners.push(listener);
+  }
+
+  /**
+   * Records an entry for something that already happened (a committed mutation): a failure to write
+   * it never fails the caller, whose answer must stay the committed one. It is logged at error level
+   * with the whole entry — entries hold ids and counts only, so the log line can stand in for the row
+   * and be replayed — and counted. Returns whether the entry was stored.
+   */
+  async recordAfterCommit(entry: Omit<NewAuditEntry, 'at'> & { at?: Date }): Promise<boolean> {
+    try {
+      await this.record(entry);
+      return true;
+    } catch (err) {
+      this.recordFailed(entry, err);
+      return false;
+    }
+  }
+
+  /** Logs and counts a failed write; for callers that decide themselves what the failure means. */
+  recordFailed(entry: Omit<NewAuditEntry, 'at'> & { at?: Date }, err: unknown): void {
+    this.log.error({ err, auditEntry: { ...entry, at: entry.at ?? this.deps.clock() } }, 'AUDIT WRITE FAILED: entry not stored');
+    for (const listener of this.failureListeners) listener();
   }
 
   async list(args: { first?: number | null; after?: string | null; action?: string | null }): Promise<AuditPage> {

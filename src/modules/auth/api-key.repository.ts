@@ -19,16 +19,13 @@ export const apiKeyRepository = {
     return db.apiKey.create({ data: row, select: columns });
   },
 
-  /**
-   * The live (not revoked) key with this hash, marking it used in the same statement; null when the
-   * hash is unknown or the key was revoked.
-   */
-  async useByHash(db: Db, hash: string, at: Date): Promise<Pick<ApiKeyRecord, 'id' | 'name' | 'role'> | null> {
-    const rows = await db.$queryRaw<Pick<ApiKeyRecord, 'id' | 'name' | 'role'>[]>`
-      UPDATE api_key SET last_used_at = ${at}
-      WHERE hash = ${hash} AND revoked_at IS NULL
-      RETURNING id::text AS id, name, role::text AS role`;
-    return rows[0] ?? null;
+  /** The live (not revoked) key with this hash; null when the hash is unknown or the key was revoked. Reads only. */
+  async findLiveByHash(db: Db, hash: string): Promise<Pick<ApiKeyRecord, 'id' | 'name' | 'role'> | null> {
+    return db.apiKey.findFirst({ where: { hash, revokedAt: null }, select: { id: true, name: true, role: true } });
+  },
+
+  async markUsed(db: Db, id: string, at: Date): Promise<void> {
+    await db.apiKey.updateMany({ where: { id, revokedAt: null }, data: { lastUsedAt: at } });
   },
 
   /** True when a live key was revoked; false when the id is unknown or already revoked. */

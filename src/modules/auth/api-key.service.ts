@@ -1,7 +1,9 @@
 /**
  * API keys: created once (the caller sees the key a single time), stored as a sha256 hash, verified
- * on every request that presents one. Verified answers (including "no such key") are kept in a small
- * in-memory cache for a few seconds, so a busy write key costs one query per TTL, not one per request.
+ * on every request that presents one. Answers are kept in memory for a few seconds, so a busy key
+ * costs one lookup per TTL, not one per request: verified keys in one bounded cache, unknown or
+ * revoked hashes in another with its own bound, so a flood of made-up keys can never push a real key
+ * out. A lookup only reads; `last_used_at` is written for keys that exist, never for a stranger's.
  * A key revoked through this process stops working at once; one revoked by another process (the CLI,
  * another server) stops working here within the TTL.
  */
@@ -9,6 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from '../../db/client.ts';
 import { fail, ok, type Result } from '../../errors.ts';
 import { ApiKeyRole } from '../../generated/prisma/enums.ts';
+import { TtlCache } from '../../lib/ttl-cache.ts';
 import { isUuid } from '../../lib/uuid.ts';
 import type { Logger } from '../../logger.ts';
 import { apiKeyRepository, type ApiKeyRecord } from './api-key.repository.ts';
@@ -17,6 +20,8 @@ export const API_KEY_PREFIX = 'cdp_';
 const KEY_BYTES = 32;
 /** `cdp_` + 43 base64url characters. */
 const KEY_PATTERN = /^cdp_[A-Za-z0-9_-]{43}$/;
+/** Whether a secret has the shape of one of our keys; anything else is refused without a lookup. */
+export const isWellFormedKey = (secret: string): boolean => KEY_PATTERN.test(secret);
 /** Characters of the key kept in clear for listings: `cdp_` + 8. */
 const SHOWN_CHARS = API_KEY_PREFIX.length + 8;
 export const MAX_KEY_NAME_LENGTH = 100;
@@ -33,31 +38,48 @@ export type ApiKeyInfo = ApiKeyRecord;
 
 export type CreateKeyCode = 'INVALID_NAME' | 'INVALID_ROLE';
 
-interface CacheEntry {
-  key: VerifiedKey | null;
-  expiresAt: number;
-}
+/**
+ * `unknown`: well-formed, but no live key has it (never issued, or revoked). `refused`: the answer
+ * needed a database lookup and the caller's `admit` said no.
+ */
+export type Verification = { ok: true; key: VerifiedKey } | { ok: false; reason: 'malformed' | 'unknown' | 'refused' };
+
+/** Asked just before a lookup that would reach the database; false refuses it. */
+export type LookupAdmission = () => Promise<boolean>;
 
 export const hashKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
 
 export class ApiKeyService {
   private readonly log: Logger;
-  private readonly cache = new Map<string, CacheEntry>();
+  private readonly hits: TtlCache<string, VerifiedKey>;
+  private readonly misses: TtlCache<string, true>;
   private readonly inflight = new Map<string, Promise<VerifiedKey | null>>();
-  /** Bumped by every revoke, so a lookup that raced it does not cache its stale answer. */
+  /**
+   * Bumped by every create and revoke, so a lookup that raced one does not cache its stale answer
+   * (a key that was revoked meanwhile, or a miss for a key that now exists).
+   */
   private generation = 0;
-  private readonly ttlMs: number;
-  private readonly maxEntries: number;
   private readonly now: () => number;
+  private readonly newSecret: () => string;
 
   constructor(
     private readonly db: Database,
-    deps: { logger: Logger; cacheTtlMs?: number; cacheMaxEntries?: number; now?: () => number },
+    deps: {
+      logger: Logger;
+      cacheTtlMs?: number;
+      cacheMaxEntries?: number;
+      missCacheMaxEntries?: number;
+      now?: () => number;
+      /** The random part's source; tests pass their own to know a key before it exists. */
+      newSecret?: () => string;
+    },
   ) {
     this.log = deps.logger.child({ module: 'api-key-service' });
-    this.ttlMs = deps.cacheTtlMs ?? 5_000;
-    this.maxEntries = deps.cacheMaxEntries ?? 1_000;
+    const ttlMs = deps.cacheTtlMs ?? 5_000;
     this.now = deps.now ?? Date.now;
+    this.hits = new TtlCache(deps.cacheMaxEntries ?? 1_000, ttlMs, this.now);
+    this.misses = new TtlCache(deps.missCacheMaxEntries ?? 10_000, ttlMs, this.now);
+    this.newSecret = deps.newSecret ?? (() => API_KEY_PREFIX + randomBytes(KEY_BYTES).toString('base64url'));
   }
 
   /** Makes a key; `key` is returned here and never again (only its hash is stored). */
@@ -67,42 +89,68 @@ export class ApiKeyService {
     const role = input.role.trim().toUpperCase();
     if (!(ROLES as string[]).includes(role)) return fail('INVALID_ROLE', `role must be one of ${ROLES.join(', ')}`, 'role');
 
-    const key = API_KEY_PREFIX + randomBytes(KEY_BYTES).toString('base64url');
+    const key = this.newSecret();
     const hash = hashKey(key);
     const apiKey = await apiKeyRepository.insert(this.db.prisma, { name, prefix: key.slice(0, SHOWN_CHARS), hash, role: role as ApiKeyRole });
-    this.cache.delete(hash);
+    this.generation++;
+    this.misses.delete(hash);
     this.log.info({ apiKeyId: apiKey.id, name, role }, 'api key created');
     return ok({ key, apiKey });
   }
 
   /** The key's id, name and role; null when it is malformed, unknown or revoked. */
-  async verify(key: string): Promise<VerifiedKey | null> {
-    if (!KEY_PATTERN.test(key)) return null; // not one of ours: no query, no cache entry
-    const hash = hashKey(key);
-    const now = this.now();
-    const hit = this.cache.get(hash);
-    if (hit && hit.expiresAt > now) {
-      // Refresh recency so the busiest keys stay cached.
-      this.cache.delete(hash);
-      this.cache.set(hash, hit);
-      return hit.key;
-    }
-    // Single flight: when an entry expires under load, every request in flight (and every live
-    // subscription re-checking before its next event) would otherwise run its own UPDATE on the same
-    // row at once — a stampede the W3 bench measured at hundreds of ms. One lookup per key, shared.
+  async verify(secret: string): Promise<VerifiedKey | null> {
+    const v = await this.check(secret);
+    return v.ok ? v.key : null;
+  }
+
+  /**
+   * Like verify, with the reason for a failure. `admit` is asked only when the answer is not already
+   * known in memory and no lookup of the same key is in flight, i.e. only when this call would cost a
+   * database query; it lets the caller ration queries (per client address, for instance).
+   */
+  async check(secret: string, admit?: LookupAdmission): Promise<Verification> {
+    if (!KEY_PATTERN.test(secret)) return { ok: false, reason: 'malformed' }; // not one of ours: no query, no cache entry
+    const hash = hashKey(secret);
+    let known = this.known(hash);
+    if (known !== undefined) return answer(known);
     let pending = this.inflight.get(hash);
-    if (!pending) {
-      const generation = this.generation;
-      pending = apiKeyRepository
-        .useByHash(this.db.prisma, hash, new Date(now))
-        .then((found) => {
-          // A revoke that happened while we looked must not be undone by caching the older answer.
-          if (generation === this.generation) this.remember(hash, found, now);
-          return found;
-        })
-        .finally(() => this.inflight.delete(hash));
-      this.inflight.set(hash, pending);
+    if (!pending && admit) {
+      if (!(await admit())) return { ok: false, reason: 'refused' };
+      // Someone else may have looked it up while we waited for admission.
+      known = this.known(hash);
+      if (known !== undefined) return answer(known);
+      pending = this.inflight.get(hash);
     }
+    return answer(await (pending ?? this.lookup(hash)));
+  }
+
+  /** The cached answer: the key, null for a known miss, undefined when not cached. */
+  private known(hash: string): VerifiedKey | null | undefined {
+    const hit = this.hits.get(hash);
+    if (hit) return hit;
+    return this.misses.get(hash) ? null : undefined;
+  }
+
+  /**
+   * Single flight: when an entry expires under load, every request in flight (and every live
+   * subscription re-checking before its next event) would otherwise run its own query on the same
+   * row at once — a stampede the W3 bench measured at hundreds of ms. One lookup per key, shared.
+   */
+  private lookup(hash: string): Promise<VerifiedKey | null> {
+    const generation = this.generation;
+    const now = this.now();
+    const pending = (async () => {
+      const found = await apiKeyRepository.findLiveByHash(this.db.prisma, hash);
+      if (found) await apiKeyRepository.markUsed(this.db.prisma, found.id, new Date(now));
+      // A create or revoke that happened while we looked must not be undone by caching the older answer.
+      if (generation === this.generation) {
+        if (found) this.hits.set(hash, found);
+        else this.misses.set(hash, true);
+      }
+      return found;
+    })().finally(() => this.inflight.delete(hash));
+    this.inflight.set(hash, pending);
     return pending;
   }
 
@@ -111,7 +159,7 @@ export class ApiKeyService {
     if (!isUuid(id)) return false;
     const revoked = await apiKeyRepository.revoke(this.db.prisma, id, new Date(this.now()));
     this.generation++;
-    for (const [hash, entry] of this.cache) if (entry.key?.id === id) this.cache.delete(hash);
+    this.hits.deleteWhere((key) => key.id === id);
     if (revoked) this.log.info({ apiKeyId: id }, 'api key revoked');
     return revoked;
   }
@@ -123,11 +171,6 @@ export class ApiKeyService {
   async list(): Promise<ApiKeyInfo[]> {
     return apiKeyRepository.list(this.db.prisma);
   }
-
-  private remember(hash: string, key: VerifiedKey | null, now: number): void {
-    this.cache.delete(hash);
-    this.cache.set(hash, { key, expiresAt: now + this.ttlMs });
-    // Map keeps insertion order, and hits re-insert, so the first entry is the least recently used.
-    while (this.cache.size > this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
-  }
 }
+
+const answer = (key: VerifiedKey | null): Verification => (key ? { ok: true, key } : { ok: false, reason: 'unknown' });

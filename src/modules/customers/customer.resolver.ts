@@ -1,5 +1,7 @@
 import { Extensions, Authorized, Arg, Args, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
 import { UNSTORABLE_TEXT_AS_DATA } from '../../graphql/storable-arguments.ts';
+import { RefusePiiArgsForReader } from '../../graphql/pii.middleware.ts';
+import { customerFilterPiiPaths, identityLookupPiiPaths } from './customer.pii-args.ts';
 import { Audited } from '../../graphql/audit.middleware.ts';
 import { Access } from '../auth/access.ts';
 import { Channel } from '../../graphql/scalars.ts';
@@ -23,12 +25,14 @@ export class CustomerResolver {
   }
 
   @Authorized(...Access.READ)
+  @UseMiddleware(RefusePiiArgsForReader(identityLookupPiiPaths))
   @Query(() => Customer, { nullable: true })
   customerByIdentity(@Args(() => CustomerByIdentityArgs) { type, value }: CustomerByIdentityArgs, @Ctx() ctx: Context) {
     return ctx.services.customers.byIdentity(type, value);
   }
 
   @Authorized(...Access.READ)
+  @UseMiddleware(RefusePiiArgsForReader(customerFilterPiiPaths))
   @Query(() => CustomerConnection)
   customers(@Args(() => CustomersArgs) args: CustomersArgs, @Ctx() ctx: Context) {
     return ctx.services.customers.list(args);

@@ -29,3 +29,10 @@ export interface IngestOptions {
 export const MAX_EVENTS_PER_CALL = 1000;
 export const MAX_EVENT_BYTES = 32 * 1024;
 export const MAX_BATCH_BYTES = 500 * 1024;
+
+/**
+ * The messageId dedup scope of everything one API key sends, through either door. Bound to the key
+ * (its id: names are not unique), never to a client-chosen field, so no key can pre-claim another
+ * system's message ids.
+ */
+export const dedupScopeOfKey = (keyId: string): string => `writekey:${keyId}`;

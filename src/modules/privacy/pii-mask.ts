@@ -4,6 +4,8 @@
  * Pure functions; the GraphQL side decides when they apply.
  */
 const DOT = '•••';
+/** Anything with one @ between non-blanks: masked as an email wherever it appears. */
+const EMAIL_SHAPED = /^[^@\s]+@[^@\s]+$/;
 
 export type PiiKind = 'email' | 'phone' | 'name' | 'date' | 'json';
 
@@ -34,6 +36,23 @@ export const isPiiKey = (key: string): boolean => PII_KEY.test(key.toLowerCase()
 const PII_WORD = /mail|phone|mobile|birth/;
 const EMAIL_SHAPED_VALUE = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
+/**
+ * The typed customer columns that hold personal data, and how each is masked. The Customer type
+ * masks them for READER keys, and READER keys may not compare, filter or group by them.
+ */
+export const PII_ATTRS = { email: 'email', phone: 'phone', firstName: 'name', lastName: 'name', name: 'name', birthday: 'date' } as const satisfies Record<string, PiiKind>;
+export const isPiiAttr = (attr: string): boolean => Object.hasOwn(PII_ATTRS, attr);
+
+/**
+ * A trait or property key whose values READER keys see masked (maskJson) and therefore may not
+ * compare or group by either: a PII key, or one that names contact data.
+ */
+export const isPiiJsonKey = (key: string): boolean => isPiiKey(key) || PII_WORD.test(key.toLowerCase());
+
+/** A value READER keys see masked wherever it appears, so they may not compare with it either. */
+export const isPiiShapedValue = (value: unknown): boolean =>
+  Array.isArray(value) ? value.some(isPiiShapedValue) : typeof value === 'string' && EMAIL_SHAPED.test(value);
+
 function maskLeaf(key: string, value: unknown): unknown {
   if (value === null || value === undefined) return value;
   const k = key.toLowerCase();
@@ -62,7 +81,8 @@ export function maskJson(value: unknown): unknown {
   return out;
 }
 
-const EMAIL_SHAPED = /^[^@\s]+@[^@\s]+$/;
+/** Identity values READER keys see masked: emails, phones, and any id that looks like an email. */
+export const isPiiIdentity = (type: string, value: string): boolean => type === 'EMAIL' || type === 'PHONE' || EMAIL_SHAPED.test(value);
 
 /** Identity values: emails and phones masked; other ids (user ids, device ids) are pseudonymous and stay, unless they look like an email. */
 export function maskIdentity(type: string, value: string): string {

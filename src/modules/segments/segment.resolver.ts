@@ -1,5 +1,7 @@
 import { Authorized, Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, UseMiddleware } from 'type-graphql';
 import { Audited } from '../../graphql/audit.middleware.ts';
+import { RefusePiiArgsForReader } from '../../graphql/pii.middleware.ts';
+import { previewPiiPaths } from './segment.pii-args.ts';
 import { Access } from '../auth/access.ts';
 import type { Context } from '../../graphql/context.ts';
 import { recheckedStream } from '../../graphql/subscription-guard.ts';
@@ -39,6 +41,7 @@ export class SegmentResolver {
   }
 
   @Authorized(...Access.READ)
+  @UseMiddleware(RefusePiiArgsForReader(previewPiiPaths))
   @Query(() => SegmentPreview, { description: 'What a rule would select now, compared with an existing segment; stores nothing.' })
   previewSegment(@Arg('rule', () => JSONScalar) rule: unknown, @Arg('compareTo', () => ID, { nullable: true }) compareTo: string | null, @Ctx() ctx: Context) {
     return ctx.services.segments.preview(rule, compareTo);

@@ -4,12 +4,12 @@ import { IdentityInput } from '../customers/customer.inputs.ts';
 
 @InputType({ description: 'One touchpoint, as a CRM, back office or server-side integration reports it.' })
 export class TouchpointInput {
-  @Field(() => String, { description: 'Unique per source; a resend with the same messageId is counted as a duplicate, never stored twice.' })
+  @Field(() => String, { description: 'Unique per API key (the same scope as /v1): a resend with the same key and messageId is counted as a duplicate, never stored twice.' })
   messageId!: string;
   @Field(() => TouchpointType, { defaultValue: 'TRACK' }) type!: TouchpointType;
   @Field(() => String, { nullable: true, description: 'Event name, e.g. "Order Completed" (required for TRACK).' }) event?: string | null;
   @Field(() => Channel, { nullable: true, description: 'Inferred from campaign/referrer/context when absent.' }) channel?: Channel | null;
-  @Field(() => String, { nullable: true, description: 'System that sent it; scopes messageId (default "graphql").' }) source?: string | null;
+  @Field(() => String, { nullable: true, description: 'Accepted for compatibility; no longer scopes messageId (the sending key does).' }) source?: string | null;
   @Field(() => String, { nullable: true }) userId?: string | null;
   @Field(() => String, { nullable: true }) anonymousId?: string | null;
   @Field(() => [IdentityInput], { nullable: true, description: 'Any other ids the touchpoint carries (email, phone, WeChat openid, ...).' })

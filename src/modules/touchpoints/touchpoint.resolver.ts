@@ -25,7 +25,7 @@ export class TouchpointResolver {
     description: 'Record up to 1,000 touchpoints. A bad one is quarantined, never fails the batch; a resent messageId is a duplicate.',
   })
   recordTouchpoints(@Arg('input', () => [TouchpointInput]) input: TouchpointInput[], @Ctx() ctx: Context) {
-    return ctx.services.touchpoints.record(input);
+    return ctx.services.touchpoints.record(input, ctx.auth.id);
   }
 
   @Authorized(...Access.OPERATE)

@@ -7,6 +7,7 @@ import { decodeCursor, encodeCursor, pageInfoOf, pageSize } from '../../graphql/
 import { isUuid } from '../../lib/uuid.ts';
 import { failedEventRepository } from '../ingestion/failed-event.repository.ts';
 import type { IngestionService } from '../ingestion/ingestion.service.ts';
+import { dedupScopeOfKey } from '../ingestion/ingestion.model.ts';
 import { stageOf } from './journey-stages.ts';
 import { journeyRepository } from './journey.repository.ts';
 import { toRawEvent, type TouchpointInput } from './touchpoint.inputs.ts';
@@ -32,8 +33,9 @@ export class TouchpointService {
     private readonly deps: { ingestion: IngestionService; config: Pick<Config, 'sessionTimeoutMinutes' | 'stageMap'> },
   ) {}
 
-  record(inputs: TouchpointInput[]) {
-    return this.deps.ingestion.ingest(inputs.map(toRawEvent));
+  /** Dedup is scoped to the sending key, as on /v1: a `source` in the input cannot choose the scope. */
+  record(inputs: TouchpointInput[], keyId: string) {
+    return this.deps.ingestion.ingest(inputs.map(toRawEvent), { source: dedupScopeOfKey(keyId) });
   }
 
   async journey(customerId: string, args: JourneyArgs) {
