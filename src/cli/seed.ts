@@ -60,8 +60,9 @@ export async function seedDemo(
       sessionId: null,
     }));
     await db.prisma.$transaction(async (tx) => {
-      stored += (await touchpointRepository.insertMany(tx, batch)).size;
-      await touchpointRepository.refreshStats(tx, [...new Set(batch.map((t) => t.customerId))]);
+      const ids = await touchpointRepository.insertMany(tx, batch);
+      stored += ids.size;
+      await touchpointRepository.addToStats(tx, ids);
     });
     bar?.increment(batch.length, { stage: 'touchpoints' });
   }
