@@ -27,6 +27,7 @@ import { channelPrefix } from './pubsub/channel-prefix.ts';
 import { createPubSub } from './pubsub/pubsub.ts';
 import { createServices, type Services } from './services.ts';
 import { startSegmentScheduler } from './modules/segments/segment.scheduler.ts';
+import { startRfmRefresher } from './modules/analytics/rfm.refresher.ts';
 import { startAlertChecker } from './modules/alerts/alert.checker.ts';
 
 export interface RunningServer {
@@ -71,6 +72,7 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
   const pubsub = createPubSub({ redisUrl: config.redisUrl, logger, channelPrefix: channelPrefix(config.database) });
   const services = createServices({ db, config, logger, pubsub, clock: opts.clock });
   const scheduler = startSegmentScheduler(services.segments, { intervalMs: config.segmentRecheckMs, logger });
+  const rfmRefresher = startRfmRefresher(services.rfm, { intervalMs: config.rfmRefreshMs, logger });
   const alertChecker = startAlertChecker(services.alerts, { intervalMs: config.alerts.checkMs, logger });
   const schema = await buildAppSchema(pubsub);
   const deps = { db, logger, services, pubsub };
@@ -141,6 +143,7 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
       stopping ??= (async () => {
         await scheduler.stop();
         await alertChecker.stop();
+        await rfmRefresher.stop();
         await apollo.stop(); // stops accepting, drains HTTP, closes graphql-ws
         await services.feed.close();
         await ws.close();

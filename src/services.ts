@@ -60,7 +60,7 @@ export function createServices(deps: ServiceDeps) {
     attribution: new AttributionService(db),
     channelPerformance: new ChannelPerformanceService(db),
     alerts: new AlertService(db, { config: config.alerts, pubsub, clock, logger }),
-    rfm: new RfmService(db),
+    rfm: new RfmService(db, { clock }),
     experiments: new ExperimentService(db),
     pubsub,
     clock,
