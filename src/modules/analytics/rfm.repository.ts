@@ -143,6 +143,8 @@ export const rfmRepository = {
       SELECT ${orderEvent}, ${computedAt}::timestamptz, ${asOf}::timestamptz, (SELECT count(*) FROM scored)::int,
         ARRAY(SELECT last_at FROM rc ORDER BY r), ARRAY(SELECT frequency FROM rc ORDER BY r), ARRAY(SELECT monetary FROM rc ORDER BY r), ARRAY(SELECT person FROM rc ORDER BY r),
         ARRAY(SELECT last_at FROM fc ORDER BY f), ARRAY(SELECT frequency FROM fc ORDER BY f), ARRAY(SELECT monetary FROM fc ORDER BY f), ARRAY(SELECT person FROM fc ORDER BY f)
+      -- No orders yet: store nothing, so reads keep the exact pass instead of empty cuts (everyone R1 F1).
+      WHERE EXISTS (SELECT 1 FROM scored)
       ON CONFLICT (order_event) DO UPDATE SET computed_at = EXCLUDED.computed_at, as_of = EXCLUDED.as_of, scored = EXCLUDED.scored,
         r_last = EXCLUDED.r_last, r_freq = EXCLUDED.r_freq, r_mon = EXCLUDED.r_mon, r_person = EXCLUDED.r_person,
         f_last = EXCLUDED.f_last, f_freq = EXCLUDED.f_freq, f_mon = EXCLUDED.f_mon, f_person = EXCLUDED.f_person
