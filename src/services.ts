@@ -42,6 +42,8 @@ export function createServices(deps: ServiceDeps) {
   const tags = new TagService(db, { logger, clock, hooks });
   hooks.add((tx, change) => tags.evaluateCustomers(tx, change));
   hooks.add((tx, change) => segments.evaluateCustomers(tx, change));
+  const alerts = new AlertService(db, { config: config.alerts, pubsub, clock, logger });
+  hooks.add((tx, change) => alerts.onCustomerChange(tx, change));
   const ingestion = new IngestionService(db, { logger, config, hooks });
   return {
     apiKeys: new ApiKeyService(db, { logger }),
@@ -59,7 +61,7 @@ export function createServices(deps: ServiceDeps) {
     retention: new RetentionService(db),
     attribution: new AttributionService(db),
     channelPerformance: new ChannelPerformanceService(db),
-    alerts: new AlertService(db, { config: config.alerts, pubsub, clock, logger }),
+    alerts,
     rfm: new RfmService(db, { clock }),
     experiments: new ExperimentService(db),
     pubsub,
