@@ -26,6 +26,7 @@ import { runW4 } from './workloads/w4-segment-load.ts';
 import { runW5 } from './workloads/w5-recompute.ts';
 import { runW6 } from './workloads/w6-analytics.ts';
 import { runW7 } from './workloads/w7-memory.ts';
+import { runW8 } from './workloads/w8-history.ts';
 
 interface Workload {
   id: string;
@@ -46,6 +47,7 @@ const WORKLOADS: Workload[] = [
   { id: 'W4', title: 'W1 ingest with 100 live segments vs the same ingest with none', run: runW4 },
   { id: 'W5', title: 'full recompute of 20 segments vs B6 hand-written SQL', run: runW5 },
   { id: 'W6', title: '4-step funnel and Markov attribution vs B7, B8 hand-written SQL', run: runW6 },
+  { id: 'W8', title: 'rfmTier, long-history ingest and churn check vs B9 full ranking, a new customer, B10 full login scan', run: runW8 },
   // Last: it reads what W1 sampled, or runs W1's door phases itself; then --steady-minutes of steady load.
   { id: 'W7', title: 'peak RSS during W1, RSS and heap growth over minutes of steady load, vs idle', run: runW7 },
 ];

@@ -29,6 +29,7 @@ import { channelPrefix } from './pubsub/channel-prefix.ts';
 import { createPubSub } from './pubsub/pubsub.ts';
 import { createServices, type Services } from './services.ts';
 import { startSegmentScheduler } from './modules/segments/segment.scheduler.ts';
+import { startRfmRefresher } from './modules/analytics/rfm.refresher.ts';
 import { startAlertChecker } from './modules/alerts/alert.checker.ts';
 
 export interface RunningServer {
@@ -78,6 +79,7 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
   const services = createServices({ db, config, logger, pubsub, clock: opts.clock });
   services.audit.onFailure(() => metrics.auditWriteFailures.inc());
   const scheduler = startSegmentScheduler(services.segments, { intervalMs: config.segmentRecheckMs, logger });
+  const rfmRefresher = startRfmRefresher(services.rfm, { intervalMs: config.rfmRefreshMs, logger });
   const alertChecker = startAlertChecker(services.alerts, { intervalMs: config.alerts.checkMs, logger });
   const schema = await buildAppSchema(pubsub);
   const deps = { db, logger, services, pubsub };
@@ -156,6 +158,7 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
       stopping ??= (async () => {
         await scheduler.stop();
         await alertChecker.stop();
+        await rfmRefresher.stop();
         await apollo.stop(); // stops accepting, drains HTTP, closes graphql-ws
         await services.feed.close();
         await ws.close();

@@ -42,6 +42,8 @@ export function createServices(deps: ServiceDeps) {
   const segments: SegmentService = new SegmentService(db, { logger, pubsub, clock, feed, ruleTags: () => tags });
   const tags: TagService = new TagService(db, { logger, clock, hooks, segments });
   hooks.add((tx, change) => segments.evaluateCustomers(tx, change));
+  const alerts = new AlertService(db, { config: config.alerts, pubsub, clock, logger });
+  hooks.add((tx, change) => alerts.onCustomerChange(tx, change));
   const ingestion = new IngestionService(db, { logger, config, hooks });
   return {
     apiKeys: new ApiKeyService(db, { logger }),
@@ -59,8 +61,8 @@ export function createServices(deps: ServiceDeps) {
     retention: new RetentionService(db),
     attribution: new AttributionService(db),
     channelPerformance: new ChannelPerformanceService(db),
-    alerts: new AlertService(db, { config: config.alerts, pubsub, clock, logger }),
-    rfm: new RfmService(db),
+    alerts,
+    rfm: new RfmService(db, { clock }),
     experiments: new ExperimentService(db),
     pubsub,
     clock,

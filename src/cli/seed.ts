@@ -60,12 +60,15 @@ export async function seedDemo(
       sessionId: null,
     }));
     await db.prisma.$transaction(async (tx) => {
-      stored += (await touchpointRepository.insertMany(tx, batch)).size;
-      await touchpointRepository.refreshStats(tx, [...new Set(batch.map((t) => t.customerId))]);
+      const ids = await touchpointRepository.insertMany(tx, batch);
+      stored += ids.size;
+      await touchpointRepository.addToStats(tx, ids);
     });
     bar?.increment(batch.length, { stage: 'touchpoints' });
   }
   bar?.stop();
+  // Likewise the churn check's per-customer last events are taken from the stored touchpoints.
+  await services.alerts.rebuildChurnState();
   // Touchpoints went in directly (bulk), so the playbook segments start from a full recompute.
   for (const segment of PLAYBOOK_SEGMENTS) await services.segments.create(segment, 'demo');
   for (const tag of DEMO_TAGS) await services.tags.create(tag);

@@ -57,6 +57,8 @@ const EnvModel = z.object({
   ),
   // How often segments whose rules depend on time are re-checked (members leave when a window passes).
   SEGMENT_RECHECK_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(50).max(3_600_000).default(20_000)),
+  // How often the RFM cut points that profile tiers and rfmTier rules score against are retaken.
+  RFM_REFRESH_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(50).max(86_400_000).default(300_000)),
   SESSION_TIMEOUT_MINUTES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(24 * 60).default(30)),
   // Alerts: how often the checker runs, what counts as churn risk, and when an hour is an anomaly.
   ALERT_CHECK_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(50).max(3_600_000).default(60_000)),
@@ -92,6 +94,7 @@ export type Config = {
   sessionTimeoutMinutes: number;
   stageMap: Record<string, Stage>;
   segmentRecheckMs: number;
+  rfmRefreshMs: number;
   alerts: AlertConfig;
   security: SecurityConfig;
 };
@@ -185,6 +188,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionTimeoutMinutes: e.SESSION_TIMEOUT_MINUTES,
     stageMap: { ...DEFAULT_STAGE_MAP, ...e.STAGE_MAP },
     segmentRecheckMs: e.SEGMENT_RECHECK_MS,
+    rfmRefreshMs: e.RFM_REFRESH_MS,
     alerts: {
       checkMs: e.ALERT_CHECK_MS,
       churnEvent: e.ALERT_CHURN_EVENT,

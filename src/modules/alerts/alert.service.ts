@@ -3,10 +3,11 @@
  * A check publishes only the alerts it newly stored, in one message on alerts/raised.
  */
 import type { AlertConfig } from '../../config/env.ts';
-import type { Database } from '../../db/client.ts';
+import type { Database, Db } from '../../db/client.ts';
 import { ErrorCode, UserError } from '../../errors.ts';
 import { decodeCursor, encodeCursor, pageInfoOf, pageSize } from '../../graphql/pagination.ts';
 import { AsyncQueue } from '../../lib/async-queue.ts';
+import type { CustomerChange } from '../../lib/change-hooks.ts';
 import { isUuid } from '../../lib/uuid.ts';
 import type { Logger } from '../../logger.ts';
 import type { AppPubSub } from '../../pubsub/pubsub.ts';
@@ -52,9 +53,34 @@ export class AlertService {
     return this.listeners;
   }
 
+  /**
+   * Change hook (inside the write's transaction): keeps each customer's last churn event and marks
+   * pending the people whose answer may have changed, so the check looks only at them. Tag writes
+   * change neither events nor merged sets.
+   */
+  async onCustomerChange(tx: Db, change: CustomerChange): Promise<void> {
+    if (change.kind === 'tagged' || change.kind === 'untagged') return;
+    const event = this.deps.config.churnEvent;
+    const stored = (change.touchpoints ?? []).filter((t) => t.event === event);
+    await alertRepository.recordChurnEvents(tx, event, stored);
+    // Any customer the write touched: a merge inside it may have moved rows between people. A few
+    // index lookups per customer, like the write itself.
+    await alertRepository.markChurnPending(tx, event, [...new Set(change.customerIds)]);
+  }
+
+  /**
+   * Rebuilds the churn state from touchpoints: for touchpoints stored without the change hooks (demo
+   * seed, bulk loads), and before the first check when the table holds another event than the
+   * configured ALERT_CHURN_EVENT.
+   */
+  async rebuildChurnState(): Promise<void> {
+    await this.db.prisma.$transaction((tx) => alertRepository.rebuildChurnEvents(tx, this.deps.config.churnEvent, this.deps.clock()), { maxWait: 15_000, timeout: 600_000 });
+  }
+
   /** One check: stores and publishes the alerts that are new; returns them. */
   async check(): Promise<AlertRecord[]> {
     const { config, clock } = this.deps;
+    if ((await alertRepository.churnTrackedEvent(this.db.prisma)) !== config.churnEvent) await this.rebuildChurnState();
     const now = clock();
     const churn = await alertRepository.raiseChurn(this.db.prisma, { now, event: config.churnEvent, silenceDays: config.churnSilenceDays });
     const anomalies = await alertRepository.raiseAnomalies(this.db.prisma, {

@@ -21,7 +21,16 @@ export interface RfmArgs {
 }
 
 export class RfmService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly deps: { clock: () => Date } = { clock: () => new Date() },
+  ) {}
+
+  /** Retakes the cut points that customer.rfmTier and rfmTier rules score against (rfm.refresher.ts). */
+  async refreshCuts(): Promise<number> {
+    const now = this.deps.clock();
+    return rfmRepository.refreshCuts(this.db.prisma, now, now);
+  }
 
   async rfm(args: RfmArgs): Promise<RfmResult> {
     if (!(args.asOf instanceof Date) || Number.isNaN(+args.asOf)) throw new UserError(ErrorCode.BAD_USER_INPUT, 'asOf must be a date-time', { field: 'asOf' });

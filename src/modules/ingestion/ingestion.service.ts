@@ -178,11 +178,17 @@ export class IngestionService {
       if (!inserted.has(row.id)) Object.assign(r, { status: 'DUPLICATE', reason: 'duplicate_message_id' });
       else Object.assign(r, { touchpointId: row.id, customerId: row.customerId });
     }
-    await touchpointRepository.refreshStats(tx, resolved.touched);
+    // Customers whose merged set changed in this batch are recomputed from scratch; everyone else only
+    // adds the rows just stored (work per batch, not per history). A row lost to a concurrent duplicate
+    // is not in `inserted`, so it adds nothing.
+    const remerged = new Set(resolved.plan.merges.filter((m) => !resolved.plan.newCustomerIds.includes(m.loserId)).map((m) => m.winnerId));
+    await touchpointRepository.refreshStats(tx, remerged);
+    await touchpointRepository.addToStats(tx, rows.filter((r) => inserted.has(r.id) && !remerged.has(r.customerId)).map((r) => r.id));
     // The last stored touchpoint of each customer is what triggered any segment change.
     const triggers: Record<string, unknown> = {};
     for (const r of rows) if (inserted.has(r.id)) triggers[r.customerId] = { messageId: r.messageId, event: r.event, source: r.source };
     const mergedAway = resolved.plan.merges.map((m) => m.loserId).filter((id) => !resolved.plan.newCustomerIds.includes(id));
-    return this.deps.hooks.run(tx, { customerIds: [...resolved.touched, ...mergedAway], kind: 'touchpoint', triggers });
+    const touchpoints = rows.filter((r) => inserted.has(r.id));
+    return this.deps.hooks.run(tx, { customerIds: [...resolved.touched, ...mergedAway], kind: 'touchpoint', triggers, touchpoints });
   }
 }

@@ -42,8 +42,10 @@ export const touchpointRepository = {
   },
 
   /**
-   * Recomputes the stats columns of these live customers from the touchpoints of their whole merged
-   * set; a customer with none gets zeros (e.g. a loser restored by an unmerge keeps its own).
+   * Recomputes the stats columns of these live customers from scratch, from the touchpoints of their
+   * whole merged set; a customer with none gets zeros (e.g. a loser restored by an unmerge keeps its
+   * own). Cost grows with their history: this is the path for anything that is not an append (merge,
+   * unmerge, erasure, repair). Appends go through addToStats.
    */
   async refreshStats(tx: Db, customerIds: Iterable<string>): Promise<void> {
     const ids = [...new Set(customerIds)];
@@ -63,6 +65,34 @@ export const touchpointRepository = {
         lifetime_value = COALESCE(s.ltv, 0), order_count = COALESCE(s.orders, 0)
       FROM targets LEFT JOIN s ON s.live = targets.id
       WHERE c.id = targets.id`;
+  },
+
+  /**
+   * Adds the contribution of newly stored touchpoints (by id) to the stats of the customers they were
+   * stored under (count and revenue add, first/last seen take the min/max), reading only those rows.
+   * The rows must be stored under live customers (ingestion stores under the resolved winner).
+   * Equal to refreshStats as long as the stats were right before and each row is passed once:
+   * callers pass only rows insertMany reported as stored (so a duplicate never adds twice) and only
+   * for customers whose merged set did not change in the same transaction (those get refreshStats).
+   * The UPDATE reads the row it writes, so concurrent batches for one customer add up instead of
+   * overwriting each other.
+   */
+  async addToStats(tx: Db, touchpointIds: Iterable<string>): Promise<void> {
+    const ids = [...new Set(touchpointIds)];
+    if (ids.length === 0) return;
+    // Read back from the stored rows (by primary key), so revenue is the rounded value refreshStats sees.
+    await tx.$executeRaw`
+      WITH s AS (
+        SELECT t.customer_id AS id, count(*)::int AS n, min(t.occurred_at) AS first_seen, max(t.occurred_at) AS last_seen,
+               COALESCE(sum(t.revenue) FILTER (WHERE t.revenue > 0), 0) AS ltv, (count(*) FILTER (WHERE t.revenue > 0))::int AS orders
+        FROM touchpoint t WHERE t.id = ANY(${ids}::uuid[])
+        GROUP BY 1
+      )
+      UPDATE customer c SET
+        touchpoint_count = c.touchpoint_count + s.n,
+        first_seen_at = LEAST(c.first_seen_at, s.first_seen), last_seen_at = GREATEST(c.last_seen_at, s.last_seen),
+        lifetime_value = c.lifetime_value + s.ltv, order_count = c.order_count + s.orders
+      FROM s WHERE c.id = s.id`;
   },
 
   /** Touchpoints per channel of these live customers, over their merged sets. */
