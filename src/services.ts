@@ -37,8 +37,8 @@ export function createServices(deps: ServiceDeps) {
   const clock = deps.clock ?? (() => new Date());
   // Every write that changes what we know about customers re-evaluates tags and segments for them.
   const hooks = new ChangeHooks();
-  const feed = new MembershipFeed(db, pubsub, logger);
-  const segments = new SegmentService(db, { logger, pubsub, clock, feed });
+  const feed = new MembershipFeed(db, pubsub, logger, { maxLag: config.subscriberMaxLag });
+  const segments = new SegmentService(db, { logger, pubsub, clock, feed, outboxRetentionDays: config.outbox.retentionDays });
   const tags = new TagService(db, { logger, clock, hooks });
   hooks.add((tx, change) => tags.evaluateCustomers(tx, change));
   hooks.add((tx, change) => segments.evaluateCustomers(tx, change));

@@ -12,12 +12,12 @@ import type { Logger } from '../../logger.ts';
 import type { AppPubSub } from '../../pubsub/pubsub.ts';
 import { Topic } from '../../pubsub/topics.ts';
 import { customerRepository } from '../customers/customer.repository.ts';
-import { membershipRepository, type MembershipChangeRecord } from './membership.repository.ts';
+import { membershipRepository, type ApplySummary, type MembershipChangeRecord } from './membership.repository.ts';
 import { compileMembers } from './rules/rule.compiler.ts';
 import { loadFacts } from './rules/rule.facts.ts';
 import { evaluateRule } from './rules/rule.evaluator.ts';
 import { parseRule, ruleJsonSchema, type Rule } from './rules/rule.schema.ts';
-import type { MembershipFeed } from './membership.feed.ts';
+import { sinceExpired, type MembershipFeed } from './membership.feed.ts';
 import type DataLoader from 'dataloader';
 import type { CustomerRecord } from '../customers/customer.model.ts';
 import { decodeCursor, encodeCursor, pageInfoOf, pageSize } from '../../graphql/pagination.ts';
@@ -25,6 +25,11 @@ import { ruleDependsOnTime, ruleSegmentRefs } from './rules/rule.analysis.ts';
 import { segmentStore, type SegmentFull } from './segment.repository.ts';
 
 export const PREVIEW_SAMPLE = 20;
+/** Most changes in one published message; a recompute of any size is published in pages of this. */
+export const PUBLISH_CHUNK = 500;
+/** Rows one pruning statement deletes. */
+const PRUNE_BATCH = 5_000;
+const DAY_MS = 86_400_000;
 const MAX_NAME = 200;
 
 export interface SegmentDeps {
@@ -32,6 +37,7 @@ export interface SegmentDeps {
   pubsub: AppPubSub;
   clock: () => Date;
   feed: MembershipFeed;
+  outboxRetentionDays: number;
 }
 
 export function validRule(json: unknown, field = 'rule'): Rule {
@@ -77,9 +83,24 @@ export class SegmentService {
 
   private publish(changes: MembershipChangeRecord[]): AfterCommit {
     return async () => {
-      if (changes.length === 0) return;
-      await this.deps.pubsub.publish(Topic.MEMBERSHIP_CHANGED, { changes: changes.map((c) => ({ ...c, at: c.at.toISOString() })) });
+      for (let i = 0; i < changes.length; i += PUBLISH_CHUNK) await this.publishPage(changes.slice(i, i + PUBLISH_CHUNK));
     };
+  }
+
+  private publishPage(changes: MembershipChangeRecord[]) {
+    return this.deps.pubsub.publish(Topic.MEMBERSHIP_CHANGED, { changes: changes.map((c) => ({ ...c, at: c.at.toISOString() })) });
+  }
+
+  /** After a recompute commits: its changes, read back from the outbox and published a page at a time. */
+  private async publishRecompute(segmentId: string, summary: ApplySummary): Promise<void> {
+    if (!summary.range) return;
+    let first = summary.range.first;
+    for (;;) {
+      const page = await membershipRepository.changesInRange(this.db.prisma, segmentId, { first, last: summary.range.last }, PUBLISH_CHUNK);
+      if (page.length > 0) await this.publishPage(page);
+      if (page.length < PUBLISH_CHUNK) return;
+      first = BigInt(page.at(-1)!.seq) + 1n;
+    }
   }
 
   async get(id: string): Promise<SegmentFull | null> {
@@ -99,16 +120,16 @@ export class SegmentService {
   async create(input: { name: string; description?: string | null; rule: unknown }, createdBy: string | null = null) {
     const rule = validRule(input.rule);
     const name = validName(input.name);
-    const { segment, changes } = await this.db.prisma.$transaction(
+    const { segment, summary } = await this.db.prisma.$transaction(
       async (tx) => {
         const segment = await segmentStore.create(tx, { name, description: input.description ?? null, rule, createdBy });
-        const changes = await this.recomputeIn(tx, segment, rule, { kind: 'created' });
-        return { segment, changes };
+        const summary = await this.recomputeIn(tx, segment, rule, { kind: 'created' });
+        return { segment, summary };
       },
       { maxWait: 15_000, timeout: 300_000 },
     );
-    await this.publish(changes)();
-    this.log.info({ segmentId: segment.id, members: changes.length }, 'segment created');
+    await this.publishRecompute(segment.id, summary);
+    this.log.info({ segmentId: segment.id, members: summary.entered }, 'segment created');
     return segment;
   }
 
@@ -117,15 +138,15 @@ export class SegmentService {
     if (current.archivedAt) throw new UserError(ErrorCode.BAD_USER_INPUT, 'an archived segment cannot change', { field: 'id' });
     const rule = patch.rule !== undefined && patch.rule !== null ? validRule(patch.rule) : undefined;
     const name = patch.name != null ? validName(patch.name) : undefined;
-    const { segment, changes } = await this.db.prisma.$transaction(
+    const { segment, summary } = await this.db.prisma.$transaction(
       async (tx) => {
         const segment = await segmentStore.update(tx, id, { name, description: patch.description, rule }, createdBy);
-        const changes = rule ? await this.recomputeIn(tx, segment, rule, { kind: 'rule_changed' }) : [];
-        return { segment, changes };
+        const summary = rule ? await this.recomputeIn(tx, segment, rule, { kind: 'rule_changed' }) : null;
+        return { segment, summary };
       },
       { maxWait: 15_000, timeout: 300_000 },
     );
-    await this.publish(changes)();
+    if (summary) await this.publishRecompute(segment.id, summary);
     return segment;
   }
 
@@ -134,38 +155,35 @@ export class SegmentService {
     return this.db.prisma.$transaction((tx) => segmentStore.archive(tx, id));
   }
 
-  /** Full recompute from the compiled rule; returns how many entered and left. */
+  /** Full recompute from the compiled rule; returns how many entered and left (counts, never the changes). */
   async recompute(id: string, kind = 'recompute') {
     const segment = await this.require(id);
     if (segment.archivedAt) throw new UserError(ErrorCode.BAD_USER_INPUT, 'an archived segment is not recomputed', { field: 'id' });
-    const changes = await this.db.prisma.$transaction((tx) => this.recomputeIn(tx, segment, validRule(segment.rule), { kind }), {
+    const summary = await this.db.prisma.$transaction((tx) => this.recomputeIn(tx, segment, validRule(segment.rule), { kind }), {
       maxWait: 15_000,
       timeout: 300_000,
     });
-    await this.publish(changes)();
-    return { entered: changes.filter((c) => c.change === 'ENTERED').length, left: changes.filter((c) => c.change === 'LEFT').length, changes };
+    await this.publishRecompute(segment.id, summary);
+    return { entered: summary.entered, left: summary.left };
   }
 
   private recomputeIn(tx: Db, segment: SegmentFull, rule: Rule, reason: Record<string, unknown>) {
     const now = this.deps.clock();
-    return membershipRepository.apply(tx, segment.id, { members: compileMembers(rule, { now }) }, { ...reason, ruleVersion: segment.version }, now);
+    return membershipRepository.apply(tx, segment.id, compileMembers(rule, { now }), { ...reason, ruleVersion: segment.version }, now);
   }
 
   /** What a rule would select now, and how that compares with an existing segment; writes nothing. */
   async preview(ruleJson: unknown, compareTo: string | null | undefined) {
     const rule = validRule(ruleJson);
     const now = this.deps.clock();
-    const members = await this.db.prisma.$queryRaw<{ id: string }[]>(compileMembers(rule, { now }));
-    const ids = new Set(members.map((m) => m.id));
-    let entering: number | null = null;
-    let leaving: number | null = null;
-    if (compareTo) {
-      const other = await this.require(compareTo);
-      const current = await membershipRepository.currentMembers(this.db.prisma, other.id);
-      entering = [...ids].filter((id) => !current.has(id)).length;
-      leaving = [...current].filter((id) => !ids.has(id)).length;
-    }
-    return { size: ids.size, sampleIds: [...ids].sort().slice(0, PREVIEW_SAMPLE), entering, leaving };
+    const other = compareTo ? await this.require(compareTo) : null;
+    return membershipRepository.preview(this.db.prisma, compileMembers(rule, { now }), other?.id ?? null, PREVIEW_SAMPLE);
+  }
+
+  /** Deletes outbox rows older than the retention; a `since` before them then answers SINCE_EXPIRED. */
+  async pruneOutbox(): Promise<{ horizon: bigint; deleted: number }> {
+    const now = this.deps.clock();
+    return membershipRepository.prune(this.db.prisma, new Date(now.getTime() - this.deps.outboxRetentionDays * DAY_MS), PRUNE_BATCH, now);
   }
 
   /**
@@ -219,7 +237,8 @@ export class SegmentService {
     for (const s of await this.list(false)) {
       const parsed = parseRule(s.rule);
       if (!parsed.ok || !ruleDependsOnTime(parsed.rule)) continue;
-      count += (await this.recompute(s.id, 'schedule')).changes.length;
+      const r = await this.recompute(s.id, 'schedule');
+      count += r.entered + r.left;
     }
     return count;
   }
@@ -260,16 +279,26 @@ export class SegmentService {
   async changes(segmentIds: string[] | null, since: string | null | undefined, first: number | null | undefined) {
     const limit = first ?? 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UserError(ErrorCode.PAGE_SIZE_TOO_LARGE, '`first` must be 1..1000', { max: 1000 });
-    const rows = await membershipRepository.changesAfter(this.db.prisma, { segmentIds, afterSeq: parseSeq(since) ?? -1n, limit: limit + 1 });
+    const after = parseSeq(since);
+    const { changes: rows, horizon } = await membershipRepository.changesAfterWithHorizon(this.db.prisma, { segmentIds, afterSeq: after ?? -1n, limit: limit + 1 });
+    // Without since the log starts at the oldest change kept; with one, a pruned stretch is an error, not a gap.
+    if (after !== null && after < horizon) throw sinceExpired(horizon);
     const nodes = rows.slice(0, limit);
     return { nodes, lastSeq: nodes.at(-1)?.seq ?? since ?? null, hasMore: rows.length > limit };
   }
 
-  subscribe(segmentIds: string[] | null, since: string | null) {
+  async subscribe(segmentIds: string[] | null, since: string | null, onFellBehind?: () => void) {
     if (segmentIds) for (const id of segmentIds) if (!isUuid(id)) throw new UserError(ErrorCode.BAD_USER_INPUT, `segmentIds: ${id} is not a segment id`, { field: 'segmentIds' });
-    return this.deps.feed.listen(segmentIds, parseSeq(since));
+    const after = parseSeq(since);
+    // Checked here so an expired since fails at once; the feed checks again with each replay page.
+    if (after !== null) {
+      const horizon = await membershipRepository.horizon(this.db.prisma);
+      if (after < horizon) throw sinceExpired(horizon);
+    }
+    return this.deps.feed.listen(segmentIds, after, onFellBehind);
   }
 }
+
 
 export function parseSeq(since: string | null | undefined): bigint | null {
   if (since == null || since === '') return null;
