@@ -13,7 +13,6 @@ import { waitUntil } from '../helpers/subscriptions.ts';
 
 const MEMBERS = 100_000;
 const SUBSCRIBER_MAX_LAG = 2_000;
-const STALL_MEMBERS = 30_000;
 const WS_CLOSE_RESUME = 4410;
 
 const CHANGES = `subscription($ids: [ID!], $since: String) {
@@ -51,33 +50,15 @@ describe('a 100,000-member segment on PostgreSQL', () => {
 
   it('recompute publishes bounded messages; a subscriber gets every change exactly once in seq order, resuming with since when closed 4410', { timeout: 240_000 }, async () => {
     const seg = (await t.ok(CreateSegmentDocument, { input: { name: 'Big', rule: { attr: 'country', op: 'eq', value: 'ZZ' } } })).createSegment;
-    const stallSeg = (await t.ok(CreateSegmentDocument, { input: { name: 'Stall', rule: { attr: 'city', op: 'eq', value: 'Stall' } } })).createSegment;
     // 100,000 customers in one statement: the setup is not what is under test.
     const s = await t.db.session();
     try {
       await s.exec(`INSERT INTO customer (id, country, updated_at) SELECT gen_random_uuid(), 'ZZ', now() FROM generate_series(1, ${MEMBERS})`);
-      await s.exec(`UPDATE customer SET city = 'Stall' WHERE id IN (SELECT id FROM customer WHERE country = 'ZZ' ORDER BY id LIMIT ${STALL_MEMBERS})`);
       reference = (await s.query<{ id: string }>(`SELECT id::text AS id FROM customer WHERE country = 'ZZ' ORDER BY id`)).map((r) => r.id);
     } finally {
       await s.release();
     }
     expect(reference).toHaveLength(MEMBERS);
-
-    // A subscriber that stops reading: the server closes it (4410) rather than buffer without limit.
-    const stalled = await rawSubscribe<Change>(t.wsUrl, t.keys.ADMIN, CHANGES, { ids: [stallSeg.id] });
-    await waitUntil(() => t.server.services.feed.listenerCount === 1, 15_000);
-    stalled.pause();
-    const fellBehindBefore = t.server.services.feed.fellBehind;
-    expect((await t.ok(RecomputeSegmentDocument, { id: stallSeg.id })).recomputeSegment).toEqual({ entered: STALL_MEMBERS, left: 0 });
-    // Once the server has given up on it, it reads again (before the keepalive would end a client
-    // that never reads) and finds 4410 after what it was sent, in seq order.
-    await until(() => t.server.services.feed.fellBehind > fellBehindBefore, 60_000, () => 'the stalled subscriber was never closed');
-    stalled.resume();
-    expect(await stalled.closed).toBe(WS_CLOSE_RESUME);
-    expect(stalled.received.length).toBeLessThan(STALL_MEMBERS);
-    const stalledSeqs = stalled.received.map((c) => BigInt(c.segmentMembershipChanged.seq));
-    expect(stalledSeqs).toEqual([...stalledSeqs].sort((a, b) => (a < b ? -1 : 1)));
-    await waitUntil(() => t.server.services.feed.listenerCount === 0, 15_000);
 
     // A subscriber that keeps reading, and resumes with since whenever it is closed for falling behind.
     const got: Change['segmentMembershipChanged'][] = [];
@@ -122,6 +103,7 @@ describe('a 100,000-member segment on PostgreSQL', () => {
     expect(got.every((c) => c.change === 'ENTERED')).toBe(true);
     expect(got.map((c) => c.customer?.id).sort()).toEqual(reference);
 
+    console.info(`100k recompute: subscriber closed ${closes.length} time(s) with 4410 and resumed`);
     // No message carried more than a chunk of changes; and at least MEMBERS / chunk of them were sent.
     const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
     const h = histogram(metrics, 'cdp_membership_publish_changes');
