@@ -11,6 +11,11 @@ export interface RawSubscription<T> {
   closed: Promise<number>;
   pause(): void;
   resume(): void;
+  /**
+   * An unsolicited pong (RFC 6455 allows one as a heartbeat): graphql-ws's keep-alive takes any pong
+   * as an answer, so a paused client that sends these stays connected while it reads nothing.
+   */
+  heartbeat(): void;
   close(): void;
 }
 
@@ -43,5 +48,5 @@ export async function rawSubscribe<T>(wsUrl: string, key: string, query: string,
   ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${key}` } }));
   await acked;
   ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables } }));
-  return { received, errors, closed, pause: () => ws.pause(), resume: () => ws.resume(), close: () => ws.close(1000) };
+  return { received, errors, closed, pause: () => ws.pause(), resume: () => ws.resume(), heartbeat: () => ws.pong(), close: () => ws.close(1000) };
 }
