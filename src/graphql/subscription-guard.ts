@@ -19,8 +19,13 @@ export const WS_CLOSE_FORBIDDEN = 4403;
  */
 export const WS_CLOSE_RESUME = 4410;
 
+const resumeClosed = new WeakSet<Context>();
+
 /** Ends the connection of a subscriber that fell behind, with the code that says "resume with since". */
 export function closeForResume(ctx: Context): void {
+  // The feed closes at once; the stream notices again when graphql-ws next pulls from it.
+  if (resumeClosed.has(ctx)) return;
+  resumeClosed.add(ctx);
   ctx.logger.info({ apiKeyId: ctx.auth.id }, 'subscriber fell behind: closed 4410');
   ctx.closeConnection?.(WS_CLOSE_RESUME, 'Fell behind: resubscribe with since = the last seq received');
 }

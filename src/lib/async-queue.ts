@@ -20,7 +20,8 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
 
   constructor(
     private readonly limit: number,
-    private readonly onClose: () => void = () => {},
+    /** Called once when the queue ends: with the error it failed with (an overflow), or null. */
+    private readonly onClose: (error: Error | null) => void = () => {},
   ) {}
 
   get size() {
@@ -54,7 +55,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     if (this.done) return;
     this.done = true;
     this.wakeRoom();
-    this.onClose();
+    this.onClose(this.error);
   }
 
   /**

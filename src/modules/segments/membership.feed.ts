@@ -168,8 +168,23 @@ export class MembershipFeed {
 
   /** Changes for these segments (all when null), replayed after `since` and then live. */
   listen(segmentIds: string[] | null, since: bigint | null, onFellBehind?: () => void): AsyncIterableIterator<FeedEvent> {
-    const live: Listener = { segmentIds: segmentIds ? new Set(segmentIds) : null, queue: new AsyncQueue<FeedEvent>(this.opts.maxLag) };
     let closed = false;
+    // Ends the subscriber the moment either queue overflows. The pump below is then usually waiting
+    // for room in `out` (the consumer is stuck on a socket that does not drain), so it cannot be the
+    // one to notice: the live queue reports its own overflow. What the subscriber was sent is
+    // complete up to a seq; it resumes with since.
+    const fellBehind = (err: QueueOverflowError) => {
+      if (out.closed) return;
+      out.fail(err);
+      this.fellBehind++;
+      onFellBehind?.();
+    };
+    const live: Listener = {
+      segmentIds: segmentIds ? new Set(segmentIds) : null,
+      queue: new AsyncQueue<FeedEvent>(this.opts.maxLag, (err) => {
+        if (err instanceof QueueOverflowError) fellBehind(err);
+      }),
+    };
     const out = new AsyncQueue<FeedEvent>(this.opts.maxLag, () => {
       closed = true;
       this.listeners.delete(live);
@@ -199,16 +214,13 @@ export class MembershipFeed {
         for await (const e of live.queue) {
           if (BigInt(e.seq) <= last) continue;
           await out.room();
+          if (out.closed) return;
           last = BigInt(e.seq);
           out.push(e);
         }
       } catch (err) {
-        out.fail(err as Error);
-        // Closed at once, not when the stalled consumer next asks: what it has is complete up to a seq.
-        if (err instanceof QueueOverflowError) {
-          this.fellBehind++;
-          onFellBehind?.();
-        }
+        if (err instanceof QueueOverflowError) fellBehind(err);
+        else out.fail(err as Error);
       }
     })();
     return out;
