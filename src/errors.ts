@@ -21,6 +21,8 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   /** A CRM row names an erased person (a suppressed email, phone, user id or CRM record id). */
   SUPPRESSED: 'SUPPRESSED',
+  /** A `since` older than the outbox keeps (OUTBOX_RETENTION_DAYS): resume from a newer seq or reload. */
+  SINCE_EXPIRED: 'SINCE_EXPIRED',
   MERGE_CONFLICT: 'MERGE_CONFLICT',
   BAD_RULE: 'BAD_RULE',
   UNKNOWN_EVENT: 'UNKNOWN_EVENT',

@@ -31,6 +31,9 @@ import { createServices, type Services } from './services.ts';
 import { startSegmentScheduler } from './modules/segments/segment.scheduler.ts';
 import { startRfmRefresher } from './modules/analytics/rfm.refresher.ts';
 import { startAlertChecker } from './modules/alerts/alert.checker.ts';
+import { startOutboxPruner } from './modules/segments/outbox.pruner.ts';
+import { startLeaderElection } from './db/leader.ts';
+import { Topic, type MembershipChangedPayload } from './pubsub/topics.ts';
 
 export interface RunningServer {
   url: string;
@@ -75,12 +78,25 @@ function metricsPlugin(metrics: Metrics): ApolloServerPlugin<Context> {
 export async function startServer(opts: { config: Config; db: Database; logger: Logger; clock?: () => Date }): Promise<RunningServer> {
   const { config, db, logger } = opts;
   const metrics = createMetrics();
-  const pubsub = createPubSub({ redisUrl: config.redisUrl, logger, channelPrefix: channelPrefix(config.database) });
+  const pubsub = createPubSub({
+    redisUrl: config.redisUrl,
+    logger,
+    channelPrefix: channelPrefix(config.database),
+    observe: (topic, payload) => {
+      if (topic === Topic.MEMBERSHIP_CHANGED) metrics.membershipPublishChanges.observe((payload as MembershipChangedPayload).changes.length);
+    },
+  });
   const services = createServices({ db, config, logger, pubsub, clock: opts.clock });
+  // Recurring jobs run in the leader process only (one per database).
+  const leadership = startLeaderElection(db, { intervalMs: config.leaderElectionMs, logger, onChange: (leader) => metrics.leader.set(leader ? 1 : 0) });
+  metrics.leader.set(leadership.isLeader ? 1 : 0);
+  const jobs = { when: () => leadership.isLeader, onRun: (job: string) => metrics.recurringRuns.inc({ job }) };
+  for (const job of ['segment-scheduler', 'alert-checker', 'outbox-pruner', 'rfm-refresher']) metrics.recurringRuns.inc({ job }, 0);
   services.audit.onFailure(() => metrics.auditWriteFailures.inc());
-  const scheduler = startSegmentScheduler(services.segments, { intervalMs: config.segmentRecheckMs, logger });
-  const rfmRefresher = startRfmRefresher(services.rfm, { intervalMs: config.rfmRefreshMs, logger });
-  const alertChecker = startAlertChecker(services.alerts, { intervalMs: config.alerts.checkMs, logger });
+  const scheduler = startSegmentScheduler(services.segments, { intervalMs: config.segmentRecheckMs, logger, ...jobs });
+  const rfmRefresher = startRfmRefresher(services.rfm, { intervalMs: config.rfmRefreshMs, logger, ...jobs });
+  const alertChecker = startAlertChecker(services.alerts, { intervalMs: config.alerts.checkMs, logger, ...jobs });
+  const outboxPruner = startOutboxPruner(services.segments, { intervalMs: config.outbox.pruneMs, logger, ...jobs });
   const schema = await buildAppSchema(pubsub);
   const deps = { db, logger, services, pubsub };
 
@@ -159,6 +175,8 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
         await scheduler.stop();
         await alertChecker.stop();
         await rfmRefresher.stop();
+        await outboxPruner.stop();
+        await leadership.stop();
         await apollo.stop(); // stops accepting, drains HTTP, closes graphql-ws
         await services.feed.close();
         await ws.close();

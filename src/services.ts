@@ -37,9 +37,9 @@ export function createServices(deps: ServiceDeps) {
   const clock = deps.clock ?? (() => new Date());
   // Every write that changes what we know about customers re-evaluates tags and segments for them.
   const hooks = new ChangeHooks();
-  const feed = new MembershipFeed(db, pubsub, logger);
+  const feed = new MembershipFeed(db, pubsub, logger, { maxLag: config.subscriberMaxLag });
   // Segments and rule tags are kept by one engine (in SegmentService), which reaches rule tags through the tag service.
-  const segments: SegmentService = new SegmentService(db, { logger, pubsub, clock, feed, ruleTags: () => tags });
+  const segments: SegmentService = new SegmentService(db, { logger, pubsub, clock, feed, ruleTags: () => tags, outboxRetentionDays: config.outbox.retentionDays });
   const tags: TagService = new TagService(db, { logger, clock, hooks, segments });
   hooks.add((tx, change) => segments.evaluateCustomers(tx, change));
   const alerts = new AlertService(db, { config: config.alerts, pubsub, clock, logger });

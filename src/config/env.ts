@@ -59,6 +59,13 @@ const EnvModel = z.object({
   SEGMENT_RECHECK_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(50).max(3_600_000).default(20_000)),
   // How often the RFM cut points that profile tiers and rfmTier rules score against are retaken.
   RFM_REFRESH_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(50).max(86_400_000).default(300_000)),
+  // Membership changes older than this are pruned from the outbox; a `since` before them is SINCE_EXPIRED.
+  OUTBOX_RETENTION_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().positive().max(3650).default(30)),
+  OUTBOX_PRUNE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(50).max(86_400_000).default(600_000)),
+  // Events buffered for one subscriber before it is closed with 4410 (resume with since).
+  SUBSCRIBER_MAX_LAG: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1_000).max(1_000_000).default(10_000)),
+  // How often a follower tries to become the leader (and the leader checks its lock connection).
+  LEADER_ELECTION_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(50).max(600_000).default(5_000)),
   SESSION_TIMEOUT_MINUTES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(24 * 60).default(30)),
   // Alerts: how often the checker runs, what counts as churn risk, and when an hour is an anomaly.
   ALERT_CHECK_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(50).max(3_600_000).default(60_000)),
@@ -95,6 +102,9 @@ export type Config = {
   stageMap: Record<string, Stage>;
   segmentRecheckMs: number;
   rfmRefreshMs: number;
+  outbox: { retentionDays: number; pruneMs: number };
+  subscriberMaxLag: number;
+  leaderElectionMs: number;
   alerts: AlertConfig;
   security: SecurityConfig;
 };
@@ -189,6 +199,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     stageMap: { ...DEFAULT_STAGE_MAP, ...e.STAGE_MAP },
     segmentRecheckMs: e.SEGMENT_RECHECK_MS,
     rfmRefreshMs: e.RFM_REFRESH_MS,
+    outbox: { retentionDays: e.OUTBOX_RETENTION_DAYS, pruneMs: e.OUTBOX_PRUNE_MS },
+    subscriberMaxLag: e.SUBSCRIBER_MAX_LAG,
+    leaderElectionMs: e.LEADER_ELECTION_MS,
     alerts: {
       checkMs: e.ALERT_CHECK_MS,
       churnEvent: e.ALERT_CHURN_EVENT,

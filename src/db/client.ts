@@ -21,10 +21,18 @@ export interface SqlSession {
   release(): Promise<void>;
 }
 
+/** A connection of its own, outside the pool, that reports when it is lost (session-level locks live on it). */
+export interface DedicatedSession {
+  query<T>(sql: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
 export interface Database {
   kind: 'postgres' | 'pglite';
   prisma: PrismaClient;
   session(): Promise<SqlSession>;
+  /** PostgreSQL only (PGlite is one connection in one process): `onLost` is called once if the connection drops. */
+  dedicatedSession?(onLost: (err: Error) => void): Promise<DedicatedSession>;
   /** Called for every SQL statement Prisma sends; tests count statements with it. */
   onQuery(listener: (sql: string) => void): () => void;
   ping(timeoutMs?: number): Promise<boolean>;
@@ -79,6 +87,32 @@ async function openPostgres(config: { url: string; schema: string }): Promise<Da
         exec: async (sql) => void (await client.query(sql)),
         query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
         release: async () => client.release(),
+      };
+    },
+    async dedicatedSession(onLost) {
+      const client = new pg.Client({
+        connectionString: config.url,
+        options: `-c search_path="${config.schema}"`,
+        connectionTimeoutMillis: 5_000,
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 10_000,
+      });
+      let closing = false;
+      let lost = false;
+      const lose = (err: Error) => {
+        if (closing || lost) return;
+        lost = true;
+        onLost(err);
+      };
+      client.on('error', lose);
+      client.on('end', () => lose(new Error('connection ended')));
+      await client.connect();
+      return {
+        query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
+        async close() {
+          closing = true;
+          await client.end().catch(() => {});
+        },
       };
     },
     ping: (timeoutMs = 2_000) => pingWith(() => pool.query('SELECT 1'), timeoutMs),

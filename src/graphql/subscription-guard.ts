@@ -9,9 +9,26 @@
  * pending next(), so an unsubscribe while no event comes would never release the source.
  */
 import type { ApiKeyRole } from '../generated/prisma/enums.ts';
+import { QueueOverflowError } from '../lib/async-queue.ts';
 import type { Context } from './context.ts';
 
 export const WS_CLOSE_FORBIDDEN = 4403;
+/**
+ * The subscriber fell further behind than the server buffers for it (SUBSCRIBER_MAX_LAG): everything
+ * it received is complete and in order; it resubscribes with since = the last seq it received.
+ */
+export const WS_CLOSE_RESUME = 4410;
+
+const resumeClosed = new WeakSet<Context>();
+
+/** Ends the connection of a subscriber that fell behind, with the code that says "resume with since". */
+export function closeForResume(ctx: Context): void {
+  // The feed closes at once; the stream notices again when graphql-ws next pulls from it.
+  if (resumeClosed.has(ctx)) return;
+  resumeClosed.add(ctx);
+  ctx.logger.info({ apiKeyId: ctx.auth.id }, 'subscriber fell behind: closed 4410');
+  ctx.closeConnection?.(WS_CLOSE_RESUME, 'Fell behind: resubscribe with since = the last seq received');
+}
 
 export async function recheckedStream<T>(
   ctx: Context,
@@ -28,7 +45,14 @@ export async function recheckedStream<T>(
   const guarded: AsyncIterableIterator<T> = {
     async next() {
       if (ended) return { done: true, value: undefined };
-      const r = await it.next();
+      let r: IteratorResult<T>;
+      try {
+        r = await it.next();
+      } catch (err) {
+        if (!(err instanceof QueueOverflowError)) throw err;
+        closeForResume(ctx);
+        return finish();
+      }
       if (r.done) return r;
       const key = await ctx.services.apiKeys.verify(ctx.auth.secret);
       if (!key || !roles.includes(key.role)) {

@@ -1,5 +1,5 @@
 import { Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One registry per server instance (tests run several in one process). */
 export function createMetrics() {
@@ -28,6 +28,23 @@ export function createMetrics() {
     wsConnections: new Counter({
       name: 'cdp_ws_connections_total',
       help: 'graphql-ws connections accepted',
+      registers: [registry],
+    }),
+    membershipPublishChanges: new Histogram({
+      name: 'cdp_membership_publish_changes',
+      help: 'Membership changes carried by one published message (bounded by the publish chunk)',
+      buckets: [1, 10, 100, 500, 1000, 5000, 10000, 100000],
+      registers: [registry],
+    }),
+    leader: new Gauge({
+      name: 'cdp_leader',
+      help: '1 while this process is the leader that runs the recurring jobs for its database, else 0',
+      registers: [registry],
+    }),
+    recurringRuns: new Counter({
+      name: 'cdp_recurring_runs_total',
+      help: 'Runs of each recurring job in this process (only the leader runs them)',
+      labelNames: ['job'],
       registers: [registry],
     }),
   };

@@ -34,14 +34,20 @@ function wrap(
   engine: PubSubEngine,
   kind: AppPubSub['kind'],
   close: () => Promise<void>,
-  opts: { publish?: AppPubSub['publish']; reconnects?: Set<() => void> } = {},
+  opts: { publish?: AppPubSub['publish']; reconnects?: Set<() => void>; observe?: PublishObserver } = {},
 ): AppPubSub {
   const subscribeTo = <T extends TopicName>(topic: T) =>
     engine.asyncIterableIterator<TopicPayloads[T]>(topic) as unknown as AsyncIterableIterator<TopicPayloads[T]>;
   const reconnects = opts.reconnects ?? new Set<() => void>();
+  const send: AppPubSub['publish'] = opts.publish ?? ((topic, payload) => engine.publish(topic, payload));
   return {
     kind,
-    publish: opts.publish ?? ((topic, payload) => engine.publish(topic, payload)),
+    publish: opts.observe
+      ? (topic, payload) => {
+          opts.observe!(topic, payload);
+          return send(topic, payload);
+        }
+      : send,
     onReconnect(listener) {
       reconnects.add(listener);
       return () => reconnects.delete(listener);
@@ -61,8 +67,11 @@ const PUBLISH_WAIT_MS = 1_000;
 /** Publishes waiting in ioredis's offline queue beyond this are dropped (counted): memory stays bounded in a long outage. */
 const MAX_PENDING_PUBLISHES = 1_000;
 
-export function createPubSub(opts: { redisUrl?: string; logger: Logger; channelPrefix?: string }): AppPubSub {
-  if (!opts.redisUrl) return wrap(new MemoryPubSub(), 'memory', async () => {});
+/** Sees every payload published (metrics: how large messages are). */
+export type PublishObserver = <T extends TopicName>(topic: T, payload: TopicPayloads[T]) => void;
+
+export function createPubSub(opts: { redisUrl?: string; logger: Logger; channelPrefix?: string; observe?: PublishObserver }): AppPubSub {
+  if (!opts.redisUrl) return wrap(new MemoryPubSub(), 'memory', async () => {}, { observe: opts.observe });
   const log = opts.logger.child({ module: 'pubsub' });
   const connect = (options: RedisOptions = {}) => {
     const client = new Redis(opts.redisUrl!, { lazyConnect: false, maxRetriesPerRequest: null, enableOfflineQueue: true, ...options });
@@ -123,5 +132,5 @@ export function createPubSub(opts: { redisUrl?: string; logger: Logger; channelP
   return wrap(engine, 'redis', async () => {
     reconnects.clear();
     await redis.close();
-  }, { publish: send, reconnects });
+  }, { publish: send, reconnects, observe: opts.observe });
 }

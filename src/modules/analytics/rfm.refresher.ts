@@ -11,15 +11,16 @@
  * of scored customers is the same. It converges at the next refresh, at most RFM_REFRESH_MS later;
  * segments using rfmTier are time-dependent, so their members follow within SEGMENT_RECHECK_MS after
  * that. Before the first refresh of a database (no cut points stored) reads take the exact ntile pass.
- * Several processes may all run it: each upserts the same row, and the last write wins.
+ * It runs on the leader process only (src/db/leader.ts); should two overlap during a failover, each
+ * upserts the same row and the last write wins.
  */
-import { startRecurring } from '../../lib/recurring.ts';
+import { startRecurring, type RecurringOptions } from '../../lib/recurring.ts';
 import type { Logger } from '../../logger.ts';
 import type { RfmService } from './rfm.service.ts';
 
-export function startRfmRefresher(rfm: RfmService, opts: { intervalMs: number; logger: Logger }) {
+export function startRfmRefresher(rfm: RfmService, opts: { intervalMs: number; logger: Logger } & RecurringOptions) {
   return startRecurring('rfm-refresher', opts.intervalMs, opts.logger, async () => {
     await rfm.refreshCuts();
     return null;
-  });
+  }, opts);
 }

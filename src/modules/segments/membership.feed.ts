@@ -6,9 +6,15 @@
  * A subscriber with `since` gets no gap and no duplicate between replay and live: it registers for
  * live events first (buffering them), replays the outbox after `since`, then drains the buffer,
  * skipping every seq it has already sent.
+ *
+ * Nothing here grows with the size of a change set: the replay and the gap fill read the outbox a
+ * page at a time (the replay paced by what the subscriber takes), and a subscriber that falls more
+ * than `maxLag` events behind is ended with a QueueOverflowError (closed 4410 by the subscription
+ * guard: resume with since) rather than buffered without limit or skipped over.
  */
 import type { Database } from '../../db/client.ts';
-import { AsyncQueue } from '../../lib/async-queue.ts';
+import { AsyncQueue, QueueOverflowError } from '../../lib/async-queue.ts';
+import { ErrorCode, UserError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { AppPubSub } from '../../pubsub/pubsub.ts';
 import { Topic, type MembershipChangedPayload } from '../../pubsub/topics.ts';
@@ -24,9 +30,16 @@ export interface FeedEvent extends MembershipChangeRecord {
 }
 
 const REPLAY_PAGE = 500;
-const MAX_BUFFER = 10_000;
-/** More than this missing between two batches means the feed lost messages; subscribers resume with since. */
-const MAX_GAP_FILL = 5_000;
+/** Outbox rows read at a time when filling in what was published out of order or lost. */
+const FILL_PAGE = 1_000;
+
+export function sinceExpired(horizon: bigint): UserError {
+  return new UserError(
+    ErrorCode.SINCE_EXPIRED,
+    `changes up to seq ${horizon} have been pruned (OUTBOX_RETENTION_DAYS): subscribe without since and reload the segment's members`,
+    { field: 'since', prunedThroughSeq: String(horizon) },
+  );
+}
 
 interface Listener {
   segmentIds: Set<string> | null;
@@ -44,11 +57,14 @@ export class MembershipFeed {
   private readonly log: Logger;
   /** How many times a published batch was enriched (tests check fan-out does not multiply it). */
   enrichments = 0;
+  /** Subscribers ended for falling more than maxLag behind. */
+  fellBehind = 0;
 
   constructor(
     private readonly db: Database,
     private readonly pubsub: AppPubSub,
     logger: Logger,
+    private readonly opts: { maxLag: number } = { maxLag: 10_000 },
   ) {
     this.log = logger.child({ module: 'membership-feed' });
     this.offReconnect = pubsub.onReconnect(() => this.catchUp());
@@ -65,10 +81,10 @@ export class MembershipFeed {
     this.chain = this.chain
       .then(async () => {
         for (;;) {
-          const page = await membershipRepository.changesAfter(this.db.prisma, { segmentIds: null, afterSeq: this.lastSeq, limit: MAX_GAP_FILL });
+          const page = await membershipRepository.changesAfter(this.db.prisma, { segmentIds: null, afterSeq: this.lastSeq, limit: FILL_PAGE });
           if (page.length === 0) return;
           await this.fanOut(page); // in seq order, all after lastSeq: no gap to fill
-          if (page.length < MAX_GAP_FILL) return;
+          if (page.length < FILL_PAGE) return;
         }
       })
       .catch((err) => this.log.error({ err }, 'membership catch-up after reconnect failed'));
@@ -120,10 +136,22 @@ export class MembershipFeed {
       this.lastSeq = last;
       return;
     }
-    const missed = first > this.lastSeq + 1n ? await membershipRepository.changesBetween(this.db.prisma, this.lastSeq, first, MAX_GAP_FILL) : [];
+    // Every page of what committed in between, however much: a listener that cannot take it all
+    // overflows and resumes with since, but nothing is skipped.
+    let after = this.lastSeq;
+    while (first > after + 1n) {
+      const missed = await membershipRepository.changesBetween(this.db.prisma, after, first, FILL_PAGE);
+      if (missed.length === 0) break;
+      this.push(await this.enrich(missed));
+      after = BigInt(missed.at(-1)!.seq);
+      if (missed.length < FILL_PAGE) break;
+    }
     this.lastSeq = last;
-    const events = await this.enrich([...missed, ...fresh]);
+    this.push(await this.enrich(fresh));
     this.enrichments++;
+  }
+
+  private push(events: FeedEvent[]) {
     for (const l of this.listeners) for (const e of events) if (!l.segmentIds || l.segmentIds.has(e.segmentId)) l.queue.push(e);
   }
 
@@ -139,10 +167,25 @@ export class MembershipFeed {
   }
 
   /** Changes for these segments (all when null), replayed after `since` and then live. */
-  listen(segmentIds: string[] | null, since: bigint | null): AsyncIterableIterator<FeedEvent> {
-    const live: Listener = { segmentIds: segmentIds ? new Set(segmentIds) : null, queue: new AsyncQueue<FeedEvent>(MAX_BUFFER) };
+  listen(segmentIds: string[] | null, since: bigint | null, onFellBehind?: () => void): AsyncIterableIterator<FeedEvent> {
     let closed = false;
-    const out = new AsyncQueue<FeedEvent>(MAX_BUFFER, () => {
+    // Ends the subscriber the moment either queue overflows. The pump below is then usually waiting
+    // for room in `out` (the consumer is stuck on a socket that does not drain), so it cannot be the
+    // one to notice: the live queue reports its own overflow. What the subscriber was sent is
+    // complete up to a seq; it resumes with since.
+    const fellBehind = (err: QueueOverflowError) => {
+      if (out.closed) return;
+      out.fail(err);
+      this.fellBehind++;
+      onFellBehind?.();
+    };
+    const live: Listener = {
+      segmentIds: segmentIds ? new Set(segmentIds) : null,
+      queue: new AsyncQueue<FeedEvent>(this.opts.maxLag, (err) => {
+        if (err instanceof QueueOverflowError) fellBehind(err);
+      }),
+    };
+    const out = new AsyncQueue<FeedEvent>(this.opts.maxLag, () => {
       closed = true;
       this.listeners.delete(live);
       void live.queue.return();
@@ -156,7 +199,11 @@ export class MembershipFeed {
         let last = since ?? -1n;
         if (since !== null) {
           for (;;) {
-            const page = await membershipRepository.changesAfter(this.db.prisma, { segmentIds, afterSeq: last, limit: REPLAY_PAGE });
+            await out.room(Math.max(0, this.opts.maxLag - REPLAY_PAGE)); // paced by the subscriber: the replay never overflows it
+            if (out.closed) return;
+            const { changes: page, horizon } = await membershipRepository.changesAfterWithHorizon(this.db.prisma, { segmentIds, afterSeq: last, limit: REPLAY_PAGE });
+            // Pruned past what this subscriber has seen (while it replayed): an error, never a gap.
+            if (horizon > last) throw sinceExpired(horizon);
             for (const e of await this.enrich(page)) {
               out.push(e);
               last = BigInt(e.seq);
@@ -166,11 +213,14 @@ export class MembershipFeed {
         }
         for await (const e of live.queue) {
           if (BigInt(e.seq) <= last) continue;
+          await out.room();
+          if (out.closed) return;
           last = BigInt(e.seq);
           out.push(e);
         }
       } catch (err) {
-        out.fail(err as Error);
+        if (err instanceof QueueOverflowError) fellBehind(err);
+        else out.fail(err as Error);
       }
     })();
     return out;

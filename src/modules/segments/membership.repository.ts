@@ -19,6 +19,13 @@ export interface MembershipChangeRecord {
   reason: Record<string, unknown>;
 }
 
+export interface ApplySummary {
+  entered: number;
+  left: number;
+  /** The seqs this transaction wrote (null: no change). */
+  range: { first: bigint; last: bigint } | null;
+}
+
 type ChangeRow = { seq: bigint | string; segment_id: string; customer_id: string; change: 'ENTERED' | 'LEFT'; at: Date; reason: Record<string, unknown> };
 const toRecord = (r: ChangeRow): MembershipChangeRecord => ({
   seq: String(r.seq),
@@ -37,6 +44,9 @@ export const membershipRepository = {
   /**
    * Makes the segment's membership among `candidates` equal `members` (ids, or a query of ids), or
    * without candidates the whole membership equal `members`, writing one outbox row per change.
+   * Answers counts and the seq range written, never the rows: a recompute of a large segment must not
+   * carry every change into Node (they are read back in pages to publish them). The outbox lock is
+   * held to commit, so every seq in the range belongs to this transaction.
    */
   async apply(
     tx: Db,
@@ -44,14 +54,14 @@ export const membershipRepository = {
     target: { members: Prisma.Sql } | { candidates: string[]; members: string[] | Prisma.Sql },
     reason: Record<string, unknown>,
     at: Date,
-  ): Promise<MembershipChangeRecord[]> {
+  ): Promise<ApplySummary> {
     await this.lockOutbox(tx);
     const membersSql = Array.isArray(target.members) ? Prisma.sql`SELECT value AS id FROM jsonb_array_elements_text(${JSON.stringify(target.members)}::jsonb)` : target.members;
     const scope =
       'candidates' in target
         ? Prisma.sql`AND m.customer_id IN (SELECT value::uuid FROM jsonb_array_elements_text(${JSON.stringify(target.candidates)}::jsonb))`
         : Prisma.empty;
-    const rows = await tx.$queryRaw<ChangeRow[]>`
+    const [row] = await tx.$queryRaw<{ entered: number; left: number; first_seq: bigint | string | null; last_seq: bigint | string | null }[]>`
       WITH target AS (${membersSql}),
       entered AS (
         INSERT INTO segment_membership (segment_id, customer_id, since)
@@ -64,12 +74,57 @@ export const membershipRepository = {
         WHERE m.segment_id = ${segmentId}::uuid ${scope}
           AND m.customer_id NOT IN (SELECT t.id::uuid FROM target t)
         RETURNING customer_id
+      ),
+      written AS (
+        INSERT INTO membership_change (segment_id, customer_id, change, at, reason)
+        SELECT ${segmentId}::uuid, c.customer_id, c.change::"MembershipChangeKind", ${at}::timestamptz, ${JSON.stringify(reason)}::jsonb
+        FROM (SELECT customer_id, 'ENTERED' AS change FROM entered UNION ALL SELECT customer_id, 'LEFT' FROM gone ORDER BY 2, 1) c
+        RETURNING seq, change
       )
-      INSERT INTO membership_change (segment_id, customer_id, change, at, reason)
-      SELECT ${segmentId}::uuid, c.customer_id, c.change::"MembershipChangeKind", ${at}::timestamptz, ${JSON.stringify(reason)}::jsonb
-      FROM (SELECT customer_id, 'ENTERED' AS change FROM entered UNION ALL SELECT customer_id, 'LEFT' FROM gone ORDER BY 2, 1) c
-      RETURNING seq, segment_id::text AS segment_id, customer_id::text AS customer_id, change::text AS change, at, reason`;
-    return rows.map(toRecord).sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
+      SELECT count(*) FILTER (WHERE change = 'ENTERED')::int AS entered, count(*) FILTER (WHERE change = 'LEFT')::int AS left,
+             min(seq) AS first_seq, max(seq) AS last_seq
+      FROM written`;
+    return {
+      entered: Number(row?.entered ?? 0),
+      left: Number(row?.left ?? 0),
+      range: row?.first_seq == null ? null : { first: BigInt(row.first_seq), last: BigInt(row.last_seq!) },
+    };
+  },
+
+  /** The customers whose membership of the segment changed with first <= seq <= last. */
+  async customersInRange(db: Db, segmentId: string, range: { first: bigint; last: bigint }): Promise<string[]> {
+    const rows = await db.$queryRaw<{ id: string }[]>`
+      SELECT DISTINCT customer_id::text AS id FROM membership_change
+      WHERE segment_id = ${segmentId}::uuid AND seq >= ${range.first}::bigint AND seq <= ${range.last}::bigint`;
+    return rows.map((r) => r.id);
+  },
+
+  /** One page of a segment's changes with first <= seq <= last, in seq order. */
+  async changesInRange(db: Db, segmentId: string, range: { first: bigint; last: bigint }, limit: number): Promise<MembershipChangeRecord[]> {
+    const rows = await db.$queryRaw<ChangeRow[]>`
+      SELECT seq, segment_id::text AS segment_id, customer_id::text AS customer_id, change::text AS change, at, reason
+      FROM membership_change
+      WHERE segment_id = ${segmentId}::uuid AND seq >= ${range.first}::bigint AND seq <= ${range.last}::bigint
+      ORDER BY seq LIMIT ${limit}`;
+    return rows.map(toRecord);
+  },
+
+  /**
+   * Size, the first `sample` ids and (with compareTo) how many would enter or leave that segment,
+   * counted in the database: nothing proportional to the segment comes back.
+   */
+  async preview(db: Db, members: Prisma.Sql, compareTo: string | null, sample: number) {
+    const [row] = await db.$queryRaw<{ size: number; sample: string[] | null; entering: number | null; leaving: number | null }[]>`
+      WITH target AS MATERIALIZED (${members})
+      SELECT (SELECT count(*) FROM target)::int AS size,
+             (SELECT array_agg(id ORDER BY id) FROM (SELECT id FROM target ORDER BY id LIMIT ${sample}) s) AS sample,
+             CASE WHEN ${compareTo}::uuid IS NULL THEN NULL ELSE (
+               SELECT count(*) FROM target t
+               WHERE NOT EXISTS (SELECT 1 FROM segment_membership m WHERE m.segment_id = ${compareTo}::uuid AND m.customer_id = t.id::uuid))::int END AS entering,
+             CASE WHEN ${compareTo}::uuid IS NULL THEN NULL ELSE (
+               SELECT count(*) FROM segment_membership m
+               WHERE m.segment_id = ${compareTo}::uuid AND NOT EXISTS (SELECT 1 FROM target t WHERE t.id::uuid = m.customer_id))::int END AS leaving`;
+    return { size: Number(row!.size), sampleIds: row!.sample ?? [], entering: row!.entering, leaving: row!.leaving };
   },
 
   /**
@@ -135,14 +190,60 @@ export const membershipRepository = {
   },
 
   async changesAfter(db: Db, opts: { segmentIds: string[] | null; afterSeq: bigint; limit: number }): Promise<MembershipChangeRecord[]> {
-    const rows = await db.$queryRaw<ChangeRow[]>`
-      SELECT seq, segment_id::text AS segment_id, customer_id::text AS customer_id, change::text AS change, at, reason
-      FROM membership_change
-      WHERE seq > ${opts.afterSeq}::bigint
-        AND (${opts.segmentIds === null}::boolean OR segment_id::text IN (SELECT value FROM jsonb_array_elements_text(${JSON.stringify(opts.segmentIds ?? [])}::jsonb)))
-      ORDER BY seq
-      LIMIT ${opts.limit}`;
-    return rows.map(toRecord);
+    return (await this.changesAfterWithHorizon(db, opts)).changes;
+  },
+
+  /**
+   * A page of changes after `afterSeq` and the prune horizon, read in one statement (one snapshot):
+   * when the horizon is at most afterSeq, the page is complete; a prune that commits meanwhile cannot
+   * remove rows from it unnoticed.
+   */
+  async changesAfterWithHorizon(
+    db: Db,
+    opts: { segmentIds: string[] | null; afterSeq: bigint; limit: number },
+  ): Promise<{ changes: MembershipChangeRecord[]; horizon: bigint }> {
+    const rows = await db.$queryRaw<(Partial<ChangeRow> & { horizon: bigint | string })[]>`
+      WITH h AS (SELECT coalesce(max(pruned_through_seq), 0) AS horizon FROM outbox_horizon)
+      SELECT h.horizon, c.* FROM h LEFT JOIN LATERAL (
+        SELECT seq, segment_id::text AS segment_id, customer_id::text AS customer_id, change::text AS change, at, reason
+        FROM membership_change
+        WHERE seq > ${opts.afterSeq}::bigint
+          AND (${opts.segmentIds === null}::boolean OR segment_id::text IN (SELECT value FROM jsonb_array_elements_text(${JSON.stringify(opts.segmentIds ?? [])}::jsonb)))
+        ORDER BY seq
+        LIMIT ${opts.limit}) c ON true`;
+    return {
+      horizon: BigInt(rows[0]?.horizon ?? 0),
+      changes: rows.filter((r) => r.seq != null).map((r) => toRecord(r as ChangeRow)),
+    };
+  },
+
+  /** Every change with seq <= horizon has been pruned (0: none). */
+  async horizon(db: Db): Promise<bigint> {
+    const [row] = await db.$queryRaw<{ horizon: bigint | string }[]>`SELECT coalesce(max(pruned_through_seq), 0) AS horizon FROM outbox_horizon`;
+    return BigInt(row?.horizon ?? 0);
+  },
+
+  /**
+   * Moves the horizon to the newest change older than `cutoff` (a prefix of the outbox by seq), then
+   * deletes through it in batches of `batch` rows. The horizon is written first, so a reader never
+   * sees rows missing below a horizon it has not been told about. Answers the rows deleted.
+   */
+  async prune(db: Db, cutoff: Date, batch: number, now: Date): Promise<{ horizon: bigint; deleted: number }> {
+    const [row] = await db.$queryRaw<{ horizon: bigint | string }[]>`
+      WITH target AS (SELECT max(seq) AS seq FROM membership_change WHERE at < ${cutoff}::timestamptz)
+      INSERT INTO outbox_horizon (id, pruned_through_seq, pruned_at)
+      SELECT 1, t.seq, ${now}::timestamptz FROM target t WHERE t.seq IS NOT NULL
+      ON CONFLICT (id) DO UPDATE SET pruned_through_seq = GREATEST(outbox_horizon.pruned_through_seq, EXCLUDED.pruned_through_seq), pruned_at = EXCLUDED.pruned_at
+      RETURNING pruned_through_seq AS horizon`;
+    const horizon = row ? BigInt(row.horizon) : await this.horizon(db);
+    let deleted = 0;
+    for (;;) {
+      const n = await db.$executeRaw`
+        DELETE FROM membership_change WHERE seq IN (
+          SELECT seq FROM membership_change WHERE seq <= ${horizon}::bigint ORDER BY seq LIMIT ${batch})`;
+      deleted += n;
+      if (n < batch) return { horizon, deleted };
+    }
   },
 
   /** Every change with after < seq < before, in seq order (all segments). */
@@ -170,10 +271,5 @@ export const membershipRepository = {
       select: { customerId: true },
     });
     return rows.map((r) => r.customerId);
-  },
-
-  async currentMembers(db: Db, segmentId: string): Promise<Set<string>> {
-    const rows = await db.segmentMembership.findMany({ where: { segmentId }, select: { customerId: true } });
-    return new Set(rows.map((r) => r.customerId));
   },
 };

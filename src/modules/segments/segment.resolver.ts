@@ -4,7 +4,7 @@ import { RefusePiiArgsForReader } from '../../graphql/pii.middleware.ts';
 import { previewPiiPaths } from './segment.pii-args.ts';
 import { Access } from '../auth/access.ts';
 import type { Context } from '../../graphql/context.ts';
-import { recheckedStream } from '../../graphql/subscription-guard.ts';
+import { closeForResume, recheckedStream } from '../../graphql/subscription-guard.ts';
 import { JSONScalar } from '../../graphql/scalars.ts';
 import { Customer } from '../customers/customer.type.ts';
 import type { FeedEvent } from './membership.feed.ts';
@@ -117,7 +117,11 @@ export class MembershipChangeResolver {
   @Subscription(() => MembershipChange, {
     description: 'ENTERED/LEFT as they commit. With since, first replays every change after it: no gap, no duplicate.',
     subscribe: ({ args, context }) =>
-      recheckedStream(context as Context, Access.READ, (context as Context).services.segments.subscribe(args.segmentIds ?? null, args.since ?? null)),
+      recheckedStream(
+        context as Context,
+        Access.READ,
+        (context as Context).services.segments.subscribe(args.segmentIds ?? null, args.since ?? null, () => closeForResume(context as Context)),
+      ),
   })
   segmentMembershipChanged(@Root() e: FeedEvent, @Args(() => MembershipChangedArgs) _args: MembershipChangedArgs): FeedEvent {
     return e;

@@ -1,15 +1,16 @@
 /**
  * Time windows expire without any write ("no login for 7 days" becomes true on day 8 by itself), so
- * segments whose rules depend on time are re-checked on a timer. Several server processes may all run
- * it: the outbox lock serialises them and the later run finds nothing left to change.
+ * segments whose rules depend on time are re-checked on a timer, by the leader process only
+ * (src/db/leader.ts). Should two overlap during a failover, the outbox lock serialises them and the
+ * later run finds nothing left to change.
  */
-import { startRecurring } from '../../lib/recurring.ts';
+import { startRecurring, type RecurringOptions } from '../../lib/recurring.ts';
 import type { Logger } from '../../logger.ts';
 import type { SegmentService } from './segment.service.ts';
 
-export function startSegmentScheduler(segments: SegmentService, opts: { intervalMs: number; logger: Logger }) {
+export function startSegmentScheduler(segments: SegmentService, opts: { intervalMs: number; logger: Logger } & RecurringOptions) {
   return startRecurring('segment-scheduler', opts.intervalMs, opts.logger, async () => {
     const changes = await segments.recheckTimeDependent();
     return changes ? { changes } : null;
-  });
+  }, opts);
 }

@@ -14,12 +14,12 @@ import type { Logger } from '../../logger.ts';
 import type { AppPubSub } from '../../pubsub/pubsub.ts';
 import { Topic } from '../../pubsub/topics.ts';
 import { customerRepository } from '../customers/customer.repository.ts';
-import { membershipRepository, type MembershipChangeRecord } from './membership.repository.ts';
+import { membershipRepository, type ApplySummary, type MembershipChangeRecord } from './membership.repository.ts';
 import { compileMembers } from './rules/rule.compiler.ts';
 import { loadFacts } from './rules/rule.facts.ts';
 import { evaluateRule } from './rules/rule.evaluator.ts';
 import { parseRule, ruleJsonSchema, type Rule } from './rules/rule.schema.ts';
-import type { MembershipFeed } from './membership.feed.ts';
+import { sinceExpired, type MembershipFeed } from './membership.feed.ts';
 import type DataLoader from 'dataloader';
 import type { CustomerRecord } from '../customers/customer.model.ts';
 import { decodeCursor, encodeCursor, pageInfoOf, pageSize } from '../../graphql/pagination.ts';
@@ -29,6 +29,11 @@ import { segmentStore, type SegmentFull } from './segment.repository.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 
 export const PREVIEW_SAMPLE = 20;
+/** Most changes in one published message; a recompute of any size is published in pages of this. */
+export const PUBLISH_CHUNK = 500;
+/** Rows one pruning statement deletes. */
+const PRUNE_BATCH = 5_000;
+const DAY_MS = 86_400_000;
 const MAX_NAME = 200;
 /** Customers re-evaluated per write transaction of the time re-check (each holds the outbox lock briefly). */
 export const RECHECK_CHUNK = 500;
@@ -49,6 +54,7 @@ export interface SegmentDeps {
   feed: MembershipFeed;
   /** Late-bound: the tag service is built after this one and needs it. */
   ruleTags: () => RuleTagAccess;
+  outboxRetentionDays: number;
 }
 
 /** Where a set's refresh starts: sets recomputed in full, and sets whose holders changed for some customers. */
@@ -56,6 +62,17 @@ export interface RefreshStart {
   roots?: string[];
   seeds?: Map<string, Iterable<string>>;
 }
+
+/** What a refresh wrote to one segment. */
+export interface SegmentWrite {
+  segmentId: string;
+  summary: ApplySummary;
+}
+
+const countsOf = (written: SegmentWrite[], segmentId: string) => {
+  const mine = written.filter((w) => w.segmentId === segmentId);
+  return { entered: mine.reduce((n, w) => n + w.summary.entered, 0), left: mine.reduce((n, w) => n + w.summary.left, 0) };
+};
 
 export function validRule(json: unknown, field = 'rule'): Rule {
   const parsed = parseRule(json);
@@ -80,9 +97,28 @@ export class SegmentService {
 
   private publish(changes: MembershipChangeRecord[]): AfterCommit {
     return async () => {
-      if (changes.length === 0) return;
-      await this.deps.pubsub.publish(Topic.MEMBERSHIP_CHANGED, { changes: changes.map((c) => ({ ...c, at: c.at.toISOString() })) });
+      for (let i = 0; i < changes.length; i += PUBLISH_CHUNK) await this.publishPage(changes.slice(i, i + PUBLISH_CHUNK));
     };
+  }
+
+  private publishPage(changes: MembershipChangeRecord[]) {
+    return this.deps.pubsub.publish(Topic.MEMBERSHIP_CHANGED, { changes: changes.map((c) => ({ ...c, at: c.at.toISOString() })) });
+  }
+
+  /** After a refresh commits: its changes, read back from the outbox and published a page at a time. */
+  private async publishWritten(written: SegmentWrite[]): Promise<void> {
+    for (const w of written) await this.publishRange(w.segmentId, w.summary);
+  }
+
+  private async publishRange(segmentId: string, summary: ApplySummary): Promise<void> {
+    if (!summary.range) return;
+    let first = summary.range.first;
+    for (;;) {
+      const page = await membershipRepository.changesInRange(this.db.prisma, segmentId, { first, last: summary.range.last }, PUBLISH_CHUNK);
+      if (page.length > 0) await this.publishPage(page);
+      if (page.length < PUBLISH_CHUNK) return;
+      first = BigInt(page.at(-1)!.seq) + 1n;
+    }
   }
 
   async get(id: string): Promise<SegmentFull | null> {
@@ -102,16 +138,16 @@ export class SegmentService {
   async create(input: { name: string; description?: string | null; rule: unknown }, createdBy: string | null = null) {
     const rule = validRule(input.rule);
     const name = validName(input.name);
-    const { segment, changes } = await this.db.prisma.$transaction(
+    const { segment, summary } = await this.db.prisma.$transaction(
       async (tx) => {
         const segment = await segmentStore.create(tx, { name, description: input.description ?? null, rule, createdBy });
-        const changes = await this.refreshIn(tx, { roots: [refOf({ kind: 'segment', id: segment.id, key: null })] }, { kind: 'created' });
-        return { segment, changes };
+        const written = await this.refreshIn(tx, { roots: [refOf({ kind: 'segment', id: segment.id, key: null })] }, { kind: 'created' });
+        return { segment, written };
       },
       { maxWait: 15_000, timeout: 300_000 },
     );
-    await this.publish(changes)();
-    this.log.info({ segmentId: segment.id, members: changes.length }, 'segment created');
+    await this.publishWritten(written);
+    this.log.info({ segmentId: segment.id, members: countsOf(written, segment.id).entered }, 'segment created');
     return segment;
   }
 
@@ -121,16 +157,16 @@ export class SegmentService {
     const rule = patch.rule !== undefined && patch.rule !== null ? validRule(patch.rule) : undefined;
     const name = patch.name != null ? validName(patch.name) : undefined;
     const ref = refOf({ kind: 'segment', id: current.id, key: null });
-    const { segment, changes } = await this.db.prisma.$transaction(
+    const { segment, written } = await this.db.prisma.$transaction(
       async (tx) => {
         if (rule) await this.refuseCycle(tx, ref, rule);
         const segment = await segmentStore.update(tx, id, { name, description: patch.description, rule }, createdBy);
-        const changes = rule ? await this.refreshIn(tx, { roots: [ref] }, { kind: 'rule_changed' }) : [];
-        return { segment, changes };
+        const written = rule ? await this.refreshIn(tx, { roots: [ref] }, { kind: 'rule_changed' }) : [];
+        return { segment, written };
       },
       { maxWait: 15_000, timeout: 300_000 },
     );
-    await this.publish(changes)();
+    await this.publishWritten(written);
     return segment;
   }
 
@@ -139,22 +175,22 @@ export class SegmentService {
     return this.db.prisma.$transaction((tx) => segmentStore.archive(tx, id));
   }
 
-  /** Full recompute from the compiled rule (and of what reads the segment); returns how many entered and left it. */
+  /** Full recompute from the compiled rule (and of what reads the segment); returns how many entered and left it (counts, never the changes). */
   async recompute(id: string, kind = 'recompute') {
     const segment = await this.require(id);
     if (segment.archivedAt) throw new UserError(ErrorCode.ARCHIVED, 'an archived segment is not recomputed', { field: 'id' });
-    const all = await this.db.prisma.$transaction((tx) => this.refreshIn(tx, { roots: [refOf({ kind: 'segment', id: segment.id, key: null })] }, { kind }), {
+    const written = await this.db.prisma.$transaction((tx) => this.refreshIn(tx, { roots: [refOf({ kind: 'segment', id: segment.id, key: null })] }, { kind }), {
       maxWait: 15_000,
       timeout: 300_000,
     });
-    await this.publish(all)();
-    const changes = all.filter((c) => c.segmentId === segment.id);
-    return { entered: changes.filter((c) => c.change === 'ENTERED').length, left: changes.filter((c) => c.change === 'LEFT').length, changes };
+    await this.publishWritten(written);
+    return countsOf(written, segment.id);
   }
 
   /** refreshIn for another module's transaction: returns the publishing to run after commit. */
   async refreshFrom(tx: Db, start: RefreshStart, reason: Record<string, unknown>): Promise<AfterCommit> {
-    return this.publish(await this.refreshIn(tx, start, reason));
+    const written = await this.refreshIn(tx, start, reason);
+    return () => this.publishWritten(written);
   }
 
   /** Live segments and rule tags as one graph. */
@@ -181,14 +217,14 @@ export class SegmentService {
    * Brings derived state up to date in the caller's transaction after the sets in `roots` were (re)defined
    * (recomputed in full) or the holders of the sets in `seeds` changed for some customers: every set that
    * reads them, transitively and in dependency order, is re-evaluated for the customers whose input changed.
-   * Returns the segment membership changes (to publish after commit).
+   * Returns what was written to each segment (counts and outbox seq range, to publish after commit).
    */
-  async refreshIn(tx: Db, start: RefreshStart, reason: Record<string, unknown>): Promise<MembershipChangeRecord[]> {
+  async refreshIn(tx: Db, start: RefreshStart, reason: Record<string, unknown>): Promise<SegmentWrite[]> {
     const now = this.deps.clock();
     const graph = await this.graph(tx);
     const roots = new Set(start.roots ?? []);
     const changed = new Map([...(start.seeds ?? [])].map(([ref, ids]) => [ref, new Set(ids)]));
-    const out: MembershipChangeRecord[] = [];
+    const out: SegmentWrite[] = [];
     for (const n of graph.order) {
       let candidates: string[] | null = null;
       if (!roots.has(refOf(n))) {
@@ -199,9 +235,10 @@ export class SegmentService {
       const members = compileMembers(n.rule, { now, ...(candidates ? { customerIds: candidates } : {}) });
       if (n.kind === 'segment') {
         const why = { ...reason, ruleVersion: n.version };
-        const changes = await membershipRepository.apply(tx, n.id, candidates ? { candidates, members } : { members }, why, now);
-        out.push(...changes);
-        changed.set(refOf(n), new Set(changes.map((c) => c.customerId)));
+        const summary = await membershipRepository.apply(tx, n.id, candidates ? { candidates, members } : { members }, why, now);
+        out.push({ segmentId: n.id, summary });
+        // Only sets that read this one need to know who changed (for a full recompute that list can be long).
+        if (summary.range && graph.hasReaders(refOf(n))) changed.set(refOf(n), new Set(await membershipRepository.customersInRange(tx, n.id, summary.range)));
       } else {
         changed.set(refOf(n), new Set(await this.deps.ruleTags().syncRuleTag(tx, n.id, candidates, members)));
       }
@@ -213,17 +250,14 @@ export class SegmentService {
   async preview(ruleJson: unknown, compareTo: string | null | undefined) {
     const rule = validRule(ruleJson);
     const now = this.deps.clock();
-    const members = await this.db.prisma.$queryRaw<{ id: string }[]>(compileMembers(rule, { now }));
-    const ids = new Set(members.map((m) => m.id));
-    let entering: number | null = null;
-    let leaving: number | null = null;
-    if (compareTo) {
-      const other = await this.require(compareTo);
-      const current = await membershipRepository.currentMembers(this.db.prisma, other.id);
-      entering = [...ids].filter((id) => !current.has(id)).length;
-      leaving = [...current].filter((id) => !ids.has(id)).length;
-    }
-    return { size: ids.size, sampleIds: [...ids].sort().slice(0, PREVIEW_SAMPLE), entering, leaving };
+    const other = compareTo ? await this.require(compareTo) : null;
+    return membershipRepository.preview(this.db.prisma, compileMembers(rule, { now }), other?.id ?? null, PREVIEW_SAMPLE);
+  }
+
+  /** Deletes outbox rows older than the retention; a `since` before them then answers SINCE_EXPIRED. */
+  async pruneOutbox(): Promise<{ horizon: bigint; deleted: number }> {
+    const now = this.deps.clock();
+    return membershipRepository.prune(this.db.prisma, new Date(now.getTime() - this.deps.outboxRetentionDays * DAY_MS), PRUNE_BATCH, now);
   }
 
   /**
@@ -352,16 +386,26 @@ export class SegmentService {
   async changes(segmentIds: string[] | null, since: string | null | undefined, first: number | null | undefined) {
     const limit = first ?? 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UserError(ErrorCode.PAGE_SIZE_TOO_LARGE, '`first` must be 1..1000', { max: 1000 });
-    const rows = await membershipRepository.changesAfter(this.db.prisma, { segmentIds, afterSeq: parseSeq(since) ?? -1n, limit: limit + 1 });
+    const after = parseSeq(since);
+    const { changes: rows, horizon } = await membershipRepository.changesAfterWithHorizon(this.db.prisma, { segmentIds, afterSeq: after ?? -1n, limit: limit + 1 });
+    // Without since the log starts at the oldest change kept; with one, a pruned stretch is an error, not a gap.
+    if (after !== null && after < horizon) throw sinceExpired(horizon);
     const nodes = rows.slice(0, limit);
     return { nodes, lastSeq: nodes.at(-1)?.seq ?? since ?? null, hasMore: rows.length > limit };
   }
 
-  subscribe(segmentIds: string[] | null, since: string | null) {
+  async subscribe(segmentIds: string[] | null, since: string | null, onFellBehind?: () => void) {
     if (segmentIds) for (const id of segmentIds) if (!isUuid(id)) throw new UserError(ErrorCode.BAD_USER_INPUT, `segmentIds: ${id} is not a segment id`, { field: 'segmentIds' });
-    return this.deps.feed.listen(segmentIds, parseSeq(since));
+    const after = parseSeq(since);
+    // Checked here so an expired since fails at once; the feed checks again with each replay page.
+    if (after !== null) {
+      const horizon = await membershipRepository.horizon(this.db.prisma);
+      if (after < horizon) throw sinceExpired(horizon);
+    }
+    return this.deps.feed.listen(segmentIds, after, onFellBehind);
   }
 }
+
 
 export function parseSeq(since: string | null | undefined): bigint | null {
   if (since == null || since === '') return null;

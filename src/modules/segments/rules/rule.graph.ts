@@ -29,6 +29,8 @@ export class DerivedGraph {
   /** Every node after the nodes it reads; the members of a cycle (old data) in some order. */
   readonly order: DerivedNode[];
   private readonly timed = new Map<string, boolean>();
+  /** Refs that some node's rule reads. */
+  private readonly read = new Set<string>();
 
   constructor(readonly nodes: DerivedNode[]) {
     this.byRef = new Map(nodes.map((n) => [refOf(n), n]));
@@ -46,6 +48,12 @@ export class DerivedGraph {
       this.order.push(n);
     };
     nodes.forEach(visit);
+    for (const n of nodes) for (const r of ruleRefs(n.rule)) this.read.add(r);
+  }
+
+  /** True when some set's rule reads `ref`. */
+  hasReaders(ref: string): boolean {
+    return this.read.has(ref);
   }
 
   /** True when time alone can change the node: its rule, or a set it reads (transitively), depends on time. */
