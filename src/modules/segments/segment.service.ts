@@ -138,7 +138,7 @@ export class SegmentService {
   async create(input: { name: string; description?: string | null; rule: unknown }, createdBy: string | null = null) {
     const rule = validRule(input.rule);
     const name = validName(input.name);
-    const { segment, summary } = await this.db.prisma.$transaction(
+    const { segment, written } = await this.db.prisma.$transaction(
       async (tx) => {
         const segment = await segmentStore.create(tx, { name, description: input.description ?? null, rule, createdBy });
         const written = await this.refreshIn(tx, { roots: [refOf({ kind: 'segment', id: segment.id, key: null })] }, { kind: 'created' });
