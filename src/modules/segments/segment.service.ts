@@ -23,7 +23,6 @@ import { sinceExpired, type MembershipFeed } from './membership.feed.ts';
 import type DataLoader from 'dataloader';
 import type { CustomerRecord } from '../customers/customer.model.ts';
 import { decodeCursor, encodeCursor, pageInfoOf, pageSize } from '../../graphql/pagination.ts';
-import { ruleSegmentRefs } from './rules/rule.analysis.ts';
 import { DerivedGraph, refOf, ruleRefs, type DerivedNode } from './rules/rule.graph.ts';
 import { segmentStore, type SegmentFull } from './segment.repository.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
