@@ -18,7 +18,7 @@ import { resolveIdentities } from '../identities/identity-resolver.ts';
 import type { ResolutionEvent } from '../identities/identity-resolution.ts';
 import { externalKey, type CustomerRecord, type IdentityRef } from './customer.model.ts';
 import { normalizeCustomerRow, type CustomerRowInput, type NormalizedCustomerRow, type RowError } from './customer.normalize.ts';
-import { afterCursor, cursorKey, customerOrder, customerWhere, SORT_KEYS, type CustomerListFilter, type SortKey } from './customer.query.ts';
+import { afterCursor, cursorKey, customerOrder, customerWhere, SORT_KEYS, type CustomerListFilter, type SortKey } from './customer.filter.sql.ts';
 import { customerRepository, toState } from './customer.repository.ts';
 import { planUpsert, type ExistingSnapshot } from './customer.upsert-plan.ts';
 

@@ -15,7 +15,7 @@ import type { AppPubSub } from '../../pubsub/pubsub.ts';
 import { Topic } from '../../pubsub/topics.ts';
 import { customerRepository } from '../customers/customer.repository.ts';
 import { membershipRepository, type ApplySummary, type MembershipChangeRecord } from './membership.repository.ts';
-import { compileMembers } from './rules/rule.compiler.ts';
+import { compileMembers } from './rules/rule.compiler.sql.ts';
 import { loadFacts } from './rules/rule.facts.ts';
 import { evaluateRule } from './rules/rule.evaluator.ts';
 import { parseRule, ruleJsonSchema, type Rule } from './rules/rule.schema.ts';
