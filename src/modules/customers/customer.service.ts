@@ -11,7 +11,7 @@ import { isUuid } from '../../lib/uuid.ts';
 import type { Logger } from '../../logger.ts';
 import type { ChangeHooks } from '../../lib/change-hooks.ts';
 import { identityKey, normalizeIdentity } from '../identities/identity.normalize.ts';
-import { identityRepository } from '../identities/identity.repository.ts';
+import { identityQueries } from '../identities/identity.queries.ts';
 import { findSuppressed } from '../privacy/suppression.gate.ts';
 import { rowSuppressionKeys } from '../privacy/suppression.ts';
 import { resolveIdentities } from '../identities/identity-resolver.ts';
@@ -152,7 +152,7 @@ export class CustomerService {
   async byIdentity(type: IdentityType, rawValue: string): Promise<CustomerRecord | null> {
     const normalized = normalizeIdentity(type, rawValue, this.deps.defaultPhoneRegion);
     if (!normalized.ok) throw new UserError(normalized.code, normalized.message, { field: 'value' });
-    const id = await identityRepository.customerIdFor(this.db.prisma, type, normalized.value);
+    const id = await identityQueries.customerIdFor(this.db.prisma, type, normalized.value);
     return id ? this.byId(id) : null;
   }
 

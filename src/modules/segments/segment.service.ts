@@ -13,7 +13,7 @@ import type { AfterCommit, CustomerChange } from '../../lib/change-hooks.ts';
 import type { Logger } from '../../logger.ts';
 import type { AppPubSub } from '../../pubsub/pubsub.ts';
 import { Topic } from '../../pubsub/topics.ts';
-import { customerRepository } from '../customers/customer.repository.ts';
+import { customerQueries } from '../customers/customer.queries.ts';
 import { membershipRepository, type ApplySummary, type MembershipChangeRecord } from './membership.repository.ts';
 import { compileMembers } from './rules/rule.compiler.sql.ts';
 import { loadFacts } from './rules/rule.facts.ts';
@@ -273,7 +273,7 @@ export class SegmentService {
   }
 
   private async evaluateIn(tx: Db, ids: string[], kind: string, triggers: Record<string, unknown>, now: Date): Promise<MembershipChangeRecord[]> {
-    const rows = await customerRepository.findByIds(tx, ids);
+    const rows = await customerQueries.findByIds(tx, ids);
     const merged = rows.filter((c) => c.mergedIntoId).map((c) => c.id);
     const erased = rows.filter((c) => !c.mergedIntoId && c.erasedAt).map((c) => c.id);
     const live = rows.filter((c) => !c.mergedIntoId && !c.erasedAt).map((c) => c.id);
