@@ -1,8 +1,9 @@
 /**
  * The layout rules of this codebase, as an ESLint plugin (see docs/architecture.md):
- *   - resolvers are thin: they never import a repository or the Prisma client;
+ *   - resolvers are thin: they never import the data layer (a repository, a SQL builder, a
+ *     module's queries) or the Prisma client;
  *   - a module reaches another module only through its service or its exported queries
- *     (`*.queries.ts`), never through that module's repository;
+ *     (`*.queries.ts`), never through that module's repository or SQL builders;
  *   - SQL and Prisma live in the data layer only: `*.repository.ts` and pure SQL builders `*.sql.ts`;
  *   - config depends on nothing in src/modules; only src/config reads process.env.
  * Paths are resolved, so `../customers/x.repository.ts` and `../../customers/...` are judged alike.
@@ -19,6 +20,8 @@ const moduleOf = (file) => {
   return m ? m[1] : null;
 };
 const isDataLayer = (file) => /\.(repository|sql)\.ts$/.test(file);
+/** What a resolver may not import: the data layer and the queries that wrap it. */
+const isDataAccess = (file) => /\.(repository|sql|queries)\.ts$/.test(file);
 const isResolver = (file) => /\.resolver\.ts$/.test(file);
 const isPrismaClient = (target) => /^generated\/prisma(\/|$)/.test(rel(target));
 
@@ -51,7 +54,7 @@ const boundaries = {
       const isPrismaPkg = spec.startsWith('@prisma/');
       const target = resolveImport(file, spec);
       if (isResolver(file) && !typeOnly) {
-        if (isPrismaPkg || (target && (isPrismaClient(target) || /\.repository\.ts$/.test(target)))) {
+        if (isPrismaPkg || (target && (isPrismaClient(target) || isDataAccess(target)))) {
           context.report({ node, messageId: 'resolverData', data: { what: spec } });
           return;
         }
@@ -59,7 +62,7 @@ const boundaries = {
       if (!target || !inSrc(target)) return;
       const toModule = moduleOf(target);
       if (rel(file).startsWith('config/') && toModule) context.report({ node, messageId: 'configImport', data: { target: spec } });
-      if (toModule && toModule !== fromModule && /\.repository\.ts$/.test(target)) {
+      if (toModule && toModule !== fromModule && isDataLayer(target)) {
         context.report({ node, messageId: 'foreignRepository', data: { from: fromModule ?? rel(file), to: toModule, target: spec } });
       }
       if (fromModule && !data && !typeOnly && isPrismaClient(target) && node.type === 'ImportDeclaration') {

@@ -13,7 +13,7 @@
  * figure is the median round. Each round also times the compiled queries alone (run through Prisma,
  * without the membership writes), so the details show where the server's time goes.
  */
-import { compileMembers } from '../../src/modules/segments/rules/rule.compiler.ts';
+import { compileMembers } from '../../src/modules/segments/rules/rule.compiler.sql.ts';
 import { parseRule } from '../../src/modules/segments/rules/rule.schema.ts';
 import { B6_SEGMENTS } from '../baselines/b6-segment-sql.ts';
 import type { BenchContext } from '../lib/context.ts';

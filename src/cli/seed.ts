@@ -10,7 +10,7 @@ import type { Logger } from '../logger.ts';
 import { MAX_UPSERT_BATCH } from '../modules/customers/customer.service.ts';
 import { createPubSub } from '../pubsub/pubsub.ts';
 import { createServices } from '../services.ts';
-import { touchpointRepository } from '../modules/touchpoints/touchpoint.repository.ts';
+import { touchpointQueries } from '../modules/touchpoints/touchpoint.queries.ts';
 import { DEMO_TAGS, generateDemoData, PLAYBOOK_SEGMENTS } from './demo-data.ts';
 
 const BATCH = 500;
@@ -60,9 +60,9 @@ export async function seedDemo(
       sessionId: null,
     }));
     await db.prisma.$transaction(async (tx) => {
-      const ids = await touchpointRepository.insertMany(tx, batch);
+      const ids = await touchpointQueries.insertMany(tx, batch);
       stored += ids.size;
-      await touchpointRepository.addToStats(tx, ids);
+      await touchpointQueries.addToStats(tx, ids);
     });
     bar?.increment(batch.length, { stage: 'touchpoints' });
   }

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { IdentityType } from '../generated/prisma/enums.ts';
-import { DEFAULT_STAGE_MAP, STAGES, type Stage } from '../modules/touchpoints/journey-stages.ts';
+import { DEFAULT_STAGE_MAP, STAGES, type Stage } from './stage-map.ts';
 
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
 

@@ -2,7 +2,7 @@
  * Relay-style connections shared by every list. Cursors are opaque (base64url JSON of the sort key and
  * id); a cursor that does not decode is an INVALID_CURSOR error, not an empty page.
  */
-import { Field, Int, ObjectType } from 'type-graphql';
+import { Field, ObjectType } from 'type-graphql';
 import { ErrorCode, UserError } from '../errors.ts';
 
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './page-limits.ts';

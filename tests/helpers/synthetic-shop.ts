@@ -7,7 +7,6 @@ import type { Channel } from '../../src/generated/prisma/enums.ts';
 import { seededRandom } from '../../src/lib/random.ts';
 import type { TouchpointInput } from '../generated/graphql.ts';
 import { recordAll } from './record.ts';
-import type { TestServer } from './server.ts';
 
 const H = 3_600_000;
 

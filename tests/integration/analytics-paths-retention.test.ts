@@ -11,7 +11,6 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const H = 3_600_000;
 const DAY = 86_400_000;
-type Channel = 'WEB' | 'APP' | 'EMAIL' | 'ADS';
 
 interface Ev {
   person: string;

@@ -180,9 +180,16 @@ const garbageRequest: fc.Arbitrary<Request> = fc
     const raw = typeof body === 'string' ? Buffer.from(body) : body;
     let out: Buffer = raw;
     const h = { ...headers };
-    if (wrap === 'gzip') Object.assign(h, { 'content-encoding': 'gzip' }), (out = gzipSync(raw));
-    if (wrap === 'deflate') Object.assign(h, { 'content-encoding': 'deflate' }), (out = deflateSync(raw));
-    if (wrap === 'bomb') Object.assign(h, { 'content-encoding': 'gzip' }), (out = BOMB);
+    if (wrap === 'gzip') {
+      h['content-encoding'] = 'gzip';
+      out = gzipSync(raw);
+    } else if (wrap === 'deflate') {
+      h['content-encoding'] = 'deflate';
+      out = deflateSync(raw);
+    } else if (wrap === 'bomb') {
+      h['content-encoding'] = 'gzip';
+      out = BOMB;
+    }
     return { path: `/v1/${path}`, body: out, headers: h, events: null };
   });
 

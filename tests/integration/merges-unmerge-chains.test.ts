@@ -49,7 +49,7 @@ describe.each(dbKinds)('unmerge in merge chains on %s', (kind) => {
   const state = async (id: string) => {
     const c = (await t.ok(MergeStateDocument, { id })).customer!;
     // The ledger is compared separately; the profile is everything else.
-    const { merges, ...profile } = c;
+    const { merges: _ledger, ...profile } = c;
     return { ...profile, identities: [...profile.identities].sort((x, y) => x.value.localeCompare(y.value)) };
   };
 

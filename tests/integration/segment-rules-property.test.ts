@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/client.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { seededRandom } from '../../src/lib/random.ts';
-import { compileMembers } from '../../src/modules/segments/rules/rule.compiler.ts';
+import { compileMembers } from '../../src/modules/segments/rules/rule.compiler.sql.ts';
 import { evaluateRule } from '../../src/modules/segments/rules/rule.evaluator.ts';
 import { loadFacts } from '../../src/modules/segments/rules/rule.facts.ts';
 import {

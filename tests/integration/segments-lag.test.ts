@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateSegmentDocument, RecomputeSegmentDocument, UpsertCustomersDocument } from '../generated/graphql.ts';
 import { dbKinds } from '../helpers/databases.ts';
-import { rawSubscribe, type RawSubscription } from '../helpers/raw-ws.ts';
+import { rawSubscribe } from '../helpers/raw-ws.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { waitUntil } from '../helpers/subscriptions.ts';
 

@@ -9,7 +9,6 @@ import {
   SegmentRuleSchemaDocument,
   UpdateSegmentDocument,
   UpsertCustomersDocument,
-  type MembershipChangedSubscription,
 } from '../generated/graphql.ts';
 import { DAY_MS, testClock } from '../helpers/clock.ts';
 import { dbKinds } from '../helpers/databases.ts';

@@ -9,7 +9,7 @@ import {
   ruleSegmentRefs,
   ruleTagKeys,
 } from '../../src/modules/segments/rules/rule.analysis.ts';
-import { compileMembers } from '../../src/modules/segments/rules/rule.compiler.ts';
+import { compileMembers } from '../../src/modules/segments/rules/rule.compiler.sql.ts';
 import { evaluateRule } from '../../src/modules/segments/rules/rule.evaluator.ts';
 import type { CustomerFacts, TouchpointFacts } from '../../src/modules/segments/rules/rule.facts.ts';
 import { parseRule, ruleJsonSchema, RuleSchema, type Rule } from '../../src/modules/segments/rules/rule.schema.ts';

@@ -5,7 +5,8 @@
  */
 import type { Db } from '../../db/client.ts';
 import type { Channel } from '../../generated/prisma/enums.ts';
-import { scopedTouchpoints, type AnalyticsScope } from './analytics.scope.ts';
+import type { AnalyticsScope } from './analytics.scope.ts';
+import { scopedTouchpoints } from './analytics.scope.sql.ts';
 
 export interface ChannelPerformanceRow {
   channel: Channel;

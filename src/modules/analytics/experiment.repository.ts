@@ -6,7 +6,8 @@
  * scope grouped by person (no self-join); only one row per variant comes back.
  */
 import type { Db } from '../../db/client.ts';
-import { scopedTouchpoints, type AnalyticsScope } from './analytics.scope.ts';
+import type { AnalyticsScope } from './analytics.scope.ts';
+import { scopedTouchpoints } from './analytics.scope.sql.ts';
 
 export interface ExperimentRow {
   variant: string;

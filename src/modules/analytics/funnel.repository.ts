@@ -28,7 +28,8 @@ import type { Db } from '../../db/client.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
 import type { Channel } from '../../generated/prisma/enums.ts';
 import { NUMERIC_STRING } from '../segments/rules/rule.values.ts';
-import { scopedTouchpoints, type AnalyticsScope } from './analytics.scope.ts';
+import type { AnalyticsScope } from './analytics.scope.ts';
+import { scopedTouchpoints } from './analytics.scope.sql.ts';
 import { PropertyOp } from './funnel.types.ts';
 
 const { sql, join, raw } = Prisma;

@@ -18,7 +18,8 @@
  */
 import type { Db } from '../../db/client.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
-import { scopedTouchpoints, type AnalyticsScope } from './analytics.scope.ts';
+import type { AnalyticsScope } from './analytics.scope.ts';
+import { scopedTouchpoints } from './analytics.scope.sql.ts';
 
 const { sql } = Prisma;
 

@@ -15,7 +15,8 @@
  */
 import type { Db } from '../../db/client.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
-import { scopedTouchpoints, type AnalyticsScope } from './analytics.scope.ts';
+import type { AnalyticsScope } from './analytics.scope.ts';
+import { scopedTouchpoints } from './analytics.scope.sql.ts';
 import { CohortPeriod } from './retention.types.ts';
 
 const { sql } = Prisma;

@@ -11,14 +11,14 @@ import { isUuid } from '../../lib/uuid.ts';
 import type { Logger } from '../../logger.ts';
 import type { ChangeHooks } from '../../lib/change-hooks.ts';
 import { identityKey, normalizeIdentity } from '../identities/identity.normalize.ts';
-import { identityRepository } from '../identities/identity.repository.ts';
+import { identityQueries } from '../identities/identity.queries.ts';
 import { findSuppressed } from '../privacy/suppression.gate.ts';
 import { rowSuppressionKeys } from '../privacy/suppression.ts';
 import { resolveIdentities } from '../identities/identity-resolver.ts';
 import type { ResolutionEvent } from '../identities/identity-resolution.ts';
 import { externalKey, type CustomerRecord, type IdentityRef } from './customer.model.ts';
 import { normalizeCustomerRow, type CustomerRowInput, type NormalizedCustomerRow, type RowError } from './customer.normalize.ts';
-import { afterCursor, cursorKey, customerOrder, customerWhere, SORT_KEYS, type CustomerListFilter, type SortKey } from './customer.query.ts';
+import { afterCursor, cursorKey, customerOrder, customerWhere, SORT_KEYS, type CustomerListFilter, type SortKey } from './customer.filter.sql.ts';
 import { customerRepository, toState } from './customer.repository.ts';
 import { planUpsert, type ExistingSnapshot } from './customer.upsert-plan.ts';
 
@@ -152,7 +152,7 @@ export class CustomerService {
   async byIdentity(type: IdentityType, rawValue: string): Promise<CustomerRecord | null> {
     const normalized = normalizeIdentity(type, rawValue, this.deps.defaultPhoneRegion);
     if (!normalized.ok) throw new UserError(normalized.code, normalized.message, { field: 'value' });
-    const id = await identityRepository.customerIdFor(this.db.prisma, type, normalized.value);
+    const id = await identityQueries.customerIdFor(this.db.prisma, type, normalized.value);
     return id ? this.byId(id) : null;
   }
 

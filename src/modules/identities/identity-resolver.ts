@@ -10,7 +10,7 @@ import type { IdentityConfig } from '../../config/env.ts';
 import type { Db } from '../../db/client.ts';
 import type { IdentityType } from '../../generated/prisma/enums.ts';
 import { ATTRIBUTE_FIELDS, type CustomerState } from '../customers/customer.model.ts';
-import { customerRepository } from '../customers/customer.repository.ts';
+import { customerQueries } from '../customers/customer.queries.ts';
 import { identityKey } from './identity.normalize.ts';
 import { identityRepository } from './identity.repository.ts';
 import { planResolution, type KnownCustomer, type ResolutionEvent, type ResolutionIdentity, type ResolutionPlan } from './identity-resolution.ts';
@@ -37,21 +37,21 @@ export async function resolveIdentities(
   const asEvents = events.map((e) => (Array.isArray(e) ? { identities: e, anchors: [] as string[] } : { anchors: [], ...e }));
   const all = dedupe(asEvents.flatMap((e) => e.identities));
   const anchors = [...new Set(asEvents.flatMap((e) => e.anchors))];
-  await customerRepository.lockKeys(tx, all.map((i) => `id:${identityKey(i.type, i.value)}`));
-  let owners = await customerRepository.idsByIdentity(tx, all);
+  await customerQueries.lockKeys(tx, all.map((i) => `id:${identityKey(i.type, i.value)}`));
+  let owners = await customerQueries.idsByIdentity(tx, all);
   const locked = new Set<string>();
   for (let round = 0; round < 5; round++) {
     const fresh = [...new Set([...owners.values(), ...anchors])].filter((id) => !locked.has(id));
     if (fresh.length === 0) break;
-    await customerRepository.lockKeys(tx, fresh.map((id) => `cust:${id}`));
+    await customerQueries.lockKeys(tx, fresh.map((id) => `cust:${id}`));
     fresh.forEach((id) => locked.add(id));
-    owners = await customerRepository.idsByIdentity(tx, all);
+    owners = await customerQueries.idsByIdentity(tx, all);
   }
 
   const ownerIds = [...new Set([...owners.values(), ...anchors])];
   const cappedTypes = [...opts.config.caps.keys()];
   const [rows, capped] = await Promise.all([
-    customerRepository.findByIds(tx, ownerIds),
+    customerQueries.findByIds(tx, ownerIds),
     identityRepository.cappedValues(tx, ownerIds, cappedTypes),
   ]);
   const customers = new Map<string, KnownCustomer>(rows.map((c) => [c.id, { createdAt: c.createdAt, capped: new Map() }]));
@@ -66,7 +66,7 @@ export async function resolveIdentities(
   // A customer created in this batch and merged away in it never needs to exist.
   const mergedAway = new Set(plan.merges.map((m) => m.loserId));
   const created = plan.newCustomerIds.filter((id) => !mergedAway.has(id));
-  await customerRepository.writeStates(tx, created.map((id) => blankCustomer(id, opts.source)));
+  await customerQueries.writeStates(tx, created.map((id) => blankCustomer(id, opts.source)));
   const touched = new Set<string>(plan.targets);
   for (const m of plan.merges) {
     if (plan.newCustomerIds.includes(m.loserId)) continue;
@@ -74,7 +74,7 @@ export async function resolveIdentities(
     touched.add(m.winnerId);
   }
   for (const c of plan.conflicts) await mergeRepository.recordConflict(tx, { winnerId: c.winnerId, loserId: c.loserId, reason: c.reason, performedBy: opts.performedBy });
-  await customerRepository.insertIdentities(tx, plan.identities.map((i) => ({ ...i, source: opts.source })));
+  await customerQueries.insertIdentities(tx, plan.identities.map((i) => ({ ...i, source: opts.source })));
   return { targets: plan.targets, touched, plan };
 }
 

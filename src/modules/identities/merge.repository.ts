@@ -8,7 +8,7 @@
 import type { Db } from '../../db/client.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { ATTRIBUTE_FIELDS, type CustomerRecord } from '../customers/customer.model.ts';
-import { customerRepository } from '../customers/customer.repository.ts';
+import { customerQueries } from '../customers/customer.queries.ts';
 import type { Knowledge, MergeTree, TreeEdge, UndoPlan } from './merge-undo.ts';
 
 export interface MergeRecord {
@@ -56,15 +56,15 @@ export const mergeRepository = {
       WHERE c.id = ${m.loserId}::uuid OR c.merged_into_id = ${m.loserId}::uuid ORDER BY 1, 2`;
 
     const [winner, loser] = await Promise.all([
-      customerRepository.findByIds(tx, [m.winnerId]).then((r) => r[0]!),
-      customerRepository.findByIds(tx, [m.loserId]).then((r) => r[0]!),
+      customerQueries.findByIds(tx, [m.winnerId]).then((r) => r[0]!),
+      customerQueries.findByIds(tx, [m.loserId]).then((r) => r[0]!),
     ]);
     // The unified profile shows what either side knew: fill the winner's blanks from the loser.
     const patch: Record<string, unknown> = {};
     for (const f of ATTRIBUTE_FIELDS) if (winner[f] == null && loser[f] != null) patch[f] = loser[f];
     const traitsAdded = Object.keys(loser.traits).filter((k) => !(k in winner.traits));
     if (Object.keys(patch).length || traitsAdded.length) {
-      await customerRepository.writeStates(tx, [
+      await customerQueries.writeStates(tx, [
         { ...winnerState(winner), ...patch, traits: { ...Object.fromEntries(traitsAdded.map((k) => [k, loser.traits[k]])), ...winner.traits } } as never,
       ]);
     }
@@ -101,7 +101,7 @@ export const mergeRepository = {
       SELECT id::text FROM customer WHERE id = ${rootId}::uuid OR merged_into_id = ${rootId}::uuid`;
     const ids = members.map((r) => r.id);
     const [rows, tags, events] = await Promise.all([
-      customerRepository.findByIds(tx, ids),
+      customerQueries.findByIds(tx, ids),
       tx.$queryRaw<{ customer_id: string; tag_id: string }[]>`
         SELECT customer_id::text, tag_id::text FROM customer_tag WHERE customer_id = ANY(${ids}::uuid[])`,
       tx.mergeEvent.findMany({ where: { status: 'MERGED', undoneAt: null, loserId: { in: ids } } }),
@@ -130,8 +130,8 @@ export const mergeRepository = {
     for (const p of plan.pointers)
       await tx.$executeRaw`UPDATE customer SET merged_into_id = ${p.mergedIntoId}::uuid, updated_at = now() WHERE id = ${p.id}::uuid`;
     if (plan.rewritten.size) {
-      const rows = await customerRepository.findByIds(tx, [...plan.rewritten.keys()]);
-      await customerRepository.writeStates(tx, rows.map((c) => stateFrom(c, plan.rewritten.get(c.id)!)));
+      const rows = await customerQueries.findByIds(tx, [...plan.rewritten.keys()]);
+      await customerQueries.writeStates(tx, rows.map((c) => stateFrom(c, plan.rewritten.get(c.id)!)));
       for (const [id, after] of plan.rewritten) {
         const before = tree.knowledge.get(id) ?? new Map();
         const gone = [...before.keys()].filter((k) => k.startsWith('tag:') && !after.has(k)).map((k) => k.slice(4));

@@ -5,8 +5,8 @@ import { ErrorCode, UserError } from '../../errors.ts';
 import { isUuid } from '../../lib/uuid.ts';
 import type { Logger } from '../../logger.ts';
 import type { ChangeHooks } from '../../lib/change-hooks.ts';
-import { customerRepository } from '../customers/customer.repository.ts';
-import { touchpointRepository } from '../touchpoints/touchpoint.repository.ts';
+import { customerQueries } from '../customers/customer.queries.ts';
+import { touchpointQueries } from '../touchpoints/touchpoint.queries.ts';
 import { identityRepository } from './identity.repository.ts';
 import { mergeRepository, type MergeRecord } from './merge.repository.ts';
 import { planUndo } from './merge-undo.ts';
@@ -28,8 +28,8 @@ export class MergeService {
     for (const [field, id] of [['winnerId', winnerId], ['loserId', loserId]] as const)
       if (!isUuid(id)) throw new UserError(ErrorCode.BAD_USER_INPUT, `${field} is not a customer id`, { field });
     const record = await this.db.prisma.$transaction(async (tx) => {
-      await customerRepository.lockKeys(tx, [`cust:${winnerId}`, `cust:${loserId}`]);
-      const found = new Map((await customerRepository.findByIds(tx, [winnerId, loserId])).map((c) => [c.id, c]));
+      await customerQueries.lockKeys(tx, [`cust:${winnerId}`, `cust:${loserId}`]);
+      const found = new Map((await customerQueries.findByIds(tx, [winnerId, loserId])).map((c) => [c.id, c]));
       for (const [field, id] of [['winnerId', winnerId], ['loserId', loserId]] as const)
         if (!found.has(id)) throw new UserError(ErrorCode.NOT_FOUND, `no customer ${id}`, { field });
       // An erased person stays erased: merging would attach someone's data to them again.
@@ -47,7 +47,7 @@ export class MergeService {
         if (values.size > cap) throw new UserError(ErrorCode.MERGE_CONFLICT, `the merged customer would hold ${values.size} ${type} identities (at most ${cap})`, { type });
       }
       const m = await mergeRepository.apply(tx, { winnerId: winner, loserId: loser, reason, performedBy });
-      await touchpointRepository.refreshStats(tx, [winner]);
+      await touchpointQueries.refreshStats(tx, [winner]);
       return { ...m, afterCommit: await this.deps.hooks.run(tx, { customerIds: [winner, loser, ...m.redirected], kind: 'merge' }) };
     }, TX);
     await record.afterCommit();
@@ -72,7 +72,7 @@ export class MergeService {
       const tree = await mergeRepository.tree(tx, root);
       const plan = planUndo(tree, mergeId);
       await mergeRepository.applyUndo(tx, mergeId, tree, plan);
-      await touchpointRepository.refreshStats(tx, [root, m.loserId]);
+      await touchpointQueries.refreshStats(tx, [root, m.loserId]);
       const afterCommit = await this.deps.hooks.run(tx, { customerIds: [root, ...plan.pointers.map((p) => p.id)], kind: 'unmerge' });
       return { ...m, undoneAt: new Date(), afterCommit };
     }, TX);
@@ -87,12 +87,12 @@ export class MergeService {
    */
   private async lockTree(tx: Db, winnerId: string, loserId: string): Promise<string> {
     const rootOf = async () => {
-      const [w] = await customerRepository.findByIds(tx, [winnerId]);
+      const [w] = await customerQueries.findByIds(tx, [winnerId]);
       return w?.mergedIntoId ?? winnerId;
     };
     // Once its lock is held a root cannot be merged away (merges lock both roots), so this settles.
     for (let root = await rootOf(); ; ) {
-      await customerRepository.lockKeys(tx, [`cust:${root}`, `cust:${loserId}`]);
+      await customerQueries.lockKeys(tx, [`cust:${root}`, `cust:${loserId}`]);
       const now = await rootOf();
       if (now === root) return root;
       root = now;

@@ -16,7 +16,7 @@ import { applyIdentifyTraits } from '../customers/customer.identify.ts';
 import { isBlocked } from '../identities/identity-resolution.ts';
 import { resolveIdentities } from '../identities/identity-resolver.ts';
 import type { TouchpointWrite } from '../touchpoints/touchpoint.model.ts';
-import { dedupKey, touchpointRepository } from '../touchpoints/touchpoint.repository.ts';
+import { touchpointQueries } from '../touchpoints/touchpoint.queries.ts';
 import type { NormalizedEvent } from './event.model.ts';
 import { failedEventRepository, type FailedEventWrite } from './failed-event.repository.ts';
 import { MAX_EVENTS_PER_CALL, type IngestOptions, type IngestOutcome, type IngestResult } from './ingestion.model.ts';
@@ -91,9 +91,9 @@ export class IngestionService {
     // Dedup: within the batch, then against everything ever stored.
     const fresh: Candidate[] = [];
     const seen = new Set<string>();
-    const stored = await touchpointRepository.existingMessageIds(this.db.prisma, candidates.map((c) => ({ source: c.source, messageId: c.event.messageId })));
+    const stored = await touchpointQueries.existingMessageIds(this.db.prisma, candidates.map((c) => ({ source: c.source, messageId: c.event.messageId })));
     for (const c of candidates) {
-      const key = dedupKey(c.source, c.event.messageId);
+      const key = touchpointQueries.dedupKey(c.source, c.event.messageId);
       if (seen.has(key) || stored.has(key)) Object.assign(results[c.index]!, { status: 'DUPLICATE', reason: 'duplicate_message_id' });
       else fresh.push(c);
       seen.add(key);
@@ -171,7 +171,7 @@ export class IngestionService {
       fresh.flatMap((c, i) => (c.event.type === 'IDENTIFY' && Object.keys(c.event.traits).length ? [{ customerId: resolved.targets[i]!, traits: c.event.traits }] : [])),
       this.deps.config.defaultPhoneRegion,
     );
-    const inserted = await touchpointRepository.insertMany(tx, rows);
+    const inserted = await touchpointQueries.insertMany(tx, rows);
     for (const row of rows) {
       const r = results[row.index]!;
       // Lost a race with a concurrent batch carrying the same messageId: still stored exactly once.
@@ -182,8 +182,8 @@ export class IngestionService {
     // adds the rows just stored (work per batch, not per history). A row lost to a concurrent duplicate
     // is not in `inserted`, so it adds nothing.
     const remerged = new Set(resolved.plan.merges.filter((m) => !resolved.plan.newCustomerIds.includes(m.loserId)).map((m) => m.winnerId));
-    await touchpointRepository.refreshStats(tx, remerged);
-    await touchpointRepository.addToStats(tx, rows.filter((r) => inserted.has(r.id) && !remerged.has(r.customerId)).map((r) => r.id));
+    await touchpointQueries.refreshStats(tx, remerged);
+    await touchpointQueries.addToStats(tx, rows.filter((r) => inserted.has(r.id) && !remerged.has(r.customerId)).map((r) => r.id));
     // The last stored touchpoint of each customer is what triggered any segment change.
     const triggers: Record<string, unknown> = {};
     for (const r of rows) if (inserted.has(r.id)) triggers[r.customerId] = { messageId: r.messageId, event: r.event, source: r.source };

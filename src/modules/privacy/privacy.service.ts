@@ -8,7 +8,7 @@ import type { IdentityType } from '../../generated/prisma/enums.ts';
 import type { ChangeHooks } from '../../lib/change-hooks.ts';
 import { isUuid } from '../../lib/uuid.ts';
 import type { Logger } from '../../logger.ts';
-import { customerRepository } from '../customers/customer.repository.ts';
+import { customerQueries } from '../customers/customer.queries.ts';
 import { identityKey } from '../identities/identity.normalize.ts';
 import { externalKey } from '../customers/customer.model.ts';
 import { privacyExportRepository as exportRepo } from './privacy-export.repository.ts';
@@ -93,11 +93,11 @@ export class PrivacyService {
     // Lock like the writers do (identity and external keys, then customers) so an event for this
     // person either commits before the erase (and is scrubbed by it) or sees the suppression after.
     const seen = await repo.identifiers(tx, await repo.mergedSet(tx, root));
-    await customerRepository.lockKeys(tx, [
+    await customerQueries.lockKeys(tx, [
       ...seen.identities.map((i) => `id:${identityKey(i.type, i.value)}`),
       ...seen.customers.flatMap((c) => (c.externalId ? [`ext:${externalKey(c.source, c.externalId)}`] : [])),
     ]);
-    await customerRepository.lockKeys(tx, [`cust:${root}`]);
+    await customerQueries.lockKeys(tx, [`cust:${root}`]);
     const head = await repo.head(tx, root);
     if (head?.mergedIntoId) throw new RootMoved();
     const ids = await repo.mergedSet(tx, root);

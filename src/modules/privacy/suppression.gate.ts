@@ -5,7 +5,7 @@
  */
 import type { Db } from '../../db/client.ts';
 import type { IdentityType } from '../../generated/prisma/enums.ts';
-import { customerRepository } from '../customers/customer.repository.ts';
+import { customerQueries } from '../customers/customer.queries.ts';
 import { identityKey } from '../identities/identity.normalize.ts';
 import { privacyRepository } from './privacy.repository.ts';
 import { countByHash, suppressionKeys, type SuppressionKey } from './suppression.ts';
@@ -24,6 +24,6 @@ export async function findSuppressed(tx: Db, items: readonly (readonly Suppressi
 export async function lockAndFindSuppressed(tx: Db, items: readonly (readonly { type: IdentityType; value: string }[])[]): Promise<(SuppressionKey | null)[]> {
   const keys = items.map((ids) => suppressionKeys(ids));
   if (keys.every((k) => k.length === 0)) return items.map(() => null);
-  await customerRepository.lockKeys(tx, [...new Set(items.flat().map((i) => `id:${identityKey(i.type, i.value)}`))]);
+  await customerQueries.lockKeys(tx, [...new Set(items.flat().map((i) => `id:${identityKey(i.type, i.value)}`))]);
   return findSuppressed(tx, keys);
 }

@@ -19,7 +19,7 @@ import type { Logger } from '../../logger.ts';
 import type { AppPubSub } from '../../pubsub/pubsub.ts';
 import { Topic, type MembershipChangedPayload } from '../../pubsub/topics.ts';
 import type { CustomerRecord } from '../customers/customer.model.ts';
-import { customerRepository } from '../customers/customer.repository.ts';
+import { customerQueries } from '../customers/customer.queries.ts';
 import { membershipRepository, type MembershipChangeRecord } from './membership.repository.ts';
 import { segmentStore, type SegmentFull } from './segment.repository.ts';
 
@@ -158,7 +158,7 @@ export class MembershipFeed {
   private async enrich(changes: MembershipChangeRecord[]): Promise<FeedEvent[]> {
     if (changes.length === 0) return [];
     const [customers, segments] = await Promise.all([
-      customerRepository.findByIds(this.db.prisma, [...new Set(changes.map((c) => c.customerId))]),
+      customerQueries.findByIds(this.db.prisma, [...new Set(changes.map((c) => c.customerId))]),
       segmentStore.findMany(this.db.prisma, [...new Set(changes.map((c) => c.segmentId))]),
     ]);
     const customerById = new Map(customers.map((c) => [c.id, c]));

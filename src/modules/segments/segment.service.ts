@@ -13,9 +13,9 @@ import type { AfterCommit, CustomerChange } from '../../lib/change-hooks.ts';
 import type { Logger } from '../../logger.ts';
 import type { AppPubSub } from '../../pubsub/pubsub.ts';
 import { Topic } from '../../pubsub/topics.ts';
-import { customerRepository } from '../customers/customer.repository.ts';
+import { customerQueries } from '../customers/customer.queries.ts';
 import { membershipRepository, type ApplySummary, type MembershipChangeRecord } from './membership.repository.ts';
-import { compileMembers } from './rules/rule.compiler.ts';
+import { compileMembers } from './rules/rule.compiler.sql.ts';
 import { loadFacts } from './rules/rule.facts.ts';
 import { evaluateRule } from './rules/rule.evaluator.ts';
 import { parseRule, ruleJsonSchema, type Rule } from './rules/rule.schema.ts';
@@ -23,7 +23,6 @@ import { sinceExpired, type MembershipFeed } from './membership.feed.ts';
 import type DataLoader from 'dataloader';
 import type { CustomerRecord } from '../customers/customer.model.ts';
 import { decodeCursor, encodeCursor, pageInfoOf, pageSize } from '../../graphql/pagination.ts';
-import { ruleSegmentRefs } from './rules/rule.analysis.ts';
 import { DerivedGraph, refOf, ruleRefs, type DerivedNode } from './rules/rule.graph.ts';
 import { segmentStore, type SegmentFull } from './segment.repository.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
@@ -274,7 +273,7 @@ export class SegmentService {
   }
 
   private async evaluateIn(tx: Db, ids: string[], kind: string, triggers: Record<string, unknown>, now: Date): Promise<MembershipChangeRecord[]> {
-    const rows = await customerRepository.findByIds(tx, ids);
+    const rows = await customerQueries.findByIds(tx, ids);
     const merged = rows.filter((c) => c.mergedIntoId).map((c) => c.id);
     const erased = rows.filter((c) => !c.mergedIntoId && c.erasedAt).map((c) => c.id);
     const live = rows.filter((c) => !c.mergedIntoId && !c.erasedAt).map((c) => c.id);

@@ -10,7 +10,7 @@ import { ErrorCode, UserError } from '../../errors.ts';
 import type { ChangeHooks } from '../../lib/change-hooks.ts';
 import { isUuid } from '../../lib/uuid.ts';
 import type { Logger } from '../../logger.ts';
-import { customerRepository } from '../customers/customer.repository.ts';
+import { customerQueries } from '../customers/customer.queries.ts';
 import { validRule, type RuleTagAccess, type SegmentService } from '../segments/segment.service.ts';
 import { tagStore, type TagFull } from './tag.repository.ts';
 
@@ -125,7 +125,7 @@ export class TagService implements RuleTagAccess {
     const unique = [...new Set(customerIds)];
     const { changed, notFound, afterCommit } = await this.db.prisma.$transaction(async (tx) => {
       // Erased people are not taggable (a tag is data about them): they count as not found.
-      const found = (await customerRepository.findByIds(tx, unique.filter(isUuid))).filter((c) => !c.erasedAt);
+      const found = (await customerQueries.findByIds(tx, unique.filter(isUuid))).filter((c) => !c.erasedAt);
       // A merged-away id means its winner.
       const live = [...new Set(found.map((c) => c.mergedIntoId ?? c.id))];
       const known = new Set(found.map((c) => c.id));

@@ -5,7 +5,7 @@ import { ErrorCode, UserError } from '../../errors.ts';
 import type { Channel } from '../../generated/prisma/enums.ts';
 import { decodeCursor, encodeCursor, pageInfoOf, pageSize } from '../../graphql/pagination.ts';
 import { isUuid } from '../../lib/uuid.ts';
-import { failedEventRepository } from '../ingestion/failed-event.repository.ts';
+import { failedEventQueries } from '../ingestion/failed-event.queries.ts';
 import type { IngestionService } from '../ingestion/ingestion.service.ts';
 import { dedupScopeOfKey } from '../ingestion/ingestion.model.ts';
 import { stageOf } from './journey-stages.ts';
@@ -65,12 +65,12 @@ export class TouchpointService {
   async failedEvents(args: { reason?: string | null; first?: number | null; after?: string | null }) {
     const take = pageSize(args.first);
     const after = afterKey(args.after);
-    const rows = await failedEventRepository.page(this.db.prisma, { reason: args.reason, take: take + 1, after: after && { receivedAt: after.occurredAt, id: after.id } });
+    const rows = await failedEventQueries.page(this.db.prisma, { reason: args.reason, take: take + 1, after: after && { receivedAt: after.occurredAt, id: after.id } });
     const edges = rows.slice(0, take).map((node) => ({ cursor: encodeCursor([node.receivedAt.toISOString(), node.id]), node }));
     return {
       edges,
       pageInfo: pageInfoOf(edges, rows.length, take, args.after),
-      totalCount: () => failedEventRepository.count(this.db.prisma, args.reason),
+      totalCount: () => failedEventQueries.count(this.db.prisma, args.reason),
     };
   }
 
@@ -78,7 +78,7 @@ export class TouchpointService {
   async reprocess(ids: string[]) {
     if (ids.length > 1000) throw new UserError(ErrorCode.BATCH_TOO_LARGE, 'at most 1000 ids a call', { max: 1000 });
     const valid = ids.filter(isUuid);
-    const rows = (await failedEventRepository.byIds(this.db.prisma, valid)).filter((r) => r.reprocessedAt === null);
+    const rows = (await failedEventQueries.byIds(this.db.prisma, valid)).filter((r) => r.reprocessedAt === null);
     const found = new Set(rows.map((r) => r.id));
     const notFound = ids.filter((id) => !found.has(id));
     const bySource = new Map<string, typeof rows>();
@@ -93,14 +93,14 @@ export class TouchpointService {
         const row = group[i]!;
         if (res.status === 'QUARANTINED') {
           stillFailing++;
-          await failedEventRepository.updateReason(this.db.prisma, row.id, res.reason!, res.message ?? '');
+          await failedEventQueries.updateReason(this.db.prisma, row.id, res.reason!, res.message ?? '');
         } else {
           reprocessed++;
           done.push(row.id);
         }
         results.push({ ...res, index: ids.indexOf(row.id) });
       }
-      await failedEventRepository.markReprocessed(this.db.prisma, done);
+      await failedEventQueries.markReprocessed(this.db.prisma, done);
     }
     return { reprocessed, stillFailing, notFound, results: results.sort((a, b) => a.index - b.index) };
   }

@@ -1,6 +1,6 @@
 /**
  * The incremental evaluator: a rule applied to one customer's facts (rule.facts.ts), in plain JS. It
- * implements the semantics documented in rule.compiler.ts and rule.values.ts independently of the SQL;
+ * implements the semantics documented in rule.compiler.sql.ts and rule.values.ts independently of the SQL;
  * the property test holds the two to the same answers.
  */
 import { addDecimal, decimalOfNumber, parseDecimal, ZERO, type Decimal } from './decimal.ts';

@@ -35,7 +35,7 @@ import {
 } from './rule.schema.ts';
 import { daysBefore, NUMERIC_STRING, parseIsoInstant } from './rule.values.ts';
 import { ruleUsesRfm } from './rule.analysis.ts';
-import { rfmTiersSql } from '../../analytics/rfm.repository.ts';
+import { rfmQueries } from '../../analytics/rfm.queries.ts';
 
 const { sql, join, raw, empty } = Prisma;
 type Sql = Prisma.Sql;
@@ -101,7 +101,7 @@ export function compileMembers(rule: Rule, opts: CompileOptions): Sql {
   SELECT m.id, m.merged_into_id FROM customer m WHERE m.merged_into_id IN (SELECT value::uuid FROM jsonb_array_elements_text(${ids}::jsonb)))`);
   }
   // Materialised: computed once for the statement, not once per customer.
-  if (ruleUsesRfm(rule)) ctx.ctes.push(sql`rfm AS MATERIALIZED (${rfmTiersSql(opts.now, ctx.scoped ? sql`SELECT live FROM scope` : null)})`);
+  if (ruleUsesRfm(rule)) ctx.ctes.push(sql`rfm AS MATERIALIZED (${rfmQueries.tiersSql(opts.now, ctx.scoped ? sql`SELECT live FROM scope` : null)})`);
   const where = expr(rule, ctx);
   const withClause = ctx.ctes.length ? sql`WITH ${join(ctx.ctes, ',\n')}\n` : empty;
   return sql`${withClause}SELECT c.id::text AS id

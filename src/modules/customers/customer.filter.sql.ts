@@ -1,5 +1,5 @@
 /**
- * Repository layer: turns the customers() filter and sort into Prisma where/orderBy, with keyset
+ * Data layer, no I/O: turns the customers() filter and sort into Prisma where/orderBy, with keyset
  * pagination that stays correct on nullable sort keys (nulls always sort last).
  */
 import { Prisma } from '../../generated/prisma/client.ts';
