@@ -44,6 +44,7 @@ export async function seedDemo(
   for (let i = 0; i < data.touchpoints.length; i += BATCH) {
     const batch = data.touchpoints.slice(i, i + BATCH).map((t) => ({
       id: randomUUID(),
+      scope: 'demo',
       source: 'demo',
       messageId: t.messageId,
       customerId: ids[t.customerIndex]!,

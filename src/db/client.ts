@@ -56,6 +56,16 @@ function withQueryListeners(prisma: PrismaClient) {
   };
 }
 
+const CONNECT_TIMEOUT_MS = 5_000;
+const POOL_WAIT_MS = 30_000;
+
+/** A pg client whose own connect attempt gives up after CONNECT_TIMEOUT_MS, whatever the pool's wait. */
+class ConnectTimeoutClient extends pg.Client {
+  constructor(config: pg.ClientConfig = {}) {
+    super({ ...config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  }
+}
+
 const logQueries = [{ emit: 'event', level: 'query' }] as const;
 
 async function openPostgres(config: { url: string; schema: string }): Promise<Database> {
@@ -64,9 +74,12 @@ async function openPostgres(config: { url: string; schema: string }): Promise<Da
     // Unqualified names in hand-written SQL resolve to the configured schema.
     options: `-c search_path="${config.schema}"`,
     max: 10,
-    // A database that cannot be reached fails a request in at most this long instead of hanging it
-    // (tests/integration/faults-database.test.ts).
-    connectionTimeoutMillis: 5_000,
+    // pg-pool uses one setting both for connecting and for waiting for a free connection. They differ:
+    // a database that cannot be reached must fail a request in CONNECT_TIMEOUT_MS instead of hanging it
+    // (tests/integration/faults-database.test.ts), but a burst that keeps every pooled connection busy
+    // (50 merges queued on their identity locks) is load, not an outage, and its requests wait their turn.
+    connectionTimeoutMillis: POOL_WAIT_MS,
+    Client: ConnectTimeoutClient,
     // TCP keepalive on every connection, so one whose peer vanished without a FIN (a partition, a
     // host gone) is eventually found dead and replaced instead of being handed out again.
     keepAlive: true,

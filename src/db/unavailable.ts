@@ -8,7 +8,8 @@ export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 const PRISMA_CONNECTION_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
 const NODE_CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', '57P01', '57P02', '57P03']);
-const MESSAGES = /Can't reach database server|Connection terminated|connection timeout|timeout exceeded when trying to connect|Connection refused|the database system is (starting up|shutting down)|terminating connection due to administrator command|Client has encountered a connection error/i;
+// "timeout expired" is pg's own connect timeout (client.js), matched whole: the phrase is generic.
+const MESSAGES = /^timeout expired$|Can't reach database server|Connection terminated|connection timeout|timeout exceeded when trying to connect|Connection refused|the database system is (starting up|shutting down)|terminating connection due to administrator command|Client has encountered a connection error/i;
 
 export function isDatabaseUnavailable(err: unknown): boolean {
   const seen = new Set<unknown>();

@@ -6,7 +6,7 @@
 import { Kind, print, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as documents from '../generated/graphql.ts';
-import { CreateSegmentDocument, RecordTouchpointsDocument, UpsertCustomersDocument } from '../generated/graphql.ts';
+import { CreateSegmentDocument, CreateTagDocument, RecordTouchpointsDocument, TagCustomersDocument, UpsertCustomersDocument } from '../generated/graphql.ts';
 import { dbKinds } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { collect } from '../helpers/subscriptions.ts';
@@ -49,6 +49,9 @@ describe.each(dbKinds)('READER cannot read or test personal data on %s', (kind) 
     ];
     await t.ok(RecordTouchpointsDocument, { input: events });
     segmentId = (await t.ok(CreateSegmentDocument, { input: { name: 'Viewers', rule: { event: 'Product Viewed' } } })).createSegment.id;
+    await t.ok(CreateTagDocument, { input: { key: 'vip', name: 'VIP' } });
+    await t.ok(CreateTagDocument, { input: { key: 'buyers', name: 'Buyers', rule: { event: 'Order Completed' } } });
+    await t.ok(TagCustomersDocument, { tagKey: 'vip', customerIds: [grace] });
   });
   afterAll(() => t?.stop());
 
@@ -123,6 +126,9 @@ describe.each(dbKinds)('READER cannot read or test personal data on %s', (kind) 
       SegmentRuleSchema: {},
       CustomerSegments: { id: grace },
       Tags: {},
+      TagsAll: { includeArchived: true },
+      TagDetail: { key: 'buyers' },
+      MergeState: { id: grace },
       FailedEvents: {},
       Journey: { id: grace },
       CustomerMerges: { id: grace },

@@ -63,8 +63,10 @@ export interface RawEventContext extends JsonObject {
 /** Output of the validate step: the typed payload plus what the door knew when it arrived. */
 export interface ValidatedEvent {
   payload: EventPayload;
-  /** The door's source, else the payload's, else "". */
+  /** The door's source, else the payload's, else "": the dedup scope of messageId. */
   source: string;
+  /** The payload's own source, else the door's: shown on the touchpoint, never a dedup scope. */
+  label: string;
   receivedAt: Date;
   /** The payload exactly as received, for the generated messageId and for quarantine. */
   raw: Record<string, unknown>;
@@ -77,7 +79,10 @@ export interface EventIdentity {
 
 export interface NormalizedEvent {
   messageId: string;
+  /** The dedup scope of messageId. */
   source: string;
+  /** What is shown as the touchpoint's source. */
+  label: string;
   type: TouchpointType;
   event: string | null;
   channel: Channel;

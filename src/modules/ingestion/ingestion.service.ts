@@ -151,7 +151,8 @@ export class IngestionService {
     const rows: StoredTouchpoint[] = fresh.map((c, i) => ({
       index: c.index,
       id: randomUUID(),
-      source: c.source,
+      scope: c.source,
+      source: c.event.label || c.source,
       messageId: c.event.messageId,
       customerId: resolved.targets[i]!,
       anonymousId: c.event.anonymousId,

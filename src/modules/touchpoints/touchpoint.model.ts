@@ -3,6 +3,9 @@ import type { Channel, TouchpointType } from '../../generated/prisma/enums.ts';
 /** A touchpoint ready to store: resolved to a customer, normalised, with its id assigned. */
 export interface TouchpointWrite {
   id: string;
+  /** The dedup scope of messageId (the sending key on both doors). */
+  scope: string;
+  /** Shown as the touchpoint's source: what the sender called its system, else the scope. */
   source: string;
   messageId: string;
   customerId: string;
@@ -20,7 +23,7 @@ export interface TouchpointWrite {
 }
 
 /** A stored touchpoint as read back. */
-export interface TouchpointRecord extends Omit<TouchpointWrite, 'occurredAt' | 'anonymousId'> {
+export interface TouchpointRecord extends Omit<TouchpointWrite, 'occurredAt' | 'anonymousId' | 'scope'> {
   occurredAt: Date;
   receivedAt: Date;
 }

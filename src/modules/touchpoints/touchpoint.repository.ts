@@ -5,19 +5,19 @@ import type { ChannelCount, TouchpointWrite } from './touchpoint.model.ts';
 export const touchpointRepository = {
   /**
    * Stores a batch in one statement. The dedup row and the touchpoint are written together: a
-   * (source, messageId) seen before, however long ago, is skipped. Returns the ids actually stored.
+   * (scope, messageId) seen before, however long ago, is skipped. Returns the ids actually stored.
    */
   async insertMany(tx: Db, rows: TouchpointWrite[]): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
     const stored = await tx.$queryRaw<{ id: string }[]>`
       WITH input AS (
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(
-          id uuid, source text, "messageId" text, "customerId" uuid, "anonymousId" text, type text, event text,
+          id uuid, scope text, source text, "messageId" text, "customerId" uuid, "anonymousId" text, type text, event text,
           channel text, "sourceName" text, properties jsonb, context jsonb, revenue numeric, currency text,
           "occurredAt" timestamptz, "sessionId" text)
       ), fresh AS (
         INSERT INTO touchpoint_dedup (source, message_id, touchpoint_id)
-        SELECT DISTINCT ON (source, "messageId") source, "messageId", id FROM input
+        SELECT DISTINCT ON (scope, "messageId") scope, "messageId", id FROM input
         ON CONFLICT DO NOTHING
         RETURNING touchpoint_id
       )

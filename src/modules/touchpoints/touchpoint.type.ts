@@ -24,7 +24,7 @@ registerEnumType(JourneyStage, { name: 'JourneyStage', description: 'Where in th
 export class Touchpoint {
   @Field(() => ID) id!: string;
   @Field(() => String) messageId!: string;
-  @Field(() => String, { description: 'Who sent it (write key, integration); scopes messageId.' }) source!: string;
+  @Field(() => String, { description: 'The system the sender named (the event\'s `source`), else the sending key\'s scope. messageId is deduplicated per sending key, whatever this says.' }) source!: string;
   @Field(() => TouchpointType) type!: TouchpointType;
   @Field(() => String, { nullable: true }) event!: string | null;
   @Field(() => Channel) channel!: Channel;

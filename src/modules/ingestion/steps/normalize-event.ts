@@ -52,6 +52,7 @@ export function createNormalizeEventStep(opts: { defaultPhoneRegion: string }) {
     return ok({
       messageId: p.messageId ?? generateMessageId(validated.raw),
       source: validated.source,
+      label: validated.label,
       type: p.type,
       event: p.event || ((p.type === 'PAGE' || p.type === 'SCREEN') && p.name) || null,
       channel: p.channel ?? parseChannel(context.channel) ?? inferred.channel,

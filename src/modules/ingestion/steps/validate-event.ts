@@ -49,7 +49,8 @@ export function createValidateEventStep(opts: { maxEventBytes?: number } = {}) {
     // The door authenticated the sender, so its source wins: a payload cannot move itself into
     // another system's dedup scope.
     const source = input.source?.trim() || payload.source || '';
-    return ok({ payload, source, receivedAt: input.receivedAt, raw: raw as Record<string, unknown> });
+    // What the payload calls its system is still worth showing on the touchpoint (an import's "olist").
+    return ok({ payload, source, label: payload.source || source, receivedAt: input.receivedAt, raw: raw as Record<string, unknown> });
   };
 }
 
