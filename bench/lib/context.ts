@@ -42,6 +42,11 @@ export interface BenchContext {
    * transaction) is a real instant; its rule has no time window, so membership is the same either way.
    */
   withWallClock<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Moves the frozen clock to `at` (null: back to BENCH_NOW). W9 steps it forward between time re-checks
+   * so that windows expire and each re-check has members to move, as days passing would.
+   */
+  setClock(at: Date | null): void;
   /** What one workload leaves for another (e.g. W1's memory samples for W7). */
   shared: Map<string, unknown>;
   /** Wraps each measured phase; records a CPU profile of it with --cpu-prof, else just runs it. */
@@ -86,6 +91,9 @@ export async function openBench(args: BenchArgs, log: (m: string) => void): Prom
     nodeEnv: 'production',
     production: true,
     security: { ...defaults.security, rateLimitPerMinute: 1e9 },
+    // The time re-check runs only where a workload runs it (W9): left on its 20 s timer it would land at
+    // a random moment inside other workloads' measured phases.
+    segmentRecheckMs: 3_600_000,
   };
 
   const cleanups: (() => Promise<void>)[] = [];
@@ -110,7 +118,11 @@ export async function openBench(args: BenchArgs, log: (m: string) => void): Prom
     const sql = await openBenchSql(db, pgConn);
     cleanups.push(() => sql.close());
     let wallClock = false;
-    const server = await startServer({ config, db, logger: createLogger(config), clock: () => (wallClock ? new Date() : new Date(BENCH_NOW)) });
+    let frozenAt = BENCH_NOW.getTime();
+    const server = await startServer({ config, db, logger: createLogger(config), clock: () => (wallClock ? new Date() : new Date(frozenAt)) });
+    const setClock = (at: Date | null) => {
+      frozenAt = (at ?? BENCH_NOW).getTime();
+    };
     const withWallClock = async <T,>(fn: () => Promise<T>): Promise<T> => {
       wallClock = true;
       try {
@@ -129,7 +141,7 @@ export async function openBench(args: BenchArgs, log: (m: string) => void): Prom
     const idleRssMb = process.memoryUsage().rss / 1024 / 1024;
     const profiler = new PhaseProfiler(args.cpuProf, db);
     cleanups.push(async () => profiler.close());
-    const ctx: BenchContext = { args, scale: args.scale, config, db, server, baseUrl, apiKey, authHeaders: { authorization: `Bearer ${apiKey}` }, sql, pg: pgConn, idleRssMb, now: new Date(BENCH_NOW), withWallClock, shared: new Map(), profiler, log };
+    const ctx: BenchContext = { args, scale: args.scale, config, db, server, baseUrl, apiKey, authHeaders: { authorization: `Bearer ${apiKey}` }, sql, pg: pgConn, idleRssMb, now: new Date(BENCH_NOW), withWallClock, setClock, shared: new Map(), profiler, log };
     return { ctx, close };
   } catch (err) {
     await close();

@@ -31,6 +31,8 @@ export interface Scale {
   recomputeRounds: number;
   /** W6: rounds of the funnel and Markov queries (and of B7, B8), alternating; the median is reported. */
   analyticsRounds: number;
+  /** W9: customers (half active, half lapsed) under three time-dependent segments. */
+  recheckCustomers: number;
 }
 
 export const SCALES: Record<ScaleName, Scale> = {
@@ -52,6 +54,7 @@ export const SCALES: Record<ScaleName, Scale> = {
     liveSegments: 100,
     recomputeRounds: 15,
     analyticsRounds: 9,
+    recheckCustomers: 100_000,
   },
   large: {
     name: 'large',
@@ -72,5 +75,6 @@ export const SCALES: Record<ScaleName, Scale> = {
     liveSegments: 100,
     recomputeRounds: 3,
     analyticsRounds: 5,
+    recheckCustomers: 1_000_000,
   },
 };
