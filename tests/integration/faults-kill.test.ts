@@ -7,7 +7,6 @@
  * The real CLI (`node bin/cdp.js serve`) runs as a child process, on its own PostgreSQL schema and,
  * on the embedded database, on its own PGlite data directory.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,45 +19,11 @@ import { migrate } from '../../src/db/migrate.ts';
 import { createLogger } from '../../src/logger.ts';
 import { ApiKeyService } from '../../src/modules/auth/api-key.service.ts';
 import { testConfig } from '../helpers/server.ts';
+import { spawnCli, waitForReady } from '../helpers/cli-process.ts';
 import { dbKinds } from '../helpers/databases.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const dataRoot = mkdtempSync(path.join(tmpdir(), 'cdp-kill-'));
-const children = new Set<ChildProcess>();
-afterAll(() => {
-  for (const c of children) c.kill('SIGKILL');
-  rmSync(dataRoot, { recursive: true, force: true });
-});
-
-function cdp(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [path.join(root, 'bin/cdp.js'), ...args], {
-    cwd: root,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: '', REDIS_URL: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal });
-    }),
-  );
-  return { child, exited, output: () => out };
-}
-
-async function waitForUrl(p: ReturnType<typeof cdp>, ms = 30_000): Promise<string> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const m = /ready at (http:\/\/\S+)\/graphql/.exec(p.output());
-    if (m) return m[1]!;
-    if (p.child.exitCode !== null) throw new Error(`server exited early:\n${p.output()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`server did not start:\n${p.output()}`);
-}
+afterAll(() => rmSync(dataRoot, { recursive: true, force: true }));
 
 const BATCHES = 30;
 const PER_BATCH = 20;
@@ -172,8 +137,8 @@ describe.each(kinds)('kill -9 mid-stream on %s', (kind) => {
       }
 
       // 1. Stream batches from a few concurrent senders; SIGKILL once a random number has been acked.
-      const first = cdp(['serve'], env);
-      const base = await waitForUrl(first);
+      const first = spawnCli(['serve'], env);
+      const base = await waitForReady(first);
       const killAfter = 3 + Math.floor(Math.random() * 20);
       const acked = new Set<number>();
       let next = 0;
@@ -216,8 +181,8 @@ describe.each(kinds)('kill -9 mid-stream on %s', (kind) => {
       }
 
       // 3. Restart on the same database and resend everything.
-      const second = cdp(['serve'], env);
-      const base2 = await waitForUrl(second);
+      const second = spawnCli(['serve'], env);
+      const base2 = await waitForReady(second);
       const phases = [`started+streamed+killed ${Date.now() - started} ms`];
       let accepted = 0;
       let duplicates = 0;

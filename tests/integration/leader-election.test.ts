@@ -4,20 +4,13 @@
  * (`node bin/cdp.js serve`) over one PostgreSQL schema: only the leader's job counters move; SIGKILL
  * it and the other takes over. On the embedded database the one process is always the leader.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testEnv } from '../../src/config/env.ts';
+import { spawnCli, waitForReady } from '../helpers/cli-process.ts';
 import { dbKinds } from '../helpers/databases.ts';
 import { startTestServer } from '../helpers/server.ts';
-
-const root = path.resolve(import.meta.dirname, '../..');
-const children = new Set<ChildProcess>();
-afterAll(() => {
-  for (const c of children) c.kill('SIGKILL');
-});
 
 const INTERVAL_MS = 300;
 const JOBS = ['alert-checker', 'outbox-pruner', 'rfm-refresher', 'segment-scheduler'];
@@ -25,45 +18,15 @@ const JOBS = ['alert-checker', 'outbox-pruner', 'rfm-refresher', 'segment-schedu
 const ranEvery = (runs: Record<string, number>) => JOBS.every((j) => (runs[j] ?? 0) >= 1);
 
 function serve(env: Record<string, string>) {
-  const child = spawn(process.execPath, [path.join(root, 'bin/cdp.js'), 'serve'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      REDIS_URL: '',
-      SEGMENT_RECHECK_MS: String(INTERVAL_MS),
-      ALERT_CHECK_MS: String(INTERVAL_MS),
-      OUTBOX_PRUNE_MS: String(INTERVAL_MS),
-      RFM_REFRESH_MS: String(INTERVAL_MS),
-      LEADER_ELECTION_MS: String(INTERVAL_MS),
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return spawnCli(['serve'], {
+    LOG_LEVEL: 'info',
+    SEGMENT_RECHECK_MS: String(INTERVAL_MS),
+    ALERT_CHECK_MS: String(INTERVAL_MS),
+    OUTBOX_PRUNE_MS: String(INTERVAL_MS),
+    RFM_REFRESH_MS: String(INTERVAL_MS),
+    LEADER_ELECTION_MS: String(INTERVAL_MS),
+    ...env,
   });
-  children.add(child);
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-    child.on('exit', (_code, signal) => {
-      children.delete(child);
-      resolve(signal);
-    }),
-  );
-  return { child, exited, output: () => out };
-}
-
-async function waitForBase(p: ReturnType<typeof serve>, ms = 60_000): Promise<string> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const m = /ready at (http:\/\/\S+)\/graphql/.exec(p.output());
-    if (m) return m[1]!;
-    if (p.child.exitCode !== null) throw new Error(`server exited early:\n${p.output()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`server did not start:\n${p.output()}`);
 }
 
 /** Leader gauge and per-job run counts of one process, from its /metrics. */
@@ -96,9 +59,9 @@ describe.runIf(dbKinds.includes('postgres'))('leader election over PostgreSQL', 
     u.searchParams.set('schema', schema);
     try {
       const a = serve({ DATABASE_URL: u.toString() });
-      const baseA = await waitForBase(a);
+      const baseA = await waitForReady(a);
       const b = serve({ DATABASE_URL: u.toString() });
-      const baseB = await waitForBase(b);
+      const baseB = await waitForReady(b);
 
       // One of them leads; it runs every job, the other runs none.
       const [first, second] = await until(
@@ -117,7 +80,7 @@ describe.runIf(dbKinds.includes('postgres'))('leader election over PostgreSQL', 
       expect((await scrape(followerBase)).leader).toBe(0);
 
       leader.child.kill('SIGKILL');
-      expect(await leader.exited).toBe('SIGKILL');
+      expect((await leader.exited).signal).toBe('SIGKILL');
       const after = await until(() => scrape(followerBase), (m) => m.leader === 1 && ranEvery(m.runs), 30_000, 'the follower never took over');
       expect(Object.keys(after.runs).sort()).toEqual(JOBS);
       expect(follower.output()).toMatch(/"msg":"became leader/);

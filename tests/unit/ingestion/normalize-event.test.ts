@@ -48,6 +48,7 @@ describe('normalizeEvent', () => {
       ok({
         messageId: 'm-1',
         source: 'shop',
+        label: 'shop',
         type: 'TRACK',
         event: 'Order Completed',
         channel: 'EMAIL',

@@ -50,6 +50,7 @@ describe('validateEvent', () => {
           revenue: 12.5,
         },
         source: 'shop',
+        label: 'shop',
         receivedAt,
         raw,
       }),
@@ -72,9 +73,14 @@ describe('validateEvent', () => {
     expect(await run({ ...track, source: 's'.repeat(257) })).toEqual(rejects('invalid_source'));
   });
 
+  it('labels the touchpoint with the payload source, else the door source (the door source alone scopes dedup)', async () => {
+    expect(await run({ ...track, source: 'olist' }, 'writekey:k1')).toMatchObject({ kind: 'ok', value: { source: 'writekey:k1', label: 'olist' } });
+    expect(await run(track, 'writekey:k1')).toMatchObject({ kind: 'ok', value: { source: 'writekey:k1', label: 'writekey:k1' } });
+  });
+
   it('treats a null top-level field as not sent', async () => {
     const r = await run({ ...track, messageId: null, timestamp: null, properties: null, anonymousId: null, channel: null });
-    expect(r).toEqual(ok({ payload: { type: 'TRACK', event: 'Order Completed', userId: 'u-1' }, source: '', receivedAt, raw: expect.any(Object) }));
+    expect(r).toEqual(ok({ payload: { type: 'TRACK', event: 'Order Completed', userId: 'u-1' }, source: '', label: '', receivedAt, raw: expect.any(Object) }));
   });
 
   it('not_an_object: null, arrays and primitives', async () => {
