@@ -5,18 +5,12 @@
  * requests in flight wait, nobody else is sent); here every request due during a stall waits it out and
  * shows in the percentiles, as a client with its own schedule would see it.
  */
-import { percentiles, type Percentiles } from './fanout-client.ts';
+import { percentiles } from './fanout-client.ts';
+import type { StreamStats } from './steady-client.ts';
 
-export interface OpenLoopStats {
-  sent: number;
-  ok: number;
-  errors: number;
-  firstErrors: string[];
-  waitedForSlot: number;
-  maxLagMs: number;
+/** The slot-limited stream's counts (steady-client.ts), plus when each answer came. */
+export interface OpenLoopStats extends StreamStats {
   seconds: number;
-  /** Due → answered, successful requests only. */
-  latencyMs: Percentiles;
   /** [seconds since the phase started, latency ms] of every successful request, in order of due time. */
   samples: [number, number][];
 }
