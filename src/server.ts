@@ -21,6 +21,7 @@ import { storableArgumentsPlugin } from './graphql/storable-arguments.ts';
 import { requireApiKey, sendGraphqlError } from './http/api-key-auth.ts';
 import { createHttpApp, MAX_GRAPHQL_BODY } from './http/app.ts';
 import { createAuthGate } from './http/auth-failures.ts';
+import { createLimiterStore } from './http/limiter-store.ts';
 import { createRateLimit } from './http/rate-limit.ts';
 import { createMetrics, rootFieldLabels, type Metrics } from './http/metrics.ts';
 import { createSegmentRouter } from './http/segment-routes.ts';
@@ -100,8 +101,9 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
   const schema = await buildAppSchema(pubsub);
   const deps = { db, logger, services, pubsub };
 
-  const rateLimit = createRateLimit(config.security.rateLimitPerMinute);
-  const gate = createAuthGate({ apiKeys: services.apiKeys, failuresPerMinute: config.security.authFailuresPerMinute });
+  const limiterStore = createLimiterStore({ redisUrl: config.redisUrl, prefix: channelPrefix(config.database), logger });
+  const rateLimit = createRateLimit(config.security.rateLimitPerMinute, limiterStore);
+  const gate = createAuthGate({ apiKeys: services.apiKeys, failuresPerMinute: config.security.authFailuresPerMinute, store: limiterStore });
   const guards = createQueryGuards(config.security.limits);
   const app = createHttpApp({ db, logger, metrics, gate, metricsPublic: config.security.metricsPublic });
   const httpServer = http.createServer(app);
@@ -181,6 +183,7 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
         await services.feed.close();
         await ws.close();
         await pubsub.close();
+        await limiterStore.close();
       })();
       return stopping;
     },
