@@ -105,7 +105,8 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
   const rateLimit = createRateLimit(config.security.rateLimitPerMinute, limiterStore);
   const gate = createAuthGate({ apiKeys: services.apiKeys, failuresPerMinute: config.security.authFailuresPerMinute, store: limiterStore });
   const guards = createQueryGuards(config.security.limits);
-  const app = createHttpApp({ db, logger, metrics, gate, metricsPublic: config.security.metricsPublic });
+  let stopping: Promise<void> | undefined;
+  const app = createHttpApp({ db, logger, metrics, gate, metricsPublic: config.security.metricsPublic, accepting: () => !stopping });
   const httpServer = http.createServer(app);
   httpServer.keepAliveTimeout = config.http.keepAliveTimeoutMs;
   httpServer.headersTimeout = config.http.headersTimeoutMs;
@@ -165,7 +166,6 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
   const { port } = httpServer.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
 
-  let stopping: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}/graphql`,
     wsUrl: `ws://${host}:${port}/graphql`,
@@ -174,6 +174,7 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
     httpServer,
     stop() {
       stopping ??= (async () => {
+        if (config.shutdownUnreadyMs > 0) await new Promise((r) => setTimeout(r, config.shutdownUnreadyMs));
         await scheduler.stop();
         await alertChecker.stop();
         await rfmRefresher.stop();

@@ -25,6 +25,9 @@ const EnvModel = z.object({
     z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as US or CN').default('US'),
   ),
   SHUTDOWN_GRACE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(10_000)),
+  // On stop, /readyz answers 503 this long before the server stops accepting: a load balancer probing
+  // readiness takes the process out of rotation first, so no new request meets a closed port.
+  SHUTDOWN_UNREADY_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(300_000).default(0)),
   // Idle keep-alive connections stay open longer than a load balancer's idle timeout (60 s on the
   // usual ones): a server that closes first races the balancer reusing the socket, and that request fails.
   HTTP_KEEP_ALIVE_TIMEOUT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1_000).max(290_000).default(65_000)),
@@ -96,6 +99,7 @@ export type Config = {
   nodeEnv: z.infer<typeof EnvModel>['NODE_ENV'];
   defaultPhoneRegion: string;
   shutdownGraceMs: number;
+  shutdownUnreadyMs: number;
   http: HttpConfig;
   identity: IdentityConfig;
   sessionTimeoutMinutes: number;
@@ -189,6 +193,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     nodeEnv: e.NODE_ENV,
     defaultPhoneRegion: e.DEFAULT_PHONE_REGION,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    shutdownUnreadyMs: e.SHUTDOWN_UNREADY_MS,
     http: { keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS, headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS },
     identity: {
       blockedValues: new Set(e.BLOCKED_IDENTITY_VALUES.split(',').map((v) => v.trim().toLowerCase()).filter(Boolean)),
