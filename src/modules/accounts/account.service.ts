@@ -47,7 +47,10 @@ export class AccountService implements GroupCallSink {
     let afterGroupId: string | null = null;
     if (args.after) {
       const [g] = decodeCursor(args.after, 1);
-      if (typeof g !== 'string') throw new UserError(ErrorCode.INVALID_CURSOR, 'the `after` cursor is not one this server issued');
+      // Only a group id we could have stored: a forged one must not reach SQL as unstorable text.
+      if (typeof g !== 'string' || g.length > MAX_GROUP_ID_LENGTH || /\u0000|\p{Cs}/u.test(g)) {
+        throw new UserError(ErrorCode.INVALID_CURSOR, 'the `after` cursor is not one this server issued');
+      }
       afterGroupId = g;
     }
     const rows = await repo.list(this.db.prisma, { take: take + 1, afterGroupId, search });
