@@ -4,6 +4,7 @@ import type { Database } from './db/client.ts';
 import { ChangeHooks } from './lib/change-hooks.ts';
 import type { Logger } from './logger.ts';
 import type { AppPubSub } from './pubsub/pubsub.ts';
+import { AccountService } from './modules/accounts/account.service.ts';
 import { ApiKeyService } from './modules/auth/api-key.service.ts';
 import { AuditService } from './modules/audit/audit.service.ts';
 import { CustomerService } from './modules/customers/customer.service.ts';
@@ -41,11 +42,15 @@ export function createServices(deps: ServiceDeps) {
   // Segments and rule tags are kept by one engine (in SegmentService), which reaches rule tags through the tag service.
   const segments: SegmentService = new SegmentService(db, { logger, pubsub, clock, feed, ruleTags: () => tags, outboxRetentionDays: config.outbox.retentionDays });
   const tags: TagService = new TagService(db, { logger, clock, hooks, segments });
+  // Accounts merge group-call traits and re-check account rules for members through the segments graph.
+  const accounts = new AccountService(db, { logger, clock, segments });
+  hooks.add((tx, change) => accounts.onCustomerChange(tx, change));
   hooks.add((tx, change) => segments.evaluateCustomers(tx, change));
   const alerts = new AlertService(db, { config: config.alerts, pubsub, clock, logger });
   hooks.add((tx, change) => alerts.onCustomerChange(tx, change));
-  const ingestion = new IngestionService(db, { logger, config, hooks });
+  const ingestion = new IngestionService(db, { logger, config, hooks, groups: accounts });
   return {
+    accounts,
     apiKeys: new ApiKeyService(db, { logger }),
     audit: new AuditService(db, { logger, clock }),
     customers: new CustomerService(db, { logger, defaultPhoneRegion: config.defaultPhoneRegion, identity: config.identity, hooks }),

@@ -3,6 +3,7 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema, type PubSub } from 'type-graphql';
 import { authChecker } from './auth-checker.ts';
 import { CustomerConnectionResolver, CustomerResolver, UpsertCustomerResultResolver } from '../modules/customers/customer.resolver.ts';
+import { AccountConnectionResolver, AccountResolver, CustomerAccountsResolver } from '../modules/accounts/account.resolver.ts';
 import { SystemResolver } from '../modules/system/system.resolver.ts';
 import { MergeResolver } from '../modules/identities/merge.resolver.ts';
 import { MembershipChangeResolver, SegmentResolver } from '../modules/segments/segment.resolver.ts';
@@ -44,6 +45,9 @@ export const resolvers = [
   ApiKeyResolver,
   AuditResolver,
   PrivacyResolver,
+  AccountResolver,
+  AccountConnectionResolver,
+  CustomerAccountsResolver,
 ] as const;
 
 /** pubSub is only used at run time; printing the SDL passes a stand-in. */

@@ -12,6 +12,7 @@ import type { Database, Db } from '../../db/client.ts';
 import { ErrorCode, UserError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import { noAfterCommit, type AfterCommit, type ChangeHooks } from '../../lib/change-hooks.ts';
+import type { GroupCallSink } from '../accounts/account.model.ts';
 import { applyIdentifyTraits } from '../customers/customer.identify.ts';
 import { isBlocked } from '../identities/identity-resolution.ts';
 import { resolveIdentities } from '../identities/identity-resolver.ts';
@@ -43,7 +44,13 @@ export class IngestionService {
 
   constructor(
     private readonly db: Database,
-    private readonly deps: { logger: Logger; config: Pick<Config, 'defaultPhoneRegion' | 'identity'>; hooks: ChangeHooks },
+    private readonly deps: {
+      logger: Logger;
+      config: Pick<Config, 'defaultPhoneRegion' | 'identity'>;
+      hooks: ChangeHooks;
+      /** Where accepted `group` calls go (the accounts module); without it they are stored as touchpoints only. */
+      groups?: GroupCallSink;
+    },
   ) {
     this.log = deps.logger.child({ module: 'ingestion-service' });
     this.validate = createValidateEventStep({});
@@ -185,11 +192,22 @@ export class IngestionService {
     const remerged = new Set(resolved.plan.merges.filter((m) => !resolved.plan.newCustomerIds.includes(m.loserId)).map((m) => m.winnerId));
     await touchpointQueries.refreshStats(tx, remerged);
     await touchpointQueries.addToStats(tx, rows.filter((r) => inserted.has(r.id) && !remerged.has(r.customerId)).map((r) => r.id));
+    // group calls: the account is upserted and the customer linked before the hooks evaluate them.
+    const groupCalls = fresh.flatMap((c, i) =>
+      c.event.type === 'GROUP' && c.event.groupId && inserted.has(rows[i]!.id)
+        ? [{ groupId: c.event.groupId, traits: c.event.traits, occurredAt: c.event.occurredAt, customerId: rows[i]!.customerId }]
+        : [],
+    );
+    const afterGroups = groupCalls.length && this.deps.groups ? await this.deps.groups.applyGroupCalls(tx, groupCalls) : noAfterCommit;
     // The last stored touchpoint of each customer is what triggered any segment change.
     const triggers: Record<string, unknown> = {};
     for (const r of rows) if (inserted.has(r.id)) triggers[r.customerId] = { messageId: r.messageId, event: r.event, source: r.source };
     const mergedAway = resolved.plan.merges.map((m) => m.loserId).filter((id) => !resolved.plan.newCustomerIds.includes(id));
     const touchpoints = rows.filter((r) => inserted.has(r.id));
-    return this.deps.hooks.run(tx, { customerIds: [...resolved.touched, ...mergedAway], kind: 'touchpoint', triggers, touchpoints });
+    const afterHooks = await this.deps.hooks.run(tx, { customerIds: [...resolved.touched, ...mergedAway], kind: 'touchpoint', triggers, touchpoints });
+    return async () => {
+      await afterGroups();
+      await afterHooks();
+    };
   }
 }
