@@ -124,20 +124,26 @@ function preSql(kind: Kind, bucket: Sql): Sql {
   }
 }
 
-/** The math over a set of pre rows (a bucket, a whole row, a tuple for ranking). */
-function aggregateSql(kind: Kind, math: TrendMath): Sql {
+/**
+ * The math over groups of pre rows: `SELECT <cols>, value FROM <from> [WHERE ...] GROUP BY <cols>`.
+ * Distinct people are counted by grouping on (cols, person) first and counting those rows: hash
+ * aggregates, where count(DISTINCT) would sort every group.
+ */
+function aggregateSql(kind: Kind, math: TrendMath, from: Sql, cols: string, where: Sql = Prisma.empty): Sql {
+  const c = raw(cols);
+  const grouped = (value: Sql) => sql`SELECT ${c}, ${value} AS value FROM ${from} ${where} GROUP BY ${c}`;
   switch (kind) {
     case 'count':
-      return sql`sum(n)`;
+      return grouped(sql`sum(n)`);
     case 'moments':
-      return math === TrendMath.SUM ? sql`sum(s)` : math === TrendMath.AVG ? sql`sum(s) / NULLIF(sum(n), 0)` : math === TrendMath.MIN ? sql`min(mn)` : sql`max(mx)`;
+      return grouped(math === TrendMath.SUM ? sql`sum(s)` : math === TrendMath.AVG ? sql`sum(s) / NULLIF(sum(n), 0)` : math === TrendMath.MIN ? sql`min(mn)` : sql`max(mx)`);
+    case 'percentile':
+      return grouped(sql`percentile_cont(${PERCENTILES[math]!}::float8) WITHIN GROUP (ORDER BY v)`);
     case 'distinct':
     case 'windowed':
-      return sql`count(DISTINCT person)::float8`;
+      return sql`SELECT ${c}, count(*)::float8 AS value FROM (SELECT ${c}, person FROM ${from} ${where} GROUP BY ${c}, person) x GROUP BY ${c}`;
     case 'perCustomer':
-      return sql`sum(n) / NULLIF(count(DISTINCT person), 0)`;
-    case 'percentile':
-      return sql`percentile_cont(${PERCENTILES[math]!}::float8) WITHIN GROUP (ORDER BY v)`;
+      return sql`SELECT ${c}, sum(n) / count(*) AS value FROM (SELECT ${c}, person, sum(n) AS n FROM ${from} ${where} GROUP BY ${c}, person) x GROUP BY ${c}`;
   }
 }
 
@@ -163,20 +169,25 @@ export function trendSql(q: TrendSqlQuery): Sql {
   const rawkey = q.dims.length ? sql`ARRAY[${join(q.dims.map((d) => dimensionSql(d, { row: 'e', timezone: q.grid.timezone })), ', ')}]::text[]` : sql`'{}'::text[]`;
   const thresholds = sql`${q.grid.thresholds}::int[]`;
   const bucketOf = (x: Sql) => sql`width_bucket(${x}, ${thresholds})`;
-  const agg = aggregateSql(kind, s.math);
   const inRange = kind === 'windowed' ? sql`WHERE inr` : Prisma.empty;
   const other = q.limit + 1;
+  const ranking = q.keep === null && q.dims.length > 0;
 
-  const keep =
-    q.keep !== null
-      ? sql`SELECT k.ord::int AS rk, ARRAY(SELECT x.v FROM jsonb_array_elements_text(k.t) WITH ORDINALITY x(v, o) ORDER BY x.o)::text[] AS rawkey
-            FROM jsonb_array_elements(${JSON.stringify(q.keep)}::jsonb) WITH ORDINALITY k(t, ord)`
-      : q.dims.length === 0
-        ? sql`SELECT 1 AS rk, '{}'::text[] AS rawkey`
-        : sql`SELECT rk, rawkey FROM (
-              SELECT rawkey, row_number() OVER (ORDER BY total DESC NULLS LAST, rawkey COLLATE "C") AS rk
-              FROM (SELECT rawkey, ${agg} AS total FROM pre ${inRange} GROUP BY rawkey) ranked
-            ) r WHERE rk <= ${q.limit}`;
+  // Ranking: the math per tuple over the range. Those are also the kept rows' totals, so only Other's
+  // total is computed again (from its own rows); with given tuples (compare), or without breakdown (one
+  // row, the empty tuple, even when nothing matched), every total is computed from m.
+  const keep = !ranking
+    ? q.keep === null
+      ? sql`SELECT 1 AS rk, '{}'::text[] AS rawkey, NULL::float8 AS total`
+      : sql`SELECT k.ord::int AS rk, ARRAY(SELECT x.v FROM jsonb_array_elements_text(k.t) WITH ORDINALITY x(v, o) ORDER BY x.o)::text[] AS rawkey, NULL::float8 AS total
+          FROM jsonb_array_elements(${JSON.stringify(q.keep)}::jsonb) WITH ORDINALITY k(t, ord)`
+    : sql`SELECT rk, rawkey, total FROM (
+            SELECT rawkey, value AS total, row_number() OVER (ORDER BY value DESC NULLS LAST, rawkey COLLATE "C") AS rk
+            FROM (${aggregateSql(kind, s.math, sql`pre`, 'rawkey', inRange)}) ranked
+          ) r WHERE rk <= ${q.limit}`;
+  const totals = ranking
+    ? sql`SELECT rk, total AS value FROM keep UNION ALL ${aggregateSql(kind, s.math, sql`m`, 'rk', kind === 'windowed' ? sql`WHERE inr AND rk = ${other}::int` : sql`WHERE rk = ${other}::int`)}`
+    : aggregateSql(kind, s.math, sql`m`, 'rk', inRange);
 
   const points =
     kind === 'windowed'
@@ -186,7 +197,7 @@ export function trendSql(q: TrendSqlQuery): Sql {
           isl AS (SELECT rk, min(f) AS s, max(f) + ${q.window!}::int AS e FROM runs GROUP BY rk, person, run),
           deltas AS (SELECT rk, ${bucketOf(sql`s`)} AS bucket, 1 AS d FROM isl UNION ALL SELECT rk, ${bucketOf(sql`e`)}, -1 FROM isl),
           points AS (SELECT rk, bucket, sum(d)::float8 AS value FROM deltas WHERE bucket < ${q.grid.thresholds.length}::int GROUP BY rk, bucket)`
-      : sql`points AS (SELECT rk, bucket, (${agg})::float8 AS value FROM m GROUP BY rk, bucket)`;
+      : sql`points AS (${aggregateSql(kind, s.math, sql`m`, 'rk, bucket')})`;
 
   return sql`
     WITH src AS (
@@ -199,6 +210,6 @@ export function trendSql(q: TrendSqlQuery): Sql {
     m AS (SELECT pre.*, COALESCE(keep.rk, ${other}::int) AS rk FROM pre LEFT JOIN keep ON keep.rawkey = pre.rawkey),
     ${points}
     SELECT 'key' AS kind, rk::int AS rk, rawkey AS key, NULL::int AS bucket, NULL::float8 AS value FROM keep
-    UNION ALL SELECT 'point', rk::int, NULL, bucket::int, value FROM points
-    UNION ALL SELECT 'total', rk::int, NULL, NULL, (${agg})::float8 FROM m ${inRange} GROUP BY rk`;
+    UNION ALL SELECT 'point', rk::int, NULL, bucket::int, value::float8 FROM points
+    UNION ALL SELECT 'total', rk::int, NULL, NULL, value::float8 FROM (${totals}) t`;
 }
