@@ -29,6 +29,7 @@ import { runW6 } from './workloads/w6-analytics.ts';
 import { runW7 } from './workloads/w7-memory.ts';
 import { runW8 } from './workloads/w8-history.ts';
 import { runW9 } from './workloads/w9-recheck.ts';
+import { runW10 } from './workloads/w10-insights.ts';
 
 interface Workload {
   id: string;
@@ -49,6 +50,7 @@ const WORKLOADS: Workload[] = [
   { id: 'W4', title: 'W1 ingest with 100 live segments vs the same ingest with none', run: runW4 },
   { id: 'W5', title: 'full recompute of 20 segments vs B6 hand-written SQL', run: runW5 },
   { id: 'W6', title: '4-step funnel and Markov attribution vs B7, B8 hand-written SQL', run: runW6 },
+  { id: 'W10', title: 'daily-active-customers trend by channel over 90 days (trends) vs B11 hand-written SQL', run: runW10 },
   { id: 'W8', title: 'rfmTier, long-history ingest and churn check vs B9 full ranking, a new customer, B10 full login scan', run: runW8 },
   { id: 'W9', title: 'ingest p50/p99 while time-dependent segments are re-checked vs no re-check, and vs the old re-check (100k customers at small scale)', run: runW9 },
   // Last: it reads what W1 sampled, or runs W1's door phases itself; then --steady-minutes of steady load.

@@ -27,6 +27,16 @@ export const ErrorCode = {
   BAD_RULE: 'BAD_RULE',
   UNKNOWN_EVENT: 'UNKNOWN_EVENT',
   UNKNOWN_EXPERIMENT: 'UNKNOWN_EXPERIMENT',
+  /** An analytics `timezone` that is not an IANA zone name the database knows ("Europe/Paris", "UTC"). */
+  UNKNOWN_TIMEZONE: 'UNKNOWN_TIMEZONE',
+  /** A breakdown dimension that cannot be read: unknown attribute (`extensions.allowed`), missing or stray key, bad key path. */
+  BAD_BREAKDOWN: 'BAD_BREAKDOWN',
+  /** More breakdown dimensions than allowed (`extensions.max`). */
+  TOO_MANY_BREAKDOWNS: 'TOO_MANY_BREAKDOWNS',
+  /** A trend range cut into more buckets than allowed at its interval (`extensions.max`, `extensions.buckets`). */
+  TOO_MANY_BUCKETS: 'TOO_MANY_BUCKETS',
+  /** More trend series in one query than allowed (`extensions.max`). */
+  TOO_MANY_SERIES: 'TOO_MANY_SERIES',
   ALREADY_EXISTS: 'ALREADY_EXISTS',
   ALREADY_MERGED: 'ALREADY_MERGED',
   ALREADY_UNDONE: 'ALREADY_UNDONE',

@@ -23,6 +23,7 @@ import { AlertService } from './modules/alerts/alert.service.ts';
 import { ChannelPerformanceService } from './modules/analytics/channel-performance.service.ts';
 import { RfmService } from './modules/analytics/rfm.service.ts';
 import { ExperimentService } from './modules/analytics/experiment.service.ts';
+import { TrendService } from './modules/analytics/trend.service.ts';
 
 export interface ServiceDeps {
   db: Database;
@@ -69,6 +70,7 @@ export function createServices(deps: ServiceDeps) {
     alerts,
     rfm: new RfmService(db, { clock }),
     experiments: new ExperimentService(db),
+    trends: new TrendService(db, { clock }),
     pubsub,
     clock,
   };

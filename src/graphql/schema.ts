@@ -14,6 +14,7 @@ import { AttributionResolver } from '../modules/analytics/attribution.resolver.t
 import { ChannelPerformanceResolver } from '../modules/analytics/channel-performance.resolver.ts';
 import { RfmResolver } from '../modules/analytics/rfm.resolver.ts';
 import { ExperimentResolver } from '../modules/analytics/experiment.resolver.ts';
+import { TrendResolver } from '../modules/analytics/trend.resolver.ts';
 import { AlertResolver } from '../modules/alerts/alert.resolver.ts';
 import { TagDetailResolver, TagResolver } from '../modules/tags/tag.resolver.ts';
 import { ApiKeyResolver } from '../modules/auth/api-key.resolver.ts';
@@ -42,6 +43,7 @@ export const resolvers = [
   AlertResolver,
   RfmResolver,
   ExperimentResolver,
+  TrendResolver,
   ApiKeyResolver,
   AuditResolver,
   PrivacyResolver,
