@@ -27,6 +27,8 @@ export const ErrorCode = {
   BAD_RULE: 'BAD_RULE',
   UNKNOWN_EVENT: 'UNKNOWN_EVENT',
   UNKNOWN_EXPERIMENT: 'UNKNOWN_EXPERIMENT',
+  /** An amount in a currency that has no exchange rate in effect on its date (setExchangeRates first). */
+  NO_EXCHANGE_RATE: 'NO_EXCHANGE_RATE',
   ALREADY_EXISTS: 'ALREADY_EXISTS',
   ALREADY_MERGED: 'ALREADY_MERGED',
   ALREADY_UNDONE: 'ALREADY_UNDONE',

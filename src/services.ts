@@ -22,6 +22,9 @@ import { AlertService } from './modules/alerts/alert.service.ts';
 import { ChannelPerformanceService } from './modules/analytics/channel-performance.service.ts';
 import { RfmService } from './modules/analytics/rfm.service.ts';
 import { ExperimentService } from './modules/analytics/experiment.service.ts';
+import { CurrencyService } from './modules/currency/currency.service.ts';
+import { RoiService } from './modules/analytics/roi.service.ts';
+import { SpendService } from './modules/analytics/spend.service.ts';
 
 export interface ServiceDeps {
   db: Database;
@@ -45,6 +48,8 @@ export function createServices(deps: ServiceDeps) {
   const alerts = new AlertService(db, { config: config.alerts, pubsub, clock, logger });
   hooks.add((tx, change) => alerts.onCustomerChange(tx, change));
   const ingestion = new IngestionService(db, { logger, config, hooks });
+  const currency = new CurrencyService(db, { config, hooks, logger });
+  const attribution = new AttributionService(db);
   return {
     apiKeys: new ApiKeyService(db, { logger }),
     audit: new AuditService(db, { logger, clock }),
@@ -59,11 +64,14 @@ export function createServices(deps: ServiceDeps) {
     funnels: new FunnelService(db),
     paths: new PathsService(db),
     retention: new RetentionService(db),
-    attribution: new AttributionService(db),
+    attribution,
     channelPerformance: new ChannelPerformanceService(db),
     alerts,
     rfm: new RfmService(db, { clock }),
     experiments: new ExperimentService(db),
+    currency,
+    spend: new SpendService(db, { config }),
+    roi: new RoiService(db, { attribution, config }),
     pubsub,
     clock,
   };

@@ -24,6 +24,8 @@ const EnvModel = z.object({
     emptyToUndefined,
     z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as US or CN').default('US'),
   ),
+  // The currency every stored amount is converted to (docs/analytics.md#money-in-several-currencies).
+  BASE_CURRENCY: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD or CNY').default('USD')),
   SHUTDOWN_GRACE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(10_000)),
   // Idle keep-alive connections stay open longer than a load balancer's idle timeout (60 s on the
   // usual ones): a server that closes first races the balancer reusing the socket, and that request fails.
@@ -95,6 +97,8 @@ export type Config = {
   production: boolean;
   nodeEnv: z.infer<typeof EnvModel>['NODE_ENV'];
   defaultPhoneRegion: string;
+  /** ISO 4217: what revenue and spend are converted to before anything sums them. */
+  baseCurrency: string;
   shutdownGraceMs: number;
   http: HttpConfig;
   identity: IdentityConfig;
@@ -188,6 +192,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     production: e.NODE_ENV === 'production',
     nodeEnv: e.NODE_ENV,
     defaultPhoneRegion: e.DEFAULT_PHONE_REGION,
+    baseCurrency: e.BASE_CURRENCY,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     http: { keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS, headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS },
     identity: {

@@ -13,6 +13,9 @@ import { AttributionResolver } from '../modules/analytics/attribution.resolver.t
 import { ChannelPerformanceResolver } from '../modules/analytics/channel-performance.resolver.ts';
 import { RfmResolver } from '../modules/analytics/rfm.resolver.ts';
 import { ExperimentResolver } from '../modules/analytics/experiment.resolver.ts';
+import { CurrencyResolver } from '../modules/currency/currency.resolver.ts';
+import { RoiResolver } from '../modules/analytics/roi.resolver.ts';
+import { SpendResolver } from '../modules/analytics/spend.resolver.ts';
 import { AlertResolver } from '../modules/alerts/alert.resolver.ts';
 import { TagDetailResolver, TagResolver } from '../modules/tags/tag.resolver.ts';
 import { ApiKeyResolver } from '../modules/auth/api-key.resolver.ts';
@@ -41,6 +44,9 @@ export const resolvers = [
   AlertResolver,
   RfmResolver,
   ExperimentResolver,
+  CurrencyResolver,
+  SpendResolver,
+  RoiResolver,
   ApiKeyResolver,
   AuditResolver,
   PrivacyResolver,
