@@ -37,6 +37,8 @@ export const ErrorCode = {
   TOO_MANY_BUCKETS: 'TOO_MANY_BUCKETS',
   /** More trend series in one query than allowed (`extensions.max`). */
   TOO_MANY_SERIES: 'TOO_MANY_SERIES',
+  /** An amount in a currency that has no exchange rate in effect on its date (setExchangeRates first). */
+  NO_EXCHANGE_RATE: 'NO_EXCHANGE_RATE',
   ALREADY_EXISTS: 'ALREADY_EXISTS',
   ALREADY_MERGED: 'ALREADY_MERGED',
   ALREADY_UNDONE: 'ALREADY_UNDONE',

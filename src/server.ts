@@ -88,6 +88,8 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
     },
   });
   const services = createServices({ db, config, logger, pubsub, clock: opts.clock });
+  // Amounts the 0013 migration left waiting that this base currency (or a stored rate) can convert.
+  await services.currency.convertPending();
   // Recurring jobs run in the leader process only (one per database).
   const leadership = startLeaderElection(db, { intervalMs: config.leaderElectionMs, logger, onChange: (leader) => metrics.leader.set(leader ? 1 : 0) });
   metrics.leader.set(leadership.isLeader ? 1 : 0);

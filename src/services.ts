@@ -24,6 +24,9 @@ import { ChannelPerformanceService } from './modules/analytics/channel-performan
 import { RfmService } from './modules/analytics/rfm.service.ts';
 import { ExperimentService } from './modules/analytics/experiment.service.ts';
 import { TrendService } from './modules/analytics/trend.service.ts';
+import { CurrencyService } from './modules/currency/currency.service.ts';
+import { RoiService } from './modules/analytics/roi.service.ts';
+import { SpendService } from './modules/analytics/spend.service.ts';
 
 export interface ServiceDeps {
   db: Database;
@@ -50,6 +53,8 @@ export function createServices(deps: ServiceDeps) {
   const alerts = new AlertService(db, { config: config.alerts, pubsub, clock, logger });
   hooks.add((tx, change) => alerts.onCustomerChange(tx, change));
   const ingestion = new IngestionService(db, { logger, config, hooks, groups: accounts });
+  const currency = new CurrencyService(db, { config, hooks, logger });
+  const attribution = new AttributionService(db);
   return {
     accounts,
     apiKeys: new ApiKeyService(db, { logger }),
@@ -65,12 +70,15 @@ export function createServices(deps: ServiceDeps) {
     funnels: new FunnelService(db),
     paths: new PathsService(db),
     retention: new RetentionService(db),
-    attribution: new AttributionService(db),
+    attribution,
     channelPerformance: new ChannelPerformanceService(db),
     alerts,
     rfm: new RfmService(db, { clock }),
     experiments: new ExperimentService(db),
     trends: new TrendService(db, { clock }),
+    currency,
+    spend: new SpendService(db, { config }),
+    roi: new RoiService(db, { attribution, config }),
     pubsub,
     clock,
   };

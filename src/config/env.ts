@@ -24,6 +24,8 @@ const EnvModel = z.object({
     emptyToUndefined,
     z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as US or CN').default('US'),
   ),
+  // The currency every stored amount is converted to (docs/analytics.md#money-in-several-currencies).
+  BASE_CURRENCY: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD or CNY').default('USD')),
   SHUTDOWN_GRACE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(10_000)),
   // On stop, /readyz answers 503 this long before the server stops accepting: a load balancer probing
   // readiness takes the process out of rotation first, so no new request meets a closed port.
@@ -98,6 +100,8 @@ export type Config = {
   production: boolean;
   nodeEnv: z.infer<typeof EnvModel>['NODE_ENV'];
   defaultPhoneRegion: string;
+  /** ISO 4217: what revenue and spend are converted to before anything sums them. */
+  baseCurrency: string;
   shutdownGraceMs: number;
   shutdownUnreadyMs: number;
   http: HttpConfig;
@@ -192,6 +196,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     production: e.NODE_ENV === 'production',
     nodeEnv: e.NODE_ENV,
     defaultPhoneRegion: e.DEFAULT_PHONE_REGION,
+    baseCurrency: e.BASE_CURRENCY,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     shutdownUnreadyMs: e.SHUTDOWN_UNREADY_MS,
     http: { keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS, headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS },

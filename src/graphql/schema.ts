@@ -15,6 +15,9 @@ import { ChannelPerformanceResolver } from '../modules/analytics/channel-perform
 import { RfmResolver } from '../modules/analytics/rfm.resolver.ts';
 import { ExperimentResolver } from '../modules/analytics/experiment.resolver.ts';
 import { TrendResolver } from '../modules/analytics/trend.resolver.ts';
+import { CurrencyResolver } from '../modules/currency/currency.resolver.ts';
+import { RoiResolver } from '../modules/analytics/roi.resolver.ts';
+import { SpendResolver } from '../modules/analytics/spend.resolver.ts';
 import { AlertResolver } from '../modules/alerts/alert.resolver.ts';
 import { TagDetailResolver, TagResolver } from '../modules/tags/tag.resolver.ts';
 import { ApiKeyResolver } from '../modules/auth/api-key.resolver.ts';
@@ -44,6 +47,9 @@ export const resolvers = [
   RfmResolver,
   ExperimentResolver,
   TrendResolver,
+  CurrencyResolver,
+  SpendResolver,
+  RoiResolver,
   ApiKeyResolver,
   AuditResolver,
   PrivacyResolver,
