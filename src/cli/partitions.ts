@@ -2,8 +2,7 @@
  * `cdp partitions`: makes the months ahead (and, with --from, past months whose rows sit in DEFAULT),
  * optionally drops months past retention, then prints every partition of the history tables.
  */
-import type { PartitionRow } from '../modules/system/partition.repository.ts';
-import type { DropReport, EnsureReport, PartitionService } from '../modules/system/partition.service.ts';
+import type { DropReport, EnsureReport, PartitionRow, PartitionService } from '../modules/system/partition.service.ts';
 
 export interface PartitionsOptions {
   ahead?: number;

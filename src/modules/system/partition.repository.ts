@@ -61,18 +61,32 @@ export const partitionRepository = {
     await tx.$executeRawUnsafe(LOCK_TIMEOUT_SQL);
   },
 
-  /**
-   * Adds [from, to) as partition `name`: a standalone table first, the DEFAULT partition's rows of that
-   * range moved into it, then attached (attaching checks DEFAULT holds none of the range any more).
-   * Answers how many rows moved.
-   */
-  async addMonth(tx: Db, table: PartitionedTable, name: string, from: Date, to: Date): Promise<number> {
+  /** The months (first days, UTC) in [from, to) that have rows in the DEFAULT partition. */
+  async defaultMonths(tx: Db, table: PartitionedTable, from: Date, to: Date): Promise<Date[]> {
     const col = q(PARTITIONED_TABLES[table]);
+    const rows = await tx.$queryRawUnsafe<{ month: Date }[]>(`
+      SELECT DISTINCT date_trunc('month', ${col} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS month
+      FROM ${q(defaultPartitionName(table))} WHERE ${col} >= ${lit(from)} AND ${col} < ${lit(to)}`);
+    return rows.map((r) => r.month);
+  },
+
+  /**
+   * Adds [from, to) as partition `name`. With `moveFromDefault` (DEFAULT holds rows of the range), a
+   * standalone table is made first, those rows move into it, and it is attached (attaching checks that
+   * DEFAULT holds none of the range any more). Answers how many rows moved.
+   */
+  async addMonth(tx: Db, table: PartitionedTable, name: string, from: Date, to: Date, moveFromDefault: boolean): Promise<number> {
+    const col = q(PARTITIONED_TABLES[table]);
+    const bounds = `FOR VALUES FROM (${lit(from)}) TO (${lit(to)})`;
+    if (!moveFromDefault) {
+      await tx.$executeRawUnsafe(`CREATE TABLE ${q(name)} PARTITION OF ${q(table)} ${bounds}`);
+      return 0;
+    }
     await tx.$executeRawUnsafe(`CREATE TABLE ${q(name)} (LIKE ${q(table)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
     const moved = await tx.$executeRawUnsafe(`
       WITH moved AS (DELETE FROM ${q(defaultPartitionName(table))} WHERE ${col} >= ${lit(from)} AND ${col} < ${lit(to)} RETURNING *)
       INSERT INTO ${q(name)} SELECT * FROM moved`);
-    await tx.$executeRawUnsafe(`ALTER TABLE ${q(table)} ATTACH PARTITION ${q(name)} FOR VALUES FROM (${lit(from)}) TO (${lit(to)})`);
+    await tx.$executeRawUnsafe(`ALTER TABLE ${q(table)} ATTACH PARTITION ${q(name)} ${bounds}`);
     return moved;
   },
 

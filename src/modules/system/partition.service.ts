@@ -19,6 +19,8 @@ import {
 import { membershipQueries } from '../segments/membership.queries.ts';
 import { partitionRepository, type PartitionRow } from './partition.repository.ts';
 
+export type { PartitionRow };
+
 /** Months kept per table; null keeps everything. The outbox has none: it follows the outbox pruner. */
 export type RetentionMonths = Record<Exclude<PartitionedTable, 'membership_change'>, number | null>;
 
@@ -77,23 +79,28 @@ export class PartitionService {
       throw new UserError(ErrorCode.BAD_USER_INPUT, `the first month must be within the last ${MAX_MONTHS_BACK} months, not after the current one`);
     }
     const months = monthsBetween(from, addMonths(current, ahead));
+    const covered = (parts: PartitionRow[], table: PartitionedTable, month: Date) =>
+      parts.some((p) => p.table === table && !p.isDefault && p.from! < addMonths(month, 1) && p.to! > month);
     const existing = await this.list();
     const report: EnsureReport = { created: [] };
     for (const table of PARTITIONED_TABLE_NAMES) {
-      const mine = existing.filter((p) => p.table === table && !p.isDefault);
-      for (const month of months) {
-        const to = addMonths(month, 1);
-        if (mine.some((p) => p.from! < to && p.to! > month)) continue;
-        const name = partitionName(table, month);
-        const made = await this.db.prisma.$transaction(async (tx) => {
-          await partitionRepository.lock(tx);
-          // Another process may have made it since the listing.
-          const now = await partitionRepository.list(tx);
-          if (now.some((p) => p.table === table && !p.isDefault && p.from! < to && p.to! > month)) return null;
-          return partitionRepository.addMonth(tx, table, name, month, to);
-        }, TX);
-        if (made !== null) report.created.push({ table, name, movedFromDefault: made });
-      }
+      if (months.every((m) => covered(existing, table, m))) continue;
+      // One transaction a table: months are quick to make unless DEFAULT holds many of their rows.
+      const created = await this.db.prisma.$transaction(async (tx) => {
+        await partitionRepository.lock(tx);
+        // Another process may have made some since the listing.
+        const now = await partitionRepository.list(tx);
+        const inDefault = new Set((await partitionRepository.defaultMonths(tx, table, months[0]!, addMonths(months.at(-1)!, 1))).map((m) => m.getTime()));
+        const made: EnsureReport['created'] = [];
+        for (const month of months) {
+          if (covered(now, table, month)) continue;
+          const name = partitionName(table, month);
+          const moved = await partitionRepository.addMonth(tx, table, name, month, addMonths(month, 1), inDefault.has(month.getTime()));
+          made.push({ table, name, movedFromDefault: moved });
+        }
+        return made;
+      }, TX);
+      report.created.push(...created);
     }
     if (report.created.length) this.deps.logger.info({ created: report.created.map((c) => c.name) }, 'partitions created');
     return report;
