@@ -71,14 +71,16 @@ export const partitionRepository = {
   },
 
   /**
-   * Adds [from, to) as partition `name`. With `moveFromDefault` (DEFAULT holds rows of the range), a
-   * standalone table is made first, those rows move into it, and it is attached (attaching checks that
-   * DEFAULT holds none of the range any more). Answers how many rows moved.
+   * Adds [from, to) as partition `name`: a standalone table is made, the DEFAULT partition's rows of
+   * that range move into it, and it is attached (attaching checks that DEFAULT holds none of the range
+   * any more). Attaching locks the parent only against other DDL, where CREATE TABLE … PARTITION OF
+   * locks out every reader and writer; that one-statement form is used only when `attach` is false
+   * (nothing to move, and no other session to block: the embedded database). Answers the rows moved.
    */
-  async addMonth(tx: Db, table: PartitionedTable, name: string, from: Date, to: Date, moveFromDefault: boolean): Promise<number> {
+  async addMonth(tx: Db, table: PartitionedTable, name: string, from: Date, to: Date, attach: boolean): Promise<number> {
     const col = q(PARTITIONED_TABLES[table]);
     const bounds = `FOR VALUES FROM (${lit(from)}) TO (${lit(to)})`;
-    if (!moveFromDefault) {
+    if (!attach) {
       await tx.$executeRawUnsafe(`CREATE TABLE ${q(name)} PARTITION OF ${q(table)} ${bounds}`);
       return 0;
     }

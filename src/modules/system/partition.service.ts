@@ -95,7 +95,8 @@ export class PartitionService {
         for (const month of months) {
           if (covered(now, table, month)) continue;
           const name = partitionName(table, month);
-          const moved = await partitionRepository.addMonth(tx, table, name, month, addMonths(month, 1), inDefault.has(month.getTime()));
+          const attach = inDefault.has(month.getTime()) || this.db.kind === 'postgres';
+          const moved = await partitionRepository.addMonth(tx, table, name, month, addMonths(month, 1), attach);
           made.push({ table, name, movedFromDefault: moved });
         }
         return made;
