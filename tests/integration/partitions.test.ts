@@ -188,6 +188,13 @@ describe.each(dbKinds)('migration 0016 on %s', (kind) => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  const indexes = async () =>
+    (
+      await db.prisma.$queryRawUnsafe<{ table: string; name: string; def: string }[]>(
+        `SELECT tablename AS table, indexname AS name, indexdef AS def FROM pg_indexes
+         WHERE schemaname = current_schema() AND tablename IN ('touchpoint', 'membership_change', 'failed_event', 'audit_log') ORDER BY 1, 2`,
+      )
+    ).map((i) => ({ ...i, def: i.def.replace(/ [a-z_0-9]+\.(touchpoint|membership_change|failed_event|audit_log) /, ' $1 ') }));
   const all = (table: string, key: string) => db.prisma.$queryRawUnsafe<Record<string, unknown>[]>(`SELECT * FROM ${table} ORDER BY ${key}`);
   const where = (table: string) => db.prisma.$queryRawUnsafe<{ part: string; n: number }[]>(`SELECT tableoid::regclass::text AS part, count(*)::int AS n FROM ${table} GROUP BY 1 ORDER BY 1`);
 
@@ -213,6 +220,7 @@ describe.each(dbKinds)('migration 0016 on %s', (kind) => {
     // A deleted row: its seq is used, and must not come back after the migration.
     await db.prisma.$executeRawUnsafe(`INSERT INTO membership_change (segment_id, customer_id, change, at) VALUES (gen_random_uuid(), $1::uuid, 'LEFT', '2026-01-12T00:00:00Z')`, customers[0]);
     await db.prisma.$executeRawUnsafe(`DELETE FROM membership_change WHERE change = 'LEFT'`);
+    const indexesBefore = await indexes();
     const before = {
       touchpoint: await all('touchpoint', 'id'),
       membership_change: await all('membership_change', 'seq'),
@@ -239,9 +247,12 @@ describe.each(dbKinds)('migration 0016 on %s', (kind) => {
     expect(BigInt(next!.seq)).toBe(maxSeq + 2n);
     const [audit] = await db.prisma.$queryRawUnsafe<{ id: bigint }[]>(`INSERT INTO audit_log (action) VALUES ('after') RETURNING id`);
     expect(BigInt(audit!.id)).toBe(BigInt(String((before.audit_log.at(-1) as { id: bigint }).id)) + 1n);
-    // Indexes and the customer foreign key came along: deleting a customer still cascades.
-    const indexes = await db.prisma.$queryRawUnsafe<{ indexname: string }[]>(`SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'touchpoint' ORDER BY 1`);
-    expect(indexes.map((i) => i.indexname)).toEqual(['touchpoint_customer_id_occurred_at_idx', 'touchpoint_event_occurred_at_idx', 'touchpoint_occurred_at_idx', 'touchpoint_pkey']);
+    // Every index came along as it was (whatever earlier migrations added); primary keys gained the
+    // partition column. The customer foreign key too: deleting a customer still cascades.
+    const pkeys = { touchpoint: '(id, occurred_at)', membership_change: '(seq, at)', audit_log: '(id, at)', failed_event: '(id, received_at)' };
+    const expected = indexesBefore.map((i) => (i.name.endsWith('_pkey') ? { ...i, def: i.def.replace(/^CREATE UNIQUE INDEX (\S+) ON (\S+) USING btree \(.*\)$/, (_, n, t) => `CREATE UNIQUE INDEX ${n} ON ONLY ${t} USING btree ${pkeys[i.table as keyof typeof pkeys]}`) } : { ...i, def: i.def.replace(' ON ', ' ON ONLY ') }));
+    expect(await indexes()).toEqual(expected);
+    expect(indexesBefore.map((i) => i.name)).toContain('touchpoint_customer_id_occurred_at_idx');
     await db.prisma.$executeRawUnsafe(`DELETE FROM customer WHERE id = $1::uuid`, customers[1]);
     expect(await db.prisma.touchpoint.count()).toBe(2);
   });
