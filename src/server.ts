@@ -33,6 +33,7 @@ import { startSegmentScheduler } from './modules/segments/segment.scheduler.ts';
 import { startRfmRefresher } from './modules/analytics/rfm.refresher.ts';
 import { startAlertChecker } from './modules/alerts/alert.checker.ts';
 import { startOutboxPruner } from './modules/segments/outbox.pruner.ts';
+import { startPartitionMaintainer } from './modules/system/partition.maintainer.ts';
 import { startLeaderElection } from './db/leader.ts';
 import { Topic, type MembershipChangedPayload } from './pubsub/topics.ts';
 
@@ -88,18 +89,22 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
     },
   });
   const services = createServices({ db, config, logger, pubsub, clock: opts.clock });
+  // Every process makes the months ahead before it serves (idempotent, under a lock), so writes land in
+  // month partitions even before the first daily run. A failure is not fatal: DEFAULT takes the rows.
+  await services.partitions.ensureMonths().catch((err: unknown) => logger.error({ err }, 'could not create partitions ahead'));
   // Amounts the 0013 migration left waiting that this base currency (or a stored rate) can convert.
   await services.currency.convertPending();
   // Recurring jobs run in the leader process only (one per database).
   const leadership = startLeaderElection(db, { intervalMs: config.leaderElectionMs, logger, onChange: (leader) => metrics.leader.set(leader ? 1 : 0) });
   metrics.leader.set(leadership.isLeader ? 1 : 0);
   const jobs = { when: () => leadership.isLeader, onRun: (job: string) => metrics.recurringRuns.inc({ job }) };
-  for (const job of ['segment-scheduler', 'alert-checker', 'outbox-pruner', 'rfm-refresher']) metrics.recurringRuns.inc({ job }, 0);
+  for (const job of ['segment-scheduler', 'alert-checker', 'outbox-pruner', 'rfm-refresher', 'partition-maintainer']) metrics.recurringRuns.inc({ job }, 0);
   services.audit.onFailure(() => metrics.auditWriteFailures.inc());
   const scheduler = startSegmentScheduler(services.segments, { intervalMs: config.segmentRecheckMs, logger, ...jobs });
   const rfmRefresher = startRfmRefresher(services.rfm, { intervalMs: config.rfmRefreshMs, logger, ...jobs });
   const alertChecker = startAlertChecker(services.alerts, { intervalMs: config.alerts.checkMs, logger, ...jobs });
   const outboxPruner = startOutboxPruner(services.segments, { intervalMs: config.outbox.pruneMs, logger, ...jobs });
+  const partitionMaintainer = startPartitionMaintainer(services.partitions, { intervalMs: config.partitions.maintainMs, logger, ...jobs });
   const schema = await buildAppSchema(pubsub);
   const deps = { db, logger, services, pubsub };
 
@@ -181,6 +186,7 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
         await alertChecker.stop();
         await rfmRefresher.stop();
         await outboxPruner.stop();
+        await partitionMaintainer.stop();
         await leadership.stop();
         await apollo.stop(); // stops accepting, drains HTTP, closes graphql-ws
         await services.feed.close();

@@ -27,6 +27,7 @@ import { TrendService } from './modules/analytics/trend.service.ts';
 import { CurrencyService } from './modules/currency/currency.service.ts';
 import { RoiService } from './modules/analytics/roi.service.ts';
 import { SpendService } from './modules/analytics/spend.service.ts';
+import { PartitionService } from './modules/system/partition.service.ts';
 
 export interface ServiceDeps {
   db: Database;
@@ -79,6 +80,7 @@ export function createServices(deps: ServiceDeps) {
     currency,
     spend: new SpendService(db, { config }),
     roi: new RoiService(db, { attribution, config }),
+    partitions: new PartitionService(db, { clock, logger, config: config.partitions }),
     pubsub,
     clock,
   };

@@ -67,6 +67,13 @@ const EnvModel = z.object({
   // Membership changes older than this are pruned from the outbox; a `since` before them is SINCE_EXPIRED.
   OUTBOX_RETENTION_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().positive().max(3650).default(30)),
   OUTBOX_PRUNE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(50).max(86_400_000).default(600_000)),
+  // Monthly partitions of the history tables (docs/scaling.md#partitioning): months made ahead, how
+  // often the leader maintains them, and how many months each table keeps (unset: forever).
+  PARTITION_MONTHS_AHEAD: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(120).default(3)),
+  PARTITION_MAINTAIN_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(50).max(604_800_000).default(86_400_000)),
+  TOUCHPOINT_RETENTION_MONTHS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1200).optional()),
+  AUDIT_RETENTION_MONTHS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1200).optional()),
+  FAILED_EVENT_RETENTION_MONTHS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1200).optional()),
   // Events buffered for one subscriber before it is closed with 4410 (resume with since).
   SUBSCRIBER_MAX_LAG: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1_000).max(1_000_000).default(10_000)),
   // How often a follower tries to become the leader (and the leader checks its lock connection).
@@ -111,11 +118,19 @@ export type Config = {
   segmentRecheckMs: number;
   rfmRefreshMs: number;
   outbox: { retentionDays: number; pruneMs: number };
+  partitions: PartitionSettings;
   subscriberMaxLag: number;
   leaderElectionMs: number;
   alerts: AlertConfig;
   security: SecurityConfig;
 };
+
+export interface PartitionSettings {
+  monthsAhead: number;
+  maintainMs: number;
+  /** Months kept per table (null: forever). The outbox follows OUTBOX_RETENTION_DAYS instead. */
+  retentionMonths: { touchpoint: number | null; audit_log: number | null; failed_event: number | null };
+}
 
 export interface HttpConfig {
   keepAliveTimeoutMs: number;
@@ -210,6 +225,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     segmentRecheckMs: e.SEGMENT_RECHECK_MS,
     rfmRefreshMs: e.RFM_REFRESH_MS,
     outbox: { retentionDays: e.OUTBOX_RETENTION_DAYS, pruneMs: e.OUTBOX_PRUNE_MS },
+    partitions: {
+      monthsAhead: e.PARTITION_MONTHS_AHEAD,
+      maintainMs: e.PARTITION_MAINTAIN_MS,
+      retentionMonths: {
+        touchpoint: e.TOUCHPOINT_RETENTION_MONTHS ?? null,
+        audit_log: e.AUDIT_RETENTION_MONTHS ?? null,
+        failed_event: e.FAILED_EVENT_RETENTION_MONTHS ?? null,
+      },
+    },
     subscriberMaxLag: e.SUBSCRIBER_MAX_LAG,
     leaderElectionMs: e.LEADER_ELECTION_MS,
     alerts: {
