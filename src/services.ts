@@ -22,6 +22,7 @@ import { AlertService } from './modules/alerts/alert.service.ts';
 import { ChannelPerformanceService } from './modules/analytics/channel-performance.service.ts';
 import { RfmService } from './modules/analytics/rfm.service.ts';
 import { ExperimentService } from './modules/analytics/experiment.service.ts';
+import { WebhookService } from './modules/webhooks/webhook.service.ts';
 
 export interface ServiceDeps {
   db: Database;
@@ -44,6 +45,12 @@ export function createServices(deps: ServiceDeps) {
   hooks.add((tx, change) => segments.evaluateCustomers(tx, change));
   const alerts = new AlertService(db, { config: config.alerts, pubsub, clock, logger });
   hooks.add((tx, change) => alerts.onCustomerChange(tx, change));
+  // Webhooks queue touchpoints and alerts in the transactions that store them, and hold the outbox
+  // pruner back to the lowest segment-change cursor.
+  const webhooks = new WebhookService(db, { config: config.webhooks, logger });
+  hooks.add((tx, change) => webhooks.onCustomerChange(tx, change));
+  alerts.onRaised((tx, raised) => webhooks.onAlertsRaised(tx, raised));
+  segments.holdOutboxPruning(() => webhooks.outboxHold());
   const ingestion = new IngestionService(db, { logger, config, hooks });
   return {
     apiKeys: new ApiKeyService(db, { logger }),
@@ -64,6 +71,7 @@ export function createServices(deps: ServiceDeps) {
     alerts,
     rfm: new RfmService(db, { clock }),
     experiments: new ExperimentService(db),
+    webhooks,
     pubsub,
     clock,
   };

@@ -18,6 +18,7 @@ import { TagDetailResolver, TagResolver } from '../modules/tags/tag.resolver.ts'
 import { ApiKeyResolver } from '../modules/auth/api-key.resolver.ts';
 import { AuditResolver } from '../modules/audit/audit.resolver.ts';
 import { PrivacyResolver } from '../modules/privacy/privacy.resolver.ts';
+import { WebhookResolver } from '../modules/webhooks/webhook.resolver.ts';
 import { FailedEventConnectionResolver, JourneyConnectionResolver, TouchpointResolver } from '../modules/touchpoints/touchpoint.resolver.ts';
 
 export const resolvers = [
@@ -44,6 +45,7 @@ export const resolvers = [
   ApiKeyResolver,
   AuditResolver,
   PrivacyResolver,
+  WebhookResolver,
 ] as const;
 
 /** pubSub is only used at run time; printing the SDL passes a stand-in. */
