@@ -38,19 +38,6 @@ export interface WebhookDestinationRecord extends DestinationWrite {
   lastError: string | null;
 }
 
-/** A claimed queue row. */
-export interface QueueItem {
-  id: string;
-  kind: 'TOUCHPOINT' | 'ALERT' | 'SEGMENT_CHANGE';
-  itemKey: string;
-  refId: string | null;
-  /** Stored for dead-lettered segment changes (the outbox may be pruned before a replay). */
-  payload: unknown;
-  attempts: number;
-  firstFailedAt: Date | null;
-  createdAt: Date;
-}
-
 export interface SegmentChangeRow {
   seq: string;
   segmentId: string;

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { maskEmail, maskJson, maskPhone, maskText } from '../privacy/pii-mask.ts';
-import type { QueueItem, SegmentChangeRow, WebhookItem } from './webhook.model.ts';
+import type { SegmentChangeRow, WebhookItem } from './webhook.model.ts';
 
 const iso = (d: Date | string | null | undefined) => (d == null ? null : new Date(d).toISOString());
 const maybe = <T>(v: T | null, f: (v: T) => T) => (v == null ? v : f(v));
@@ -37,28 +37,6 @@ export function segmentChangeItem(c: SegmentChangeRow): WebhookItem {
   };
 }
 
-export function touchpointItem(key: string, tp: Record<string, unknown> | undefined): WebhookItem {
-  return { id: key, type: 'touchpoint', occurredAt: iso(tp?.occurredAt as Date | undefined) ?? new Date(0).toISOString(), data: tp ? { ...tp, occurredAt: iso(tp.occurredAt as Date), receivedAt: iso(tp.receivedAt as Date) } : null };
-}
-
-export function alertItem(key: string, a: Record<string, unknown> | undefined): WebhookItem {
-  return {
-    id: key,
-    type: `alert.${String(a?.kind ?? 'unknown').toLowerCase()}`,
-    occurredAt: iso(a?.raisedAt as Date | undefined) ?? new Date(0).toISOString(),
-    data: a ? { ...a, raisedAt: iso(a.raisedAt as Date) } : null,
-  };
-}
-
-/** Queue rows → items, from the stored touchpoints and alerts (or the payload kept with a dead-lettered change). */
-export function queueItems(rows: QueueItem[], touchpoints: Map<string, Record<string, unknown>>, alerts: Map<string, Record<string, unknown>>): WebhookItem[] {
-  return rows.map((r) => {
-    if (r.kind === 'TOUCHPOINT') return touchpointItem(r.itemKey, touchpoints.get(r.refId ?? ''));
-    if (r.kind === 'ALERT') return alertItem(r.itemKey, alerts.get(r.refId ?? ''));
-    return r.payload as WebhookItem;
-  });
-}
-
 /** The item as a READER key would see it. */
 export function maskItem(item: WebhookItem): WebhookItem {
   const data = item.data as Record<string, unknown> | null;
@@ -82,8 +60,17 @@ export function requestBody(webhookId: string, items: WebhookItem[], maskPii: bo
   return JSON.stringify({ webhookId, items: maskPii ? items.map(maskItem) : items });
 }
 
+/**
+ * The same body from items already written as JSON text (queue items, built by the database): joined
+ * as they are, or parsed and masked for a maskPii destination.
+ */
+export function requestBodyFromText(webhookId: string, itemTexts: string[], maskPii: boolean): string {
+  if (maskPii) return requestBody(webhookId, itemTexts.map((t) => JSON.parse(t) as WebhookItem), true);
+  return `{"webhookId":${JSON.stringify(webhookId)},"items":[${itemTexts.join(',')}]}`;
+}
+
 /** The Idempotency-Key header: the item's key for one item; for several, a digest of their keys (the same batch gets the same key). */
-export function batchKey(items: WebhookItem[]): string {
-  if (items.length === 1) return items[0]!.id;
-  return `batch:${createHash('sha256').update(items.map((i) => i.id).join('\n')).digest('hex').slice(0, 32)}`;
+export function batchKey(ids: string[]): string {
+  if (ids.length === 1) return ids[0]!;
+  return `batch:${createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 32)}`;
 }

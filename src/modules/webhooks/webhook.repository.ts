@@ -9,9 +9,20 @@
  */
 import type { Db } from '../../db/client.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
-import type { WebhookDestinationRecord, QueueItem, SegmentChangeRow, DeadLetterRecord, DestinationWrite } from './webhook.model.ts';
+import type { WebhookDestinationRecord, SegmentChangeRow, DeadLetterRecord, DestinationWrite } from './webhook.model.ts';
 
 type Num = bigint | number | string | null;
+
+/** A claimed queue item: its id, key, attempt number and JSON text. */
+export interface ClaimedItem {
+  id: string;
+  itemKey: string;
+  attempts: number;
+  item: string;
+}
+
+/** A timestamp as ISO-8601 UTC with milliseconds, as JSON.stringify writes a Date. */
+const iso = (col: Prisma.Sql) => Prisma.sql`to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 const n = (v: Num): number => (v == null ? 0 : Number(v));
 
 type DestRow = Omit<WebhookDestinationRecord, 'segmentCursor' | 'delivered' | 'retried' | 'failed' | 'deadLettered' | 'latencyMsSum' | 'requests'> & {
@@ -192,43 +203,43 @@ export const webhookRepository = {
 
   /**
    * Claims up to `limit` due items of one destination (oldest first) that nobody holds: rows locked by
-   * another claim in progress are skipped, and a lease that has run out can be taken over. Counts the
-   * attempt at claim time, so an attempt cut short by a crash still counts.
+   * another claim in progress are skipped. A claim moves `next_attempt_at` to the lease's end, so held
+   * items fall out of the due range of the index and come due again by themselves if the lease runs
+   * out. Counts the attempt at claim time, so an attempt cut short by a crash still counts.
+   * Each item comes back as its JSON text, built here from the touchpoint or alert (or the payload
+   * kept with a dead-lettered change): the request body is then these texts joined, without parsing.
    */
-  async claimQueue(db: Db, opts: { destinationId: string; limit: number; now: Date; leaseUntil: Date; token: string }): Promise<QueueItem[]> {
-    const rows = await db.$queryRaw<(Omit<QueueItem, 'id'> & { id: Num })[]>`
+  async claimQueue(db: Db, opts: { destinationId: string; limit: number; now: Date; leaseUntil: Date; token: string }): Promise<ClaimedItem[]> {
+    const rows = await db.$queryRaw<(Omit<ClaimedItem, 'id'> & { id: Num })[]>`
       WITH c AS (
         SELECT id FROM webhook_delivery
         WHERE destination_id = ${opts.destinationId}::uuid AND state = 'PENDING' AND next_attempt_at <= ${opts.now}::timestamptz
-          AND (lease_until IS NULL OR lease_until < ${opts.now}::timestamptz)
         ORDER BY next_attempt_at, id
         LIMIT ${opts.limit}
         FOR UPDATE SKIP LOCKED
+      ), u AS (
+        UPDATE webhook_delivery w SET lease_until = ${opts.leaseUntil}::timestamptz, next_attempt_at = ${opts.leaseUntil}::timestamptz,
+          lease_token = ${opts.token}, attempts = w.attempts + 1
+        FROM c WHERE w.id = c.id
+        RETURNING w.id, w.kind, w.item_key, w.ref_id, w.payload, w.attempts
       )
-      UPDATE webhook_delivery w SET lease_until = ${opts.leaseUntil}::timestamptz, lease_token = ${opts.token}, attempts = w.attempts + 1
-      FROM c WHERE w.id = c.id
-      RETURNING w.id, w.kind, w.item_key AS "itemKey", w.ref_id::text AS "refId", w.payload, w.attempts, w.first_failed_at AS "firstFailedAt", w.created_at AS "createdAt"`;
-    return rows.map((r) => ({ ...r, id: String(r.id) })).sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
-  },
-
-  /** The stored touchpoints behind TOUCHPOINT items. */
-  async touchpoints(db: Db, ids: string[]): Promise<Map<string, Record<string, unknown>>> {
-    if (ids.length === 0) return new Map();
-    const rows = await db.$queryRaw<(Record<string, unknown> & { id: string })[]>`
-      SELECT id::text AS id, message_id AS "messageId", type::text AS type, event, channel::text AS channel, source,
-             customer_id::text AS "customerId", anonymous_id AS "anonymousId", properties, context,
-             revenue::float8 AS revenue, currency, occurred_at AS "occurredAt", received_at AS "receivedAt", session_id AS "sessionId"
-      FROM touchpoint WHERE id = ANY(${ids}::uuid[])`;
-    return new Map(rows.map((r) => [r.id, r]));
-  },
-
-  /** The stored alerts behind ALERT items. */
-  async alerts(db: Db, ids: string[]): Promise<Map<string, Record<string, unknown>>> {
-    if (ids.length === 0) return new Map();
-    const rows = await db.$queryRaw<(Record<string, unknown> & { id: string })[]>`
-      SELECT id::text AS id, kind::text AS kind, key, customer_id::text AS "customerId", channel::text AS channel, details, raised_at AS "raisedAt"
-      FROM alert WHERE id = ANY(${ids}::uuid[])`;
-    return new Map(rows.map((r) => [r.id, r]));
+      SELECT u.id, u.item_key AS "itemKey", u.attempts,
+        (CASE
+          WHEN u.kind = 'TOUCHPOINT' THEN jsonb_build_object('id', u.item_key, 'type', 'touchpoint', 'occurredAt', ${iso(Prisma.sql`t.occurred_at`)},
+            'data', CASE WHEN t.id IS NULL THEN NULL ELSE jsonb_build_object('id', t.id, 'messageId', t.message_id, 'type', t.type, 'event', t.event,
+              'channel', t.channel, 'source', t.source, 'customerId', t.customer_id, 'anonymousId', t.anonymous_id, 'properties', t.properties,
+              'context', t.context, 'revenue', t.revenue::float8, 'currency', t.currency, 'occurredAt', ${iso(Prisma.sql`t.occurred_at`)},
+              'receivedAt', ${iso(Prisma.sql`t.received_at`)}, 'sessionId', t.session_id) END)
+          WHEN u.kind = 'ALERT' THEN jsonb_build_object('id', u.item_key, 'type', 'alert.' || lower(coalesce(a.kind::text, 'unknown')), 'occurredAt', ${iso(Prisma.sql`a.raised_at`)},
+            'data', CASE WHEN a.id IS NULL THEN NULL ELSE jsonb_build_object('id', a.id, 'kind', a.kind, 'key', a.key, 'customerId', a.customer_id,
+              'channel', a.channel, 'details', a.details, 'raisedAt', ${iso(Prisma.sql`a.raised_at`)}) END)
+          ELSE u.payload
+        END)::text AS item
+      FROM u
+      LEFT JOIN touchpoint t ON u.kind = 'TOUCHPOINT' AND t.id = u.ref_id
+      LEFT JOIN alert a ON u.kind = 'ALERT' AND a.id = u.ref_id
+      ORDER BY u.id`;
+    return rows.map((r) => ({ ...r, id: String(r.id) }));
   },
 
   /** Acknowledged: the items leave the queue and the counters move, in one statement. Answers the items acknowledged. */

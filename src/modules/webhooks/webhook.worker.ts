@@ -17,8 +17,8 @@ import type { Logger } from '../../logger.ts';
 import type { AppPubSub } from '../../pubsub/pubsub.ts';
 import { Topic } from '../../pubsub/topics.ts';
 import { isRetryableStatus, parseRetryAfter, retryDelayMs } from './webhook.backoff.ts';
-import type { WebhookDestinationRecord, WebhookItem } from './webhook.model.ts';
-import { batchKey, queueItems, requestBody, segmentChangeItem } from './webhook.payload.ts';
+import type { WebhookDestinationRecord } from './webhook.model.ts';
+import { batchKey, requestBody, requestBodyFromText, segmentChangeItem } from './webhook.payload.ts';
 import { webhookRepository, type AttemptTally } from './webhook.repository.ts';
 import { DestinationAgent, type SendResult } from './webhook.sender.ts';
 import { SIGNATURE_HEADER, sign } from './webhook.signature.ts';
@@ -168,7 +168,8 @@ export class WebhookWorker {
     // A short page saw everything up to the head: the cursor may pass the changes of other segments too.
     const to = page.changes.length < cfg.batchSize && page.head > last ? page.head : last;
     const items = page.changes.map(segmentChangeItem);
-    const outcome = await this.send(st.dest, st.agent, items, claim.attempts);
+    const body = requestBody(st.dest.id, items, st.dest.maskPii);
+    const outcome = await this.send(st.dest, st.agent, body, items.map((i) => i.id), claim.attempts);
     const done = this.service.now();
     const n = items.length;
     const retried = claim.attempts > 1 ? n : 0;
@@ -208,13 +209,9 @@ export class WebhookWorker {
     const token = randomUUID();
     const rows = await webhookRepository.claimQueue(db, { destinationId: st.dest.id, limit: cfg.batchSize, now, leaseUntil: this.leaseUntil(now), token });
     if (rows.length === 0) return false;
-    const [tps, alerts] = await Promise.all([
-      webhookRepository.touchpoints(db, rows.filter((r) => r.kind === 'TOUCHPOINT').map((r) => r.refId!)),
-      webhookRepository.alerts(db, rows.filter((r) => r.kind === 'ALERT').map((r) => r.refId!)),
-    ]);
-    const items = queueItems(rows, tps, alerts);
     const attempt = Math.max(...rows.map((r) => r.attempts));
-    const outcome = await this.send(st.dest, st.agent, items, attempt);
+    const body = requestBodyFromText(st.dest.id, rows.map((r) => r.item), st.dest.maskPii);
+    const outcome = await this.send(st.dest, st.agent, body, rows.map((r) => r.itemKey), attempt);
     const done = this.service.now();
     const ids = rows.map((r) => r.id);
     const retried = rows.filter((r) => r.attempts > 1).length;
@@ -243,16 +240,15 @@ export class WebhookWorker {
     return r.dead > 0;
   }
 
-  private async send(dest: WebhookDestinationRecord, agent: DestinationAgent, items: WebhookItem[], attempt: number): Promise<Outcome> {
+  private async send(dest: WebhookDestinationRecord, agent: DestinationAgent, body: string, itemIds: string[], attempt: number): Promise<Outcome> {
     const cfg = this.service.config;
     // Checked before every request too: an allow-list change or a host that now resolves inward.
     const verdict = await checkWebhookUrl(dest.url, this.service.allow);
     if (!verdict.ok) return { kind: 'permanent', error: `refused: ${verdict.reason}`, latencyMs: 0 };
-    const body = requestBody(dest.id, items, dest.maskPii);
     const t = Math.floor(Date.now() / 1000);
     const result: SendResult = await agent.post(
       body,
-      { [SIGNATURE_HEADER]: sign(dest.secret, t, body), 'idempotency-key': batchKey(items), 'x-cdp-webhook-id': dest.id, 'x-cdp-attempt': String(attempt) },
+      { [SIGNATURE_HEADER]: sign(dest.secret, t, body), 'idempotency-key': batchKey(itemIds), 'x-cdp-webhook-id': dest.id, 'x-cdp-attempt': String(attempt) },
       cfg.requestTimeoutMs,
     );
     if (result.kind === 'error') {
