@@ -92,7 +92,7 @@ export const webhookRepository = {
               ${w.channels}::text[], ${w.secret}, ${w.maskPii}, ${w.now}::timestamptz, ${w.now}::timestamptz, ${w.segmentCursor}::bigint)`;
   },
 
-  async update(db: Db, id: string, w: Partial<DestinationWrite> & { secret?: string; now: Date }): Promise<boolean> {
+  async update(db: Db, id: string, w: Partial<DestinationWrite> & { secret?: string; segmentCursor?: bigint; now: Date }): Promise<boolean> {
     const n = await db.$executeRaw`
       UPDATE webhook_destination SET
         name = coalesce(${w.name ?? null}::text, name),
@@ -104,6 +104,7 @@ export const webhookRepository = {
         channels = coalesce(${w.channels ?? null}::text[], channels),
         secret = coalesce(${w.secret ?? null}::text, secret),
         mask_pii = coalesce(${w.maskPii ?? null}::boolean, mask_pii),
+        segment_cursor = coalesce(${w.segmentCursor ?? null}::bigint, segment_cursor),
         updated_at = ${w.now}::timestamptz
       WHERE id = ${id}::uuid`;
     return n > 0;

@@ -164,7 +164,11 @@ export class WebhookService {
   async update(id: string, input: WebhookInput): Promise<WebhookView> {
     const existing = await this.require(id);
     const v = await this.validate(input, existing);
-    await webhookRepository.update(this.db.prisma, id, { ...v, now: this.now() });
+    // Segment changes switched on now start at the outbox head, as for a new destination: the old
+    // cursor was not holding the pruner back, so what lies after it may be gone.
+    const segmentsOn = v.events?.includes('SEGMENT_CHANGES') && !existing.events.includes('SEGMENT_CHANGES');
+    const segmentCursor = segmentsOn ? await webhookRepository.outboxHead(this.db.prisma) : undefined;
+    await webhookRepository.update(this.db.prisma, id, { ...v, segmentCursor, now: this.now() });
     this.wake();
     return (await this.get(id))!;
   }
