@@ -35,6 +35,7 @@ import { startAlertChecker } from './modules/alerts/alert.checker.ts';
 import { startOutboxPruner } from './modules/segments/outbox.pruner.ts';
 import { startPartitionMaintainer } from './modules/system/partition.maintainer.ts';
 import { startLeaderElection } from './db/leader.ts';
+import { WebhookWorker } from './modules/webhooks/webhook.worker.ts';
 import { Topic, type MembershipChangedPayload } from './pubsub/topics.ts';
 
 export interface RunningServer {
@@ -105,6 +106,26 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
   const alertChecker = startAlertChecker(services.alerts, { intervalMs: config.alerts.checkMs, logger, ...jobs });
   const outboxPruner = startOutboxPruner(services.segments, { intervalMs: config.outbox.pruneMs, logger, ...jobs });
   const partitionMaintainer = startPartitionMaintainer(services.partitions, { intervalMs: config.partitions.maintainMs, logger, ...jobs });
+  // Webhook delivery runs in every process: the database hands each item to one of them.
+  const webhookWorker = new WebhookWorker(services.webhooks, {
+    db,
+    logger,
+    pubsub,
+    observe: (o) => {
+      const destination = o.destinationId;
+      for (const [outcome, n] of [['delivered', o.delivered], ['retried', o.retried], ['failed', o.failed], ['dead_lettered', o.dead]] as const)
+        if (n) metrics.webhookDeliveries.inc({ destination, outcome }, n);
+      if (o.latencyMs !== null) metrics.webhookLatency.observe({ destination }, o.latencyMs / 1000);
+    },
+    raiseFailing: async (dest, details) => {
+      await services.alerts.raise({ kind: 'WEBHOOK_FAILING', key: `WEBHOOK_FAILING:${dest.id}:${new Date().toISOString()}`, details });
+    },
+  });
+  services.webhooks.onRemoved((destination) => {
+    for (const outcome of ['delivered', 'retried', 'failed', 'dead_lettered']) metrics.webhookDeliveries.remove({ destination, outcome });
+    metrics.webhookLatency.remove({ destination });
+  });
+  await webhookWorker.start();
   const schema = await buildAppSchema(pubsub);
   const deps = { db, logger, services, pubsub };
 
@@ -182,6 +203,7 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
     stop() {
       stopping ??= (async () => {
         if (config.shutdownUnreadyMs > 0) await new Promise((r) => setTimeout(r, config.shutdownUnreadyMs));
+        await webhookWorker.stop();
         await scheduler.stop();
         await alertChecker.stop();
         await rfmRefresher.stop();

@@ -28,6 +28,7 @@ import { CurrencyService } from './modules/currency/currency.service.ts';
 import { RoiService } from './modules/analytics/roi.service.ts';
 import { SpendService } from './modules/analytics/spend.service.ts';
 import { PartitionService } from './modules/system/partition.service.ts';
+import { WebhookService } from './modules/webhooks/webhook.service.ts';
 
 export interface ServiceDeps {
   db: Database;
@@ -53,6 +54,12 @@ export function createServices(deps: ServiceDeps) {
   hooks.add((tx, change) => segments.evaluateCustomers(tx, change));
   const alerts = new AlertService(db, { config: config.alerts, pubsub, clock, logger });
   hooks.add((tx, change) => alerts.onCustomerChange(tx, change));
+  // Webhooks queue touchpoints and alerts in the transactions that store them, and hold the outbox
+  // pruner back to the lowest segment-change cursor.
+  const webhooks = new WebhookService(db, { config: config.webhooks, logger });
+  hooks.add((tx, change) => webhooks.onCustomerChange(tx, change));
+  alerts.onRaised((tx, raised) => webhooks.onAlertsRaised(tx, raised));
+  segments.holdOutboxPruning(() => webhooks.outboxHold());
   const ingestion = new IngestionService(db, { logger, config, hooks, groups: accounts });
   const currency = new CurrencyService(db, { config, hooks, logger });
   const attribution = new AttributionService(db);
@@ -81,6 +88,7 @@ export function createServices(deps: ServiceDeps) {
     spend: new SpendService(db, { config }),
     roi: new RoiService(db, { attribution, config }),
     partitions: new PartitionService(db, { clock, logger, config: config.partitions }),
+    webhooks,
     pubsub,
     clock,
   };

@@ -96,6 +96,17 @@ const EnvModel = z.object({
   QUERY_MAX_DIRECTIVES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(1000).default(20)),
   QUERY_MAX_TOKENS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(50).max(100_000).default(2_000)),
   QUERY_MAX_COST: z.preprocess(emptyToUndefined, z.coerce.number().int().min(10).max(10_000_000).default(100_000)),
+  // Webhooks (docs/webhooks.md): hosts or CIDR ranges a destination may reach although they are
+  // private, loopback or link-local (and over plain http); everything else must be public https.
+  WEBHOOK_ALLOWED_HOSTS: z.preprocess(emptyToUndefined, z.string().default('')),
+  WEBHOOK_BATCH_SIZE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1_000).default(100)),
+  WEBHOOK_REQUEST_TIMEOUT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(50).max(120_000).default(10_000)),
+  WEBHOOK_MAX_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(64).default(4)),
+  WEBHOOK_RETRY_BASE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(3_600_000).default(1_000)),
+  WEBHOOK_RETRY_MAX_DELAY_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(86_400_000).default(600_000)),
+  WEBHOOK_RETRY_WINDOW_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(30 * 86_400_000).default(86_400_000)),
+  WEBHOOK_PAUSE_AFTER_DEAD: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1_000_000).default(10)),
+  WEBHOOK_POLL_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(10).max(600_000).default(1_000)),
 });
 
 export type Config = {
@@ -123,6 +134,7 @@ export type Config = {
   leaderElectionMs: number;
   alerts: AlertConfig;
   security: SecurityConfig;
+  webhooks: WebhookConfig;
 };
 
 export interface PartitionSettings {
@@ -130,6 +142,22 @@ export interface PartitionSettings {
   maintainMs: number;
   /** Months kept per table (null: forever). The outbox follows OUTBOX_RETENTION_DAYS instead. */
   retentionMonths: { touchpoint: number | null; audit_log: number | null; failed_event: number | null };
+}
+
+export interface WebhookConfig {
+  /** Host names and CIDR ranges (v4 or v6) that may be private and reached over http. */
+  allowedHosts: string[];
+  batchSize: number;
+  requestTimeoutMs: number;
+  /** Requests in flight to one destination, per server process. */
+  maxConcurrency: number;
+  retryBaseMs: number;
+  retryMaxDelayMs: number;
+  /** How long an item is retried after its first failure before it goes to the dead letters. */
+  retryWindowMs: number;
+  /** Consecutive dead-lettered items (no success between) that pause a destination and raise WEBHOOK_FAILING. */
+  pauseAfterDead: number;
+  pollMs: number;
 }
 
 export interface HttpConfig {
@@ -254,6 +282,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         maxTokens: e.QUERY_MAX_TOKENS,
         maxCost: e.QUERY_MAX_COST,
       },
+    },
+    webhooks: {
+      allowedHosts: e.WEBHOOK_ALLOWED_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+      batchSize: e.WEBHOOK_BATCH_SIZE,
+      requestTimeoutMs: e.WEBHOOK_REQUEST_TIMEOUT_MS,
+      maxConcurrency: e.WEBHOOK_MAX_CONCURRENCY,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      retryMaxDelayMs: e.WEBHOOK_RETRY_MAX_DELAY_MS,
+      retryWindowMs: e.WEBHOOK_RETRY_WINDOW_MS,
+      pauseAfterDead: e.WEBHOOK_PAUSE_AFTER_DEAD,
+      pollMs: e.WEBHOOK_POLL_MS,
     },
   };
 }

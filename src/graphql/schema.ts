@@ -23,6 +23,7 @@ import { TagDetailResolver, TagResolver } from '../modules/tags/tag.resolver.ts'
 import { ApiKeyResolver } from '../modules/auth/api-key.resolver.ts';
 import { AuditResolver } from '../modules/audit/audit.resolver.ts';
 import { PrivacyResolver } from '../modules/privacy/privacy.resolver.ts';
+import { WebhookResolver } from '../modules/webhooks/webhook.resolver.ts';
 import { FailedEventConnectionResolver, JourneyConnectionResolver, TouchpointResolver } from '../modules/touchpoints/touchpoint.resolver.ts';
 
 export const resolvers = [
@@ -56,6 +57,7 @@ export const resolvers = [
   AccountResolver,
   AccountConnectionResolver,
   CustomerAccountsResolver,
+  WebhookResolver,
 ] as const;
 
 /** pubSub is only used at run time; printing the SDL passes a stand-in. */
