@@ -23,6 +23,8 @@ import { AlertService } from './modules/alerts/alert.service.ts';
 import { ChannelPerformanceService } from './modules/analytics/channel-performance.service.ts';
 import { RfmService } from './modules/analytics/rfm.service.ts';
 import { ExperimentService } from './modules/analytics/experiment.service.ts';
+import { SentimentScorer } from './modules/sentiment/sentiment.scorer.ts';
+import { SentimentService } from './modules/sentiment/sentiment.service.ts';
 
 export interface ServiceDeps {
   db: Database;
@@ -46,9 +48,11 @@ export function createServices(deps: ServiceDeps) {
   const accounts = new AccountService(db, { logger, clock, segments });
   hooks.add((tx, change) => accounts.onCustomerChange(tx, change));
   hooks.add((tx, change) => segments.evaluateCustomers(tx, change));
-  const alerts = new AlertService(db, { config: config.alerts, pubsub, clock, logger });
+  const alerts = new AlertService(db, { config: config.alerts, pubsub, clock, logger, sentiment: config.sentiment });
   hooks.add((tx, change) => alerts.onCustomerChange(tx, change));
-  const ingestion = new IngestionService(db, { logger, config, hooks, groups: accounts });
+  // The sentiment models are read from models/ once, here, and scored in memory.
+  const sentiment = new SentimentService(SentimentScorer.load(), { defaultLanguage: config.sentiment.defaultLanguage });
+  const ingestion = new IngestionService(db, { logger, config, hooks, groups: accounts, sentiment: { scorer: sentiment.scorer, config: config.sentiment } });
   return {
     accounts,
     apiKeys: new ApiKeyService(db, { logger }),
@@ -69,6 +73,7 @@ export function createServices(deps: ServiceDeps) {
     alerts,
     rfm: new RfmService(db, { clock }),
     experiments: new ExperimentService(db),
+    sentiment,
     pubsub,
     clock,
   };

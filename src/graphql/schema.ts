@@ -19,6 +19,7 @@ import { TagDetailResolver, TagResolver } from '../modules/tags/tag.resolver.ts'
 import { ApiKeyResolver } from '../modules/auth/api-key.resolver.ts';
 import { AuditResolver } from '../modules/audit/audit.resolver.ts';
 import { PrivacyResolver } from '../modules/privacy/privacy.resolver.ts';
+import { CustomerSentimentResolver, SentimentResolver } from '../modules/sentiment/sentiment.resolver.ts';
 import { FailedEventConnectionResolver, JourneyConnectionResolver, TouchpointResolver } from '../modules/touchpoints/touchpoint.resolver.ts';
 
 export const resolvers = [
@@ -48,6 +49,8 @@ export const resolvers = [
   AccountResolver,
   AccountConnectionResolver,
   CustomerAccountsResolver,
+  SentimentResolver,
+  CustomerSentimentResolver,
 ] as const;
 
 /** pubSub is only used at run time; printing the SDL passes a stand-in. */
