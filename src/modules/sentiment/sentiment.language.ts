@@ -6,12 +6,15 @@
 import { normalizeText, type SentimentLanguage } from './sentiment.features.ts';
 
 const PT = new Set(
-  'de que nao o os as do da dos das em um uma para com muito muita mas por foi esta estou produto entrega chegou recomendo prazo otimo bom boa ate ja ainda eu meu minha voce pelo pela sim loja veio antes compra comprei recebi gostei'.split(' '),
+  ('de que nao o os as do da dos das em um uma para com muito muita mas por foi esta estou produto entrega chegou recomendo prazo otimo otima bom boa ' +
+    'ate ja ainda eu meu minha voce pelo pela sim loja veio antes compra comprei recebi gostei tudo certo nota perfeito perfeita perfeitos maravilha ' +
+    'nada nem lindo linda sempre pra mt bem rapido rapida excelente entregue qualidade aguardando adorei amei correto conforme esperado ' +
+    'produtos chegaram ruim pessimo pessima demorou recebido obrigado obrigada parabens').split(' '),
 );
 const EN = new Set(
   'the and is it to of not this that was for you with my i have has had but they are be very product delivery arrived recommend great good would will what just really love it\'s did does at on'.split(' '),
 );
-const PT_LETTERS = /[ãõçâêô]/;
+const PT_LETTERS = /[ãõçâêôáéíóúà]/;
 
 export function detectLanguage(text: string, fallback: SentimentLanguage = 'en'): SentimentLanguage {
   let han = 0;
