@@ -8,6 +8,7 @@
  *   npm run bench -- --scale large              # 1M customers / 10M touchpoints (long)
  *   npm run bench -- --only W7 --steady-minutes 2   # W7 with a short steady-load phase (default 10 min)
  *   npm run bench -- --only W9                  # ingest during time re-checks at 100k customers
+ *   npm run bench -- --embedded --only W13      # sentiment accuracy (needs ../shared/datasets) and speed
  *
  * The server runs with production settings and an ADMIN API key made at start-up (ctx.apiKey), sent
  * on every GraphQL request and graphql-ws connection; only its per-key rate limit is raised out of
@@ -29,6 +30,7 @@ import { runW6 } from './workloads/w6-analytics.ts';
 import { runW7 } from './workloads/w7-memory.ts';
 import { runW8 } from './workloads/w8-history.ts';
 import { runW9 } from './workloads/w9-recheck.ts';
+import { runW13 } from './workloads/w13-sentiment.ts';
 
 interface Workload {
   id: string;
@@ -51,6 +53,7 @@ const WORKLOADS: Workload[] = [
   { id: 'W6', title: '4-step funnel and Markov attribution vs B7, B8 hand-written SQL', run: runW6 },
   { id: 'W8', title: 'rfmTier, long-history ingest and churn check vs B9 full ranking, a new customer, B10 full login scan', run: runW8 },
   { id: 'W9', title: 'ingest p50/p99 while time-dependent segments are re-checked vs no re-check, and vs the old re-check (100k customers at small scale)', run: runW9 },
+  { id: 'W13', title: 'sentiment: held-out accuracy pt/zh vs the majority class, texts/s on one core vs a lexicon lookup', run: runW13 },
   // Last: it reads what W1 sampled, or runs W1's door phases itself; then --steady-minutes of steady load.
   { id: 'W7', title: 'peak RSS during W1, RSS and heap growth over minutes of steady load, vs idle', run: runW7 },
 ];
