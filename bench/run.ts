@@ -10,6 +10,7 @@
  *   npm run bench -- --only W9                  # ingest during time re-checks at 100k customers
  *   npm run bench -- --only W11                 # roi by campaign against hand-written SQL
  *   npm run bench -- --only W12                 # webhook deliveries/s vs a bare HTTP client
+ *   npm run bench -- --embedded --only W13      # sentiment accuracy (needs ../shared/datasets) and speed
  *
  * The server runs with production settings and an ADMIN API key made at start-up (ctx.apiKey), sent
  * on every GraphQL request and graphql-ws connection; only its per-key rate limit is raised out of
@@ -34,6 +35,7 @@ import { runW9 } from './workloads/w9-recheck.ts';
 import { runW10 } from './workloads/w10-insights.ts';
 import { runW11 } from './workloads/w11-roi.ts';
 import { runW12 } from './workloads/w12-webhooks.ts';
+import { runW13 } from './workloads/w13-sentiment.ts';
 
 interface Workload {
   id: string;
@@ -59,6 +61,7 @@ const WORKLOADS: Workload[] = [
   { id: 'W9', title: 'ingest p50/p99 while time-dependent segments are re-checked vs no re-check, and vs the old re-check (100k customers at small scale)', run: runW9 },
   { id: 'W11', title: 'roi by campaign (LAST_TOUCH) vs B12 hand-written SQL', run: runW11 },
   { id: 'W12', title: 'webhook deliveries/s to a local receiver vs a bare HTTP client posting the same bodies', run: runW12 },
+  { id: 'W13', title: 'sentiment: held-out accuracy pt/zh vs the majority class, texts/s on one core vs a lexicon lookup', run: runW13 },
   // Last: it reads what W1 sampled, or runs W1's door phases itself; then --steady-minutes of steady load.
   { id: 'W7', title: 'peak RSS during W1, RSS and heap growth over minutes of steady load, vs idle', run: runW7 },
 ];

@@ -39,6 +39,8 @@ export const ErrorCode = {
   TOO_MANY_SERIES: 'TOO_MANY_SERIES',
   /** An amount in a currency that has no exchange rate in effect on its date (setExchangeRates first). */
   NO_EXCHANGE_RATE: 'NO_EXCHANGE_RATE',
+  /** `sentiment(language)` names a language no shipped model reads. */
+  UNKNOWN_LANGUAGE: 'UNKNOWN_LANGUAGE',
   ALREADY_EXISTS: 'ALREADY_EXISTS',
   ALREADY_MERGED: 'ALREADY_MERGED',
   ALREADY_UNDONE: 'ALREADY_UNDONE',

@@ -29,6 +29,8 @@ import { RoiService } from './modules/analytics/roi.service.ts';
 import { SpendService } from './modules/analytics/spend.service.ts';
 import { PartitionService } from './modules/system/partition.service.ts';
 import { WebhookService } from './modules/webhooks/webhook.service.ts';
+import { SentimentScorer } from './modules/sentiment/sentiment.scorer.ts';
+import { SentimentService } from './modules/sentiment/sentiment.service.ts';
 
 export interface ServiceDeps {
   db: Database;
@@ -52,7 +54,7 @@ export function createServices(deps: ServiceDeps) {
   const accounts = new AccountService(db, { logger, clock, segments });
   hooks.add((tx, change) => accounts.onCustomerChange(tx, change));
   hooks.add((tx, change) => segments.evaluateCustomers(tx, change));
-  const alerts = new AlertService(db, { config: config.alerts, pubsub, clock, logger });
+  const alerts = new AlertService(db, { config: config.alerts, pubsub, clock, logger, sentiment: config.sentiment });
   hooks.add((tx, change) => alerts.onCustomerChange(tx, change));
   // Webhooks queue touchpoints and alerts in the transactions that store them, and hold the outbox
   // pruner back to the lowest segment-change cursor.
@@ -60,7 +62,9 @@ export function createServices(deps: ServiceDeps) {
   hooks.add((tx, change) => webhooks.onCustomerChange(tx, change));
   alerts.onRaised((tx, raised) => webhooks.onAlertsRaised(tx, raised));
   segments.holdOutboxPruning(() => webhooks.outboxHold());
-  const ingestion = new IngestionService(db, { logger, config, hooks, groups: accounts });
+  // The sentiment models are read from models/ once, here, and scored in memory.
+  const sentiment = new SentimentService(SentimentScorer.load(), { defaultLanguage: config.sentiment.defaultLanguage });
+  const ingestion = new IngestionService(db, { logger, config, hooks, groups: accounts, sentiment: { scorer: sentiment.scorer, config: config.sentiment } });
   const currency = new CurrencyService(db, { config, hooks, logger });
   const attribution = new AttributionService(db);
   return {
@@ -89,6 +93,7 @@ export function createServices(deps: ServiceDeps) {
     roi: new RoiService(db, { attribution, config }),
     partitions: new PartitionService(db, { clock, logger, config: config.partitions }),
     webhooks,
+    sentiment,
     pubsub,
     clock,
   };

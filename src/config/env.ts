@@ -85,6 +85,15 @@ const EnvModel = z.object({
   ALERT_CHURN_SILENCE_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().positive().max(3650).default(7)),
   ALERT_ANOMALY_Z: z.preprocess(emptyToUndefined, z.coerce.number().positive().default(3)),
   ALERT_ANOMALY_MIN_HOURS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(2).max(168).default(24)),
+  // Sentiment at ingest: which property keys hold free text (joined in this order), the language when
+  // detection cannot tell, and the NEGATIVE_FEEDBACK alert (on/off, least strength |score| to raise it).
+  SENTIMENT_TEXT_KEYS: z.preprocess(
+    emptyToUndefined,
+    z.string().max(2_000).default('review_comment_title,review_comment_message,review,comment,message,text,feedback'),
+  ),
+  SENTIMENT_DEFAULT_LANGUAGE: z.preprocess(emptyToUndefined, z.enum(['pt', 'zh', 'en']).default('en')),
+  SENTIMENT_ALERT: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('true')),
+  SENTIMENT_ALERT_MIN_SCORE: z.preprocess(emptyToUndefined, z.coerce.number().min(0).max(1).default(0.5)),
   // Per API key, per process: requests (HTTP) and subscribe messages (WebSocket) a minute.
   RATE_LIMIT_PER_MINUTE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).default(6_000)),
   // Per client address, per process: authentications with a well-formed but unknown or revoked key a minute.
@@ -133,6 +142,7 @@ export type Config = {
   subscriberMaxLag: number;
   leaderElectionMs: number;
   alerts: AlertConfig;
+  sentiment: SentimentConfig;
   security: SecurityConfig;
   webhooks: WebhookConfig;
 };
@@ -158,6 +168,15 @@ export interface WebhookConfig {
   /** Consecutive dead-lettered items (no success between) that pause a destination and raise WEBHOOK_FAILING. */
   pauseAfterDead: number;
   pollMs: number;
+}
+
+export interface SentimentConfig {
+  /** Property keys whose string values are the text scored at ingest, in the order they are joined. */
+  textKeys: string[];
+  defaultLanguage: 'pt' | 'zh' | 'en';
+  /** Raise NEGATIVE_FEEDBACK when a stored touchpoint is NEGATIVE with score ≤ −alertMinScore. */
+  alert: boolean;
+  alertMinScore: number;
 }
 
 export interface HttpConfig {
@@ -270,6 +289,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       churnSilenceDays: e.ALERT_CHURN_SILENCE_DAYS,
       anomalyZ: e.ALERT_ANOMALY_Z,
       anomalyMinHours: e.ALERT_ANOMALY_MIN_HOURS,
+    },
+    sentiment: {
+      textKeys: [...new Set(e.SENTIMENT_TEXT_KEYS.split(',').map((k) => k.trim()).filter(Boolean))],
+      defaultLanguage: e.SENTIMENT_DEFAULT_LANGUAGE,
+      alert: e.SENTIMENT_ALERT === 'true',
+      alertMinScore: e.SENTIMENT_ALERT_MIN_SCORE,
     },
     security: {
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,

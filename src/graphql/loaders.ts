@@ -10,6 +10,7 @@ import { createIdentitiesByCustomerIdLoader } from '../modules/identities/identi
 import { createMergesByCustomerIdLoader } from '../modules/identities/merge.loaders.ts';
 import { createSegmentByIdLoader, createSegmentsByCustomerIdLoader } from '../modules/segments/segment.loaders.ts';
 import { createTagsByCustomerIdLoader } from '../modules/tags/tag.loaders.ts';
+import { createSentimentByCustomerIdLoader } from '../modules/sentiment/sentiment.loaders.ts';
 import { createChannelCountsByCustomerIdLoader } from '../modules/touchpoints/touchpoint.loaders.ts';
 
 /** `now` is the services' clock, so what loaders derive from time agrees with segments. */
@@ -25,6 +26,7 @@ export function createLoaders(db: Db, now: () => Date = () => new Date()) {
     rfmTierByCustomerId: createRfmTierByCustomerIdLoader(db, now),
     accountsByCustomerId: createAccountsByCustomerIdLoader(db),
     memberCountByAccountId: createMemberCountByAccountIdLoader(db),
+    sentimentByCustomerId: createSentimentByCustomerIdLoader(db),
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -24,6 +24,7 @@ import { ApiKeyResolver } from '../modules/auth/api-key.resolver.ts';
 import { AuditResolver } from '../modules/audit/audit.resolver.ts';
 import { PrivacyResolver } from '../modules/privacy/privacy.resolver.ts';
 import { WebhookResolver } from '../modules/webhooks/webhook.resolver.ts';
+import { CustomerSentimentResolver, SentimentResolver } from '../modules/sentiment/sentiment.resolver.ts';
 import { FailedEventConnectionResolver, JourneyConnectionResolver, TouchpointResolver } from '../modules/touchpoints/touchpoint.resolver.ts';
 
 export const resolvers = [
@@ -58,6 +59,8 @@ export const resolvers = [
   AccountConnectionResolver,
   CustomerAccountsResolver,
   WebhookResolver,
+  SentimentResolver,
+  CustomerSentimentResolver,
 ] as const;
 
 /** pubSub is only used at run time; printing the SDL passes a stand-in. */

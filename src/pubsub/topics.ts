@@ -8,11 +8,11 @@ export const Topic = {
   ALERT_RAISED: 'alerts/raised',
 } as const;
 
-/** The alerts one check raised (new ones only: a key already stored is never published again). */
+/** The alerts one check (or one ingested batch, for NEGATIVE_FEEDBACK) raised: new ones only, a key already stored is never published again. */
 export interface AlertRaisedPayload {
   alerts: {
     id: string;
-    kind: 'CHURN_RISK' | 'ANOMALY' | 'WEBHOOK_FAILING';
+    kind: 'CHURN_RISK' | 'ANOMALY' | 'WEBHOOK_FAILING' | 'NEGATIVE_FEEDBACK';
     key: string;
     customerId: string | null;
     channel: string | null;

@@ -212,6 +212,28 @@ export const alertRepository = {
     return rows[0] ? toRecord(rows[0]) : null;
   },
 
+  /**
+   * NEGATIVE_FEEDBACK for these stored touchpoints (the caller picks the NEGATIVE ones strong enough),
+   * keyed by touchpoint id, so a touchpoint is raised once however often its batch is retried.
+   */
+  async raiseNegativeFeedback(
+    tx: Db,
+    rows: readonly { touchpointId: string; customerId: string; event: string | null; score: number; language: string; occurredAt: string }[],
+    now: Date,
+  ): Promise<AlertRecord[]> {
+    if (rows.length === 0) return [];
+    const found = await tx.$queryRaw<Row[]>`
+      INSERT INTO alert (id, kind, key, customer_id, channel, details, raised_at)
+      SELECT gen_random_uuid(), 'NEGATIVE_FEEDBACK'::"AlertKind", 'NEGATIVE_FEEDBACK:' || r."touchpointId", r."customerId"::uuid, NULL,
+             jsonb_build_object('touchpointId', r."touchpointId", 'event', r.event, 'score', r.score, 'language', r.language, 'occurredAt', r."occurredAt"),
+             ${now}::timestamptz
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r("touchpointId" text, "customerId" text, event text, score float8, language text, "occurredAt" text)
+      ORDER BY r."touchpointId"
+      ON CONFLICT (key) DO NOTHING
+      ${RETURNING}`;
+    return found.map(toRecord);
+  },
+
   async page(db: Db, opts: { kind: AlertKind | null; take: number; after: { raisedAt: Date; id: string } | null }): Promise<AlertRecord[]> {
     const rows = await db.alert.findMany({
       where: {

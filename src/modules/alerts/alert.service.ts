@@ -2,12 +2,12 @@
  * Alerts: the check (churn risk and hourly anomalies, both in SQL), the list, and the live feed.
  * A check publishes only the alerts it newly stored, in one message on alerts/raised.
  */
-import type { AlertConfig } from '../../config/env.ts';
+import type { AlertConfig, SentimentConfig } from '../../config/env.ts';
 import type { Database, Db } from '../../db/client.ts';
 import { ErrorCode, UserError } from '../../errors.ts';
 import { decodeCursor, encodeCursor, pageInfoOf, pageSize } from '../../graphql/pagination.ts';
 import { AsyncQueue } from '../../lib/async-queue.ts';
-import type { CustomerChange } from '../../lib/change-hooks.ts';
+import type { AfterCommit, CustomerChange } from '../../lib/change-hooks.ts';
 import { isUuid } from '../../lib/uuid.ts';
 import type { Logger } from '../../logger.ts';
 import type { AppPubSub } from '../../pubsub/pubsub.ts';
@@ -49,7 +49,14 @@ export class AlertService {
 
   constructor(
     private readonly db: Database,
-    private readonly deps: { config: AlertConfig; pubsub: AppPubSub; clock: () => Date; logger: Logger },
+    private readonly deps: {
+      config: AlertConfig;
+      pubsub: AppPubSub;
+      clock: () => Date;
+      logger: Logger;
+      /** NEGATIVE_FEEDBACK: on/off and the least strength (−score) of a NEGATIVE touchpoint that raises it. */
+      sentiment?: Pick<SentimentConfig, 'alert' | 'alertMinScore'>;
+    },
   ) {}
 
   /** Live alertRaised subscribers in this process (tests wait for it before making alerts happen). */
@@ -62,14 +69,28 @@ export class AlertService {
    * pending the people whose answer may have changed, so the check looks only at them. Tag writes
    * change neither events nor merged sets.
    */
-  async onCustomerChange(tx: Db, change: CustomerChange): Promise<void> {
+  async onCustomerChange(tx: Db, change: CustomerChange): Promise<AfterCommit | void> {
     if (change.kind === 'tagged' || change.kind === 'untagged') return;
+    const negative = await this.raiseNegativeFeedback(tx, change);
     const event = this.deps.config.churnEvent;
     const stored = (change.touchpoints ?? []).filter((t) => t.event === event);
     await alertRepository.recordChurnEvents(tx, event, stored);
     // Any customer the write touched: a merge inside it may have moved rows between people. A few
     // index lookups per customer, like the write itself.
     await alertRepository.markChurnPending(tx, event, [...new Set(change.customerIds)]);
+    if (negative.length) return () => this.deps.pubsub.publish(Topic.ALERT_RAISED, { alerts: negative.map(toPayload) });
+  }
+
+  /** Stored in the write's transaction, published after it commits (a rolled-back batch raises nothing). */
+  private async raiseNegativeFeedback(tx: Db, change: CustomerChange): Promise<AlertRecord[]> {
+    const s = this.deps.sentiment;
+    if (!s?.alert) return [];
+    const rows = (change.touchpoints ?? []).flatMap((t) =>
+      t.id && t.sentiment?.label === 'NEGATIVE' && t.sentiment.score <= -s.alertMinScore
+        ? [{ touchpointId: t.id, customerId: t.customerId, event: t.event, score: t.sentiment.score, language: t.sentiment.language, occurredAt: new Date(t.occurredAt).toISOString() }]
+        : [],
+    );
+    return alertRepository.raiseNegativeFeedback(tx, rows, this.deps.clock());
   }
 
   /**

@@ -7,7 +7,7 @@ import { Channel, JSONScalar } from '../../graphql/scalars.ts';
 registerEnumType(AlertKind, {
   name: 'AlertKind',
   description:
-    'CHURN_RISK: a customer went silent; ANOMALY: an hour of events on a channel far from its trailing baseline; WEBHOOK_FAILING: a webhook destination was paused because it keeps failing.',
+    'CHURN_RISK: a customer went silent; ANOMALY: an hour of events on a channel far from its trailing baseline; WEBHOOK_FAILING: a webhook destination was paused because it keeps failing; NEGATIVE_FEEDBACK: a touchpoint whose free text was scored NEGATIVE (SENTIMENT_ALERT, SENTIMENT_ALERT_MIN_SCORE).',
 });
 export { AlertKind };
 
@@ -26,15 +26,15 @@ export interface AlertRecord {
 export class Alert {
   @Field(() => ID) id!: string;
   @Field(() => AlertKind) kind!: AlertKind;
-  @Field(() => String, { description: 'Dedup key: CHURN_RISK:<customerId>:<last event time>, ANOMALY:<channel>:<hour start> or WEBHOOK_FAILING:<webhookId>:<paused at>.' }) key!: string;
-  @Field(() => ID, { nullable: true, description: 'CHURN_RISK: the customer (the merge winner at the time of the check).' }) customerId!: string | null;
+  @Field(() => String, { description: 'Dedup key: CHURN_RISK:<customerId>:<last event time>, ANOMALY:<channel>:<hour start>, WEBHOOK_FAILING:<webhookId>:<paused at> or NEGATIVE_FEEDBACK:<touchpointId>.' }) key!: string;
+  @Field(() => ID, { nullable: true, description: 'CHURN_RISK: the customer (the merge winner at the time of the check); NEGATIVE_FEEDBACK: the customer the touchpoint was stored under.' }) customerId!: string | null;
   @Field(() => Channel, { nullable: true, description: 'ANOMALY: the channel.' }) channel!: ChannelValue | null;
   @Field(() => JSONScalar, {
     description:
-      'CHURN_RISK: {event, lastEventAt, silenceDays, daysSilent}. ANOMALY: {hour, count, mean, std, z, threshold, baselineHours, activeHours}. WEBHOOK_FAILING: {webhookId, name, deadInARow, lastError}.',
+      'CHURN_RISK: {event, lastEventAt, silenceDays, daysSilent}. ANOMALY: {hour, count, mean, std, z, threshold, baselineHours, activeHours}. WEBHOOK_FAILING: {webhookId, name, deadInARow, lastError}. NEGATIVE_FEEDBACK: {touchpointId, event, score, language, occurredAt}.',
   })
   details!: Record<string, unknown>;
-  @Field(() => Date, { description: 'When the checker raised it (the server clock).' }) raisedAt!: Date;
+  @Field(() => Date, { description: 'When the checker raised it (the server clock); NEGATIVE_FEEDBACK: when the touchpoint was stored.' }) raisedAt!: Date;
 }
 
 @ObjectType()

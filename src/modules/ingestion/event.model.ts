@@ -5,6 +5,7 @@
  */
 import type { Channel, IdentityType, TouchpointType } from '../../generated/prisma/enums.ts';
 import type { EventPayload } from './event.schema.ts';
+import type { TouchpointSentiment } from '../touchpoints/touchpoint.model.ts';
 
 type JsonObject = Record<string, unknown>;
 
@@ -108,4 +109,6 @@ export interface NormalizedEvent {
   receivedAt: Date;
   sessionId: string | null;
   raw: unknown;
+  /** Set by the sentiment step: null when the event carries no free text under SENTIMENT_TEXT_KEYS. */
+  sentiment?: TouchpointSentiment | null;
 }

@@ -7,7 +7,7 @@
  * in failed_event with its reason and raw payload. accepted + duplicates + quarantined + dropped = sent.
  */
 import { randomUUID } from 'node:crypto';
-import type { Config } from '../../config/env.ts';
+import type { Config, SentimentConfig } from '../../config/env.ts';
 import type { Database, Db } from '../../db/client.ts';
 import { ErrorCode, UserError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
@@ -27,6 +27,9 @@ import { lockAndFindSuppressed } from '../privacy/suppression.gate.ts';
 import { rawSuppressible } from '../privacy/raw-identifiers.ts';
 import { createNormalizeEventStep } from './steps/normalize-event.ts';
 import { createValidateEventStep } from './steps/validate-event.ts';
+import { createScoreSentimentStep } from './steps/score-sentiment.ts';
+import type { SentimentScorer } from '../sentiment/sentiment.scorer.ts';
+import { sentimentQueries } from '../sentiment/sentiment.queries.ts';
 
 export interface StoredTouchpoint extends TouchpointWrite {
   index: number;
@@ -42,6 +45,7 @@ export class IngestionService {
   private readonly log: Logger;
   private readonly validate;
   private readonly normalize;
+  private readonly scoreSentiment;
 
   constructor(
     private readonly db: Database,
@@ -51,11 +55,14 @@ export class IngestionService {
       hooks: ChangeHooks;
       /** Where accepted `group` calls go (the accounts module); without it they are stored as touchpoints only. */
       groups?: GroupCallSink;
+      /** Scores the free text of touchpoints; without it no sentiment is stored. */
+      sentiment?: { scorer: SentimentScorer; config: SentimentConfig };
     },
   ) {
     this.log = deps.logger.child({ module: 'ingestion-service' });
     this.validate = createValidateEventStep({});
     this.normalize = createNormalizeEventStep({ defaultPhoneRegion: deps.config.defaultPhoneRegion });
+    this.scoreSentiment = deps.sentiment ? createScoreSentimentStep(deps.sentiment) : null;
   }
 
   async ingest(raws: unknown[], opts: IngestOptions & { quarantine?: boolean } = {}): Promise<IngestOutcome> {
@@ -85,7 +92,13 @@ export class IngestionService {
         else Object.assign(results[index]!, { status: 'DROPPED', reason: n.reason });
         continue;
       }
-      const event = n.value;
+      const scored = this.scoreSentiment ? this.scoreSentiment(n.value) : n;
+      if (scored.kind !== 'ok') {
+        if (scored.kind === 'quarantine') quarantine(index, scored.reason, scored.message, doorSource);
+        else Object.assign(results[index]!, { status: 'DROPPED', reason: scored.reason });
+        continue;
+      }
+      const event = scored.value;
       // alias: the previous id (usually the anonymous one) joins the user, so both histories become one.
       const withPrevious = event.previousId ? [...event.identities, { type: 'ANONYMOUS_ID' as const, value: event.previousId }] : event.identities;
       const identities = withPrevious.filter((i) => !isBlocked(this.deps.config.identity, i.value));
@@ -184,6 +197,7 @@ export class IngestionService {
       campaign: c.event.campaign,
       occurredAt: c.event.occurredAt.toISOString(),
       sessionId: c.event.sessionId,
+      sentiment: c.event.sentiment ?? null,
     }));
     await applyIdentifyTraits(
       tx,
@@ -206,6 +220,8 @@ export class IngestionService {
     const remerged = new Set(resolved.plan.merges.filter((m) => !resolved.plan.newCustomerIds.includes(m.loserId)).map((m) => m.winnerId));
     await touchpointQueries.refreshStats(tx, remerged);
     await touchpointQueries.addToStats(tx, rows.filter((r) => inserted.has(r.id) && !remerged.has(r.customerId)).map((r) => r.id));
+    // Sentiment aggregates are kept per stored-under customer, so merges in this batch change nothing there.
+    await sentimentQueries.addTouchpoints(tx, rows.filter((r) => inserted.has(r.id) && r.sentiment).map((r) => r.id));
     // group calls: the account is upserted and the customer linked before the hooks evaluate them.
     const groupCalls = fresh.flatMap((c, i) =>
       c.event.type === 'GROUP' && c.event.groupId && inserted.has(rows[i]!.id)

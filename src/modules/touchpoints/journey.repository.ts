@@ -50,7 +50,8 @@ export const journeyRepository = {
              f.source_name AS "sourceName", f.properties, f.context, f.revenue, f.currency,
              f.original_revenue AS "originalRevenue", f.campaign, f.occurred_at AS "occurredAt",
              f.received_at AS "receivedAt", f.session_id AS "sessionId", f.customer_id::text AS "customerId",
-             f.session_no::int AS session, f.prev_channel::text AS "previousChannel"
+             f.session_no::int AS session, f.prev_channel::text AS "previousChannel",
+             CASE WHEN f.sentiment_label IS NOT NULL THEN jsonb_build_object('label', f.sentiment_label, 'score', f.sentiment_score, 'language', f.sentiment_language) END AS sentiment
       FROM filtered f
       WHERE ${after === null}::boolean OR (f.occurred_at, f.id) > (${after?.occurredAt ?? null}::timestamptz, ${after?.id ?? null}::uuid)
       ORDER BY f.occurred_at, f.id

@@ -25,6 +25,15 @@ export interface TouchpointWrite {
   campaign: string | null;
   occurredAt: string;
   sessionId: string | null;
+  /** Sentiment of the touchpoint's free text (the ingestion step), stored in its sentiment columns. */
+  sentiment?: TouchpointSentiment | null;
+}
+
+export interface TouchpointSentiment {
+  label: 'NEGATIVE' | 'NEUTRAL' | 'POSITIVE';
+  /** In [−1, 1], 4 decimals. */
+  score: number;
+  language: string;
 }
 
 /** A stored touchpoint as read back. */

@@ -2,6 +2,7 @@ import { Field, Float, ID, Int, ObjectType, registerEnumType, UseMiddleware } fr
 import { MaskPii } from '../../graphql/pii.middleware.ts';
 import { PageInfo } from '../../graphql/pagination.ts';
 import { Channel, JSONObjectScalar, JSONScalar, TouchpointType } from '../../graphql/scalars.ts';
+import { SentimentScore } from '../sentiment/sentiment.types.ts';
 
 export enum IngestStatus {
   ACCEPTED = 'ACCEPTED',
@@ -41,6 +42,8 @@ export class Touchpoint {
   @Field(() => String, { nullable: true }) sessionId!: string | null;
   @Field(() => ID, { description: 'The customer the touchpoint was recorded on (a merged-away one keeps its own).' })
   customerId!: string;
+  @Field(() => SentimentScore, { nullable: true, description: 'Sentiment of its free text (SENTIMENT_TEXT_KEYS), scored at ingest; null without text.' })
+  sentiment?: SentimentScore | null;
 }
 
 @ObjectType()

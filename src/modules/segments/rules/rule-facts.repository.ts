@@ -7,6 +7,7 @@
  */
 import type { Db } from '../../../db/client.ts';
 import { Prisma } from '../../../generated/prisma/client.ts';
+import { sentimentQueries } from '../../sentiment/sentiment.queries.ts';
 
 export interface CustomerRow {
   id: string;
@@ -31,6 +32,7 @@ export interface CustomerRow {
   last_seen_at: number | null;
   tag_keys: string[];
   segment_ids: string[];
+  sentiment_average: string | null;
 }
 
 export interface TouchpointRow {
@@ -40,6 +42,8 @@ export interface TouchpointRow {
   occurred_at: number;
   revenue: string | null;
   properties: string;
+  sentiment_label: string | null;
+  sentiment_score: string | null;
 }
 
 export const ruleFactsRepository = {
@@ -65,7 +69,8 @@ export const ruleFactsRepository = {
              (extract(epoch FROM c.created_at) * 1000)::float8 AS created_at,
              (extract(epoch FROM c.first_seen_at) * 1000)::float8 AS first_seen_at,
              (extract(epoch FROM c.last_seen_at) * 1000)::float8 AS last_seen_at,
-             ${tagsSql} AS tag_keys, ${segmentsSql} AS segment_ids
+             ${tagsSql} AS tag_keys, ${segmentsSql} AS segment_ids,
+             ${sentimentQueries.averageSql(Prisma.raw('c.id'))}::text AS sentiment_average
       FROM customer c
       WHERE c.id IN (SELECT value::uuid FROM jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)) AND c.merged_into_id IS NULL`;
   },
@@ -86,7 +91,8 @@ export const ruleFactsRepository = {
       windows AS (SELECT * FROM jsonb_to_recordset(${JSON.stringify(windows)}::jsonb) AS w(event text, since timestamptz))
       SELECT mb.live::text AS live, t.event, t.channel::text AS channel,
              (extract(epoch FROM t.occurred_at) * 1000)::float8 AS occurred_at,
-             t.revenue::text AS revenue, t.properties::text AS properties
+             t.revenue::text AS revenue, t.properties::text AS properties,
+             t.sentiment_label::text AS sentiment_label, t.sentiment_score::text AS sentiment_score
       FROM members mb CROSS JOIN windows w
       CROSS JOIN LATERAL (
         SELECT * FROM touchpoint t

@@ -23,6 +23,8 @@ import { isUuid } from '../../../lib/uuid.ts';
 import {
   ATTR_TYPES,
   REVENUE_PROP,
+  SENTIMENT_PROP,
+  SENTIMENT_SCORE_PROP,
   type AggregateOp,
   type AttrName,
   type AttrRule,
@@ -37,6 +39,7 @@ import { daysBefore, NUMERIC_STRING, parseIsoInstant } from './rule.values.ts';
 import { ruleUsesRfm } from './rule.analysis.ts';
 import { rfmQueries } from '../../analytics/rfm.queries.ts';
 import { accountQueries } from '../../accounts/account.queries.ts';
+import { sentimentQueries } from '../../sentiment/sentiment.queries.ts';
 
 const { sql, join, raw, empty } = Prisma;
 type Sql = Prisma.Sql;
@@ -63,6 +66,7 @@ const ATTR_SQL: Record<AttrName, Sql> = {
   lastSeenAt: raw('c.last_seen_at'),
   // Reads the rfm CTE that compileMembers adds when a rule uses the attribute.
   rfmTier: raw('(SELECT rfm.tier FROM rfm WHERE rfm.person = c.id)'),
+  sentimentAverage: sentimentQueries.averageSql(raw('c.id')),
 };
 
 const ORDER_SQL: Record<AggregateOp, Sql> = {
@@ -225,10 +229,12 @@ function jsonExpr(x: Sql, { op, value }: Comparison): Sql {
 
 /** A touchpoint filter; `t` is the touchpoint. */
 function filterExpr(f: PropFilter): Sql {
-  if (f.prop !== REVENUE_PROP) return definite(jsonExpr(sql`t.properties -> ${f.prop}::text`, f));
-  if (f.op === 'exists') return sql`t.revenue IS NOT NULL`;
-  if (f.op === 'in') return definite(sql`t.revenue IN (SELECT value::numeric FROM jsonb_array_elements_text(${JSON.stringify(f.value)}::jsonb))`);
-  return definite(sql`t.revenue ${ORDER_SQL[f.op as AggregateOp]} ${numberParam(f.value as number)}`);
+  if (f.prop === SENTIMENT_PROP) return definite(f.op === 'exists' ? sql`t.sentiment_label IS NOT NULL` : textExpr(raw('t.sentiment_label::text'), f.op, f.value!));
+  const col = f.prop === REVENUE_PROP ? raw('t.revenue') : f.prop === SENTIMENT_SCORE_PROP ? raw('t.sentiment_score') : null;
+  if (col === null) return definite(jsonExpr(sql`t.properties -> ${f.prop}::text`, f));
+  if (f.op === 'exists') return sql`${col} IS NOT NULL`;
+  if (f.op === 'in') return definite(sql`${col} IN (SELECT value::numeric FROM jsonb_array_elements_text(${JSON.stringify(f.value)}::jsonb))`);
+  return definite(sql`${col} ${ORDER_SQL[f.op as AggregateOp]} ${numberParam(f.value as number)}`);
 }
 
 /**

@@ -9,6 +9,8 @@ import type { CustomerFacts, TouchpointFacts } from './rule.facts.ts';
 import {
   ATTR_TYPES,
   REVENUE_PROP,
+  SENTIMENT_PROP,
+  SENTIMENT_SCORE_PROP,
   type AggregateOp,
   type AttrRule,
   type Comparison,
@@ -93,6 +95,7 @@ function json(actual: FactValue | undefined, { op, value }: Comparison): boolean
 
 // ---- events ----
 
+/** A filter on a numeric column of the touchpoint (revenue, sentiment score). */
 function revenueFilter(revenue: TouchpointFacts['revenue'], f: PropFilter): boolean {
   if (revenue === null) return false;
   if (f.op === 'exists') return true;
@@ -103,8 +106,23 @@ function revenueFilter(revenue: TouchpointFacts['revenue'], f: PropFilter): bool
   return values.some((v) => holds(compareNumbers(r, decimalOfNumber(v)), op));
 }
 
+function sentimentFilter(label: string | null, f: PropFilter): boolean {
+  if (label === null) return false;
+  if (f.op === 'exists') return true;
+  if (f.op === 'contains') return containsText(label, f.value as string);
+  const values = f.op === 'in' ? (f.value as string[]) : [f.value as string];
+  const op: AggregateOp = f.op === 'in' ? 'eq' : (f.op as AggregateOp);
+  return values.some((v) => holds(compareText(label, v), op));
+}
+
 const passes = (t: TouchpointFacts, f: PropFilter) =>
-  f.prop === REVENUE_PROP ? revenueFilter(t.revenue, f) : json(own(t.properties, f.prop), f);
+  f.prop === REVENUE_PROP
+    ? revenueFilter(t.revenue, f)
+    : f.prop === SENTIMENT_SCORE_PROP
+      ? revenueFilter(t.sentimentScore ?? null, f)
+      : f.prop === SENTIMENT_PROP
+        ? sentimentFilter(t.sentimentLabel ?? null, f)
+        : json(own(t.properties, f.prop), f);
 
 function event(rule: EventRule, facts: CustomerFacts, now: Date): boolean {
   const since = rule.withinDays === undefined ? null : daysBefore(now, rule.withinDays).getTime();

@@ -20,11 +20,14 @@ import { accountQueries } from '../../accounts/account.queries.ts';
 import { ruleFactsRepository } from './rule-facts.repository.ts';
 
 /** Typed columns: text as is, numbers as exact decimal text (or plain numbers), dates as instants. */
-export type AttrFacts = { [K in AttrName]: K extends 'lifetimeValue' | 'orderCount' | 'touchpointCount'
+export type AttrFacts = { [K in Exclude<AttrName, 'sentimentAverage'>]: K extends 'lifetimeValue' | 'orderCount' | 'touchpointCount'
   ? string | number
   : K extends 'birthday' | 'createdAt' | 'firstSeenAt' | 'lastSeenAt'
     ? Date | null
-    : string | null };
+    : string | null } & {
+  /** Exact decimal text of the merged-set mean sentiment score; null (or absent) when none was scored. */
+  sentimentAverage?: string | null;
+};
 
 export interface TouchpointFacts {
   event: string;
@@ -33,6 +36,9 @@ export interface TouchpointFacts {
   /** Exact decimal text of the revenue column (or a number), null when absent. */
   revenue: string | number | null;
   properties: Record<string, FactValue>;
+  /** The sentiment columns: label text and exact decimal text of the score, null when not scored. */
+  sentimentLabel?: string | null;
+  sentimentScore?: string | null;
 }
 
 export interface CustomerFacts {
@@ -95,6 +101,7 @@ export async function loadFacts(db: Db, customerIds: readonly string[], rules: r
         firstSeenAt: instant(r.first_seen_at),
         lastSeenAt: instant(r.last_seen_at),
         rfmTier: tiers.get(r.id) ?? null,
+        sentimentAverage: r.sentiment_average,
       },
       traits: asObject(parseExactJson(r.traits)),
       tagKeys: new Set(r.tag_keys),
@@ -117,6 +124,8 @@ export async function loadFacts(db: Db, customerIds: readonly string[], rules: r
       occurredAt: new Date(Number(t.occurred_at)),
       revenue: t.revenue,
       properties: asObject(parseExactJson(t.properties)),
+      sentimentLabel: t.sentiment_label,
+      sentimentScore: t.sentiment_score,
     });
   }
   return facts;

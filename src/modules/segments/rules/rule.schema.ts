@@ -45,6 +45,8 @@ export const ATTR_TYPES = {
   lastSeenAt: 'date',
   // The customer's RFM tier now (quintiles over everyone with an "Order Completed"), e.g. "CHAMPIONS".
   rfmTier: 'text',
+  // Mean sentiment score of the customer's scored touchpoints over the merged set (4 decimals), in [−1, 1].
+  sentimentAverage: 'number',
 } as const;
 export type AttrName = keyof typeof ATTR_TYPES;
 export type AttrType = (typeof ATTR_TYPES)[AttrName];
@@ -54,6 +56,10 @@ const RESERVED_ATTRS: Record<string, string> = {};
 
 /** The touchpoint column that `where`/`sum` read for prop "revenue"; every other prop reads `properties`. */
 export const REVENUE_PROP = 'revenue';
+/** Props that read the touchpoint's sentiment columns: the label (text) and the score (number). */
+export const SENTIMENT_PROP = 'sentiment';
+export const SENTIMENT_SCORE_PROP = 'sentimentScore';
+const SENTIMENT_LABELS = ['NEGATIVE', 'NEUTRAL', 'POSITIVE'];
 
 export const CHANNELS = Object.values(Channel) as [Channel, ...Channel[]];
 
@@ -176,10 +182,18 @@ export const TraitRuleSchema = z
 
 export const PropFilterSchema = z
   .strictObject({ prop: name('prop'), op: comparisonOp, value: comparisonValue.optional() })
-  .superRefine((node, ctx) =>
-    checkComparison(node, node.prop === REVENUE_PROP ? 'number' : 'json', `prop "${node.prop}"`, ctx),
-  )
-  .describe('A filter on the touchpoint: "revenue" is its own column, other props read its properties.');
+  .superRefine((node, ctx) => {
+    const kind = node.prop === REVENUE_PROP || node.prop === SENTIMENT_SCORE_PROP ? 'number' : node.prop === SENTIMENT_PROP ? 'text' : 'json';
+    checkComparison(node, kind, `prop "${node.prop}"`, ctx);
+    if (node.prop === SENTIMENT_PROP && node.op !== 'exists') {
+      const values = Array.isArray(node.value) ? node.value : [node.value];
+      values.forEach((v, i) => {
+        if (typeof v === 'string' && !SENTIMENT_LABELS.includes(v))
+          ctx.addIssue({ code: 'custom', path: Array.isArray(node.value) ? ['value', i] : ['value'], message: `prop "sentiment" is one of ${SENTIMENT_LABELS.join(', ')}` });
+      });
+    }
+  })
+  .describe('A filter on the touchpoint: "revenue" is its own column, "sentiment" its sentiment label (NEGATIVE, NEUTRAL, POSITIVE), "sentimentScore" its score; other props read its properties.');
 
 export const EventRuleSchema = z
   .strictObject({
