@@ -62,7 +62,7 @@ export function createServices(deps: ServiceDeps) {
     segments,
     tags,
     feed,
-    funnels: new FunnelService(db),
+    funnels: new FunnelService(db, { clock }),
     paths: new PathsService(db),
     retention: new RetentionService(db),
     attribution: new AttributionService(db),
