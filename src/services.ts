@@ -24,6 +24,7 @@ import { ChannelPerformanceService } from './modules/analytics/channel-performan
 import { RfmService } from './modules/analytics/rfm.service.ts';
 import { ExperimentService } from './modules/analytics/experiment.service.ts';
 import { TrendService } from './modules/analytics/trend.service.ts';
+import { MetricService } from './modules/analytics/metric.service.ts';
 
 export interface ServiceDeps {
   db: Database;
@@ -50,6 +51,7 @@ export function createServices(deps: ServiceDeps) {
   const alerts = new AlertService(db, { config: config.alerts, pubsub, clock, logger });
   hooks.add((tx, change) => alerts.onCustomerChange(tx, change));
   const ingestion = new IngestionService(db, { logger, config, hooks, groups: accounts });
+  const trends = new TrendService(db, { clock });
   return {
     accounts,
     apiKeys: new ApiKeyService(db, { logger }),
@@ -70,7 +72,8 @@ export function createServices(deps: ServiceDeps) {
     alerts,
     rfm: new RfmService(db, { clock }),
     experiments: new ExperimentService(db),
-    trends: new TrendService(db, { clock }),
+    trends,
+    metrics: new MetricService(db, { trends, sessionGapMinutes: config.sessionTimeoutMinutes }),
     pubsub,
     clock,
   };

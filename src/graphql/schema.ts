@@ -15,6 +15,7 @@ import { ChannelPerformanceResolver } from '../modules/analytics/channel-perform
 import { RfmResolver } from '../modules/analytics/rfm.resolver.ts';
 import { ExperimentResolver } from '../modules/analytics/experiment.resolver.ts';
 import { TrendResolver } from '../modules/analytics/trend.resolver.ts';
+import { MetricResolver } from '../modules/analytics/metric.resolver.ts';
 import { AlertResolver } from '../modules/alerts/alert.resolver.ts';
 import { TagDetailResolver, TagResolver } from '../modules/tags/tag.resolver.ts';
 import { ApiKeyResolver } from '../modules/auth/api-key.resolver.ts';
@@ -44,6 +45,7 @@ export const resolvers = [
   RfmResolver,
   ExperimentResolver,
   TrendResolver,
+  MetricResolver,
   ApiKeyResolver,
   AuditResolver,
   PrivacyResolver,
