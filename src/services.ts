@@ -25,6 +25,11 @@ import { RfmService } from './modules/analytics/rfm.service.ts';
 import { ExperimentService } from './modules/analytics/experiment.service.ts';
 import { TrendService } from './modules/analytics/trend.service.ts';
 import { MetricService } from './modules/analytics/metric.service.ts';
+import { CurrencyService } from './modules/currency/currency.service.ts';
+import { RoiService } from './modules/analytics/roi.service.ts';
+import { SpendService } from './modules/analytics/spend.service.ts';
+import { PartitionService } from './modules/system/partition.service.ts';
+import { WebhookService } from './modules/webhooks/webhook.service.ts';
 
 export interface ServiceDeps {
   db: Database;
@@ -50,8 +55,16 @@ export function createServices(deps: ServiceDeps) {
   hooks.add((tx, change) => segments.evaluateCustomers(tx, change));
   const alerts = new AlertService(db, { config: config.alerts, pubsub, clock, logger });
   hooks.add((tx, change) => alerts.onCustomerChange(tx, change));
+  // Webhooks queue touchpoints and alerts in the transactions that store them, and hold the outbox
+  // pruner back to the lowest segment-change cursor.
+  const webhooks = new WebhookService(db, { config: config.webhooks, logger });
+  hooks.add((tx, change) => webhooks.onCustomerChange(tx, change));
+  alerts.onRaised((tx, raised) => webhooks.onAlertsRaised(tx, raised));
+  segments.holdOutboxPruning(() => webhooks.outboxHold());
   const ingestion = new IngestionService(db, { logger, config, hooks, groups: accounts });
   const trends = new TrendService(db, { clock });
+  const currency = new CurrencyService(db, { config, hooks, logger });
+  const attribution = new AttributionService(db);
   return {
     accounts,
     apiKeys: new ApiKeyService(db, { logger }),
@@ -67,13 +80,18 @@ export function createServices(deps: ServiceDeps) {
     funnels: new FunnelService(db, { clock }),
     paths: new PathsService(db),
     retention: new RetentionService(db),
-    attribution: new AttributionService(db),
+    attribution,
     channelPerformance: new ChannelPerformanceService(db),
     alerts,
     rfm: new RfmService(db, { clock }),
     experiments: new ExperimentService(db),
     trends,
     metrics: new MetricService(db, { trends, sessionGapMinutes: config.sessionTimeoutMinutes }),
+    currency,
+    spend: new SpendService(db, { config }),
+    roi: new RoiService(db, { attribution, config }),
+    partitions: new PartitionService(db, { clock, logger, config: config.partitions }),
+    webhooks,
     pubsub,
     clock,
   };

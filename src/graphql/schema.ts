@@ -16,11 +16,15 @@ import { RfmResolver } from '../modules/analytics/rfm.resolver.ts';
 import { ExperimentResolver } from '../modules/analytics/experiment.resolver.ts';
 import { TrendResolver } from '../modules/analytics/trend.resolver.ts';
 import { MetricResolver } from '../modules/analytics/metric.resolver.ts';
+import { CurrencyResolver } from '../modules/currency/currency.resolver.ts';
+import { RoiResolver } from '../modules/analytics/roi.resolver.ts';
+import { SpendResolver } from '../modules/analytics/spend.resolver.ts';
 import { AlertResolver } from '../modules/alerts/alert.resolver.ts';
 import { TagDetailResolver, TagResolver } from '../modules/tags/tag.resolver.ts';
 import { ApiKeyResolver } from '../modules/auth/api-key.resolver.ts';
 import { AuditResolver } from '../modules/audit/audit.resolver.ts';
 import { PrivacyResolver } from '../modules/privacy/privacy.resolver.ts';
+import { WebhookResolver } from '../modules/webhooks/webhook.resolver.ts';
 import { FailedEventConnectionResolver, JourneyConnectionResolver, TouchpointResolver } from '../modules/touchpoints/touchpoint.resolver.ts';
 
 export const resolvers = [
@@ -46,12 +50,16 @@ export const resolvers = [
   ExperimentResolver,
   TrendResolver,
   MetricResolver,
+  CurrencyResolver,
+  SpendResolver,
+  RoiResolver,
   ApiKeyResolver,
   AuditResolver,
   PrivacyResolver,
   AccountResolver,
   AccountConnectionResolver,
   CustomerAccountsResolver,
+  WebhookResolver,
 ] as const;
 
 /** pubSub is only used at run time; printing the SDL passes a stand-in. */

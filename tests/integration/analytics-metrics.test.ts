@@ -225,7 +225,8 @@ describe.each(dbKinds)('standard metrics on %s', (kind) => {
   let t: TestServer;
   let events: Ev[] = [];
   beforeAll(async () => {
-    t = await startTestServer(kind);
+    // Olist amounts are in BRL: with BRL as the base currency they are stored as sent.
+    t = await startTestServer(kind, { baseCurrency: 'BRL' });
     const rows = [...olistOrders, ...olistReviews, ...uciRows];
     const results = await recordAll(
       t,

@@ -243,7 +243,8 @@ function expectRows(got: RefRow[], want: RefRow[]) {
 describe.each(dbKinds)('trends on %s', (kind) => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer(kind);
+    // Olist amounts are in BRL: with BRL as the base currency they are stored as sent.
+    t = await startTestServer(kind, { baseCurrency: 'BRL' });
     const up = await t.ok(UpsertCustomersDocument, {
       input: customers.map((c) => ({ source: 'olist', externalId: c.customer_id!, identities: [{ type: 'CRM_ID' as const, value: c.customer_id! }], city: c.customer_city!, country: 'BR', traits: { state: c.customer_state! } })),
     });

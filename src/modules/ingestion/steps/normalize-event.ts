@@ -57,6 +57,7 @@ export function createNormalizeEventStep(opts: { defaultPhoneRegion: string }) {
       event: p.event || ((p.type === 'PAGE' || p.type === 'SCREEN') && p.name) || null,
       channel: p.channel ?? parseChannel(context.channel) ?? inferred.channel,
       sourceName: inferred.sourceName,
+      campaign: inferred.campaign,
       identities,
       anonymousId: identities.find((i) => i.type === 'ANONYMOUS_ID')?.value ?? null,
       previousId,
