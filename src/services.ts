@@ -24,6 +24,7 @@ import { ChannelPerformanceService } from './modules/analytics/channel-performan
 import { RfmService } from './modules/analytics/rfm.service.ts';
 import { ExperimentService } from './modules/analytics/experiment.service.ts';
 import { TrendService } from './modules/analytics/trend.service.ts';
+import { MetricService } from './modules/analytics/metric.service.ts';
 import { CurrencyService } from './modules/currency/currency.service.ts';
 import { RoiService } from './modules/analytics/roi.service.ts';
 import { SpendService } from './modules/analytics/spend.service.ts';
@@ -65,6 +66,7 @@ export function createServices(deps: ServiceDeps) {
   // The sentiment models are read from models/ once, here, and scored in memory.
   const sentiment = new SentimentService(SentimentScorer.load(), { defaultLanguage: config.sentiment.defaultLanguage });
   const ingestion = new IngestionService(db, { logger, config, hooks, groups: accounts, sentiment: { scorer: sentiment.scorer, config: config.sentiment } });
+  const trends = new TrendService(db, { clock });
   const currency = new CurrencyService(db, { config, hooks, logger });
   const attribution = new AttributionService(db);
   return {
@@ -79,7 +81,7 @@ export function createServices(deps: ServiceDeps) {
     segments,
     tags,
     feed,
-    funnels: new FunnelService(db),
+    funnels: new FunnelService(db, { clock }),
     paths: new PathsService(db),
     retention: new RetentionService(db),
     attribution,
@@ -87,7 +89,8 @@ export function createServices(deps: ServiceDeps) {
     alerts,
     rfm: new RfmService(db, { clock }),
     experiments: new ExperimentService(db),
-    trends: new TrendService(db, { clock }),
+    trends,
+    metrics: new MetricService(db, { trends, sessionGapMinutes: config.sessionTimeoutMinutes }),
     currency,
     spend: new SpendService(db, { config }),
     roi: new RoiService(db, { attribution, config }),

@@ -15,6 +15,7 @@ import { ChannelPerformanceResolver } from '../modules/analytics/channel-perform
 import { RfmResolver } from '../modules/analytics/rfm.resolver.ts';
 import { ExperimentResolver } from '../modules/analytics/experiment.resolver.ts';
 import { TrendResolver } from '../modules/analytics/trend.resolver.ts';
+import { MetricResolver } from '../modules/analytics/metric.resolver.ts';
 import { CurrencyResolver } from '../modules/currency/currency.resolver.ts';
 import { RoiResolver } from '../modules/analytics/roi.resolver.ts';
 import { SpendResolver } from '../modules/analytics/spend.resolver.ts';
@@ -49,6 +50,7 @@ export const resolvers = [
   RfmResolver,
   ExperimentResolver,
   TrendResolver,
+  MetricResolver,
   CurrencyResolver,
   SpendResolver,
   RoiResolver,

@@ -3,7 +3,15 @@
  * independent reference written from the definition (docs/analytics.md), and the refused inputs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FunnelDocument, MergeCustomersDocument, type FunnelQueryVariables, type TouchpointInput } from '../generated/graphql.ts';
+import {
+  CreateSegmentDocument,
+  FunnelBreakdownDocument,
+  FunnelDocument,
+  MergeCustomersDocument,
+  type FunnelBreakdownQueryVariables,
+  type FunnelQueryVariables,
+  type TouchpointInput,
+} from '../generated/graphql.ts';
 import { dbKinds } from '../helpers/databases.ts';
 import { FLOW, send, SYN_FROM, SYN_TO, synthetic } from '../helpers/synthetic-shop.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -96,6 +104,30 @@ function referenceFunnel(events: Ev[], steps: RefStep[], windowHours: number, fr
     steps: shape(overall),
     groups: [...groups.entries()].map(([value, x]) => ({ value, steps: shape(x) })).sort((a, b) => b.steps[0]!.count - a.steps[0]!.count || (a.value ?? '\uffff').localeCompare(b.value ?? '\uffff')),
   };
+}
+
+/** Tuples in code-point order, a missing value (null) after every value: the order of groups with equal step-1 counts. */
+function compareTuples(a: (string | null)[], b: (string | null)[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = a[i] ?? null;
+    const y = b[i] ?? null;
+    if (x === y) continue;
+    if (x === null) return 1;
+    if (y === null) return -1;
+    return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/** The step with the largest dropOff / previous count (the earliest on ties), from the per-step counts: the definition. */
+function refLargestDropOff(counts: number[], events: string[]) {
+  let best: { step: number; event: string; dropOff: number; dropOffRate: number } | null = null;
+  for (let k = 1; k < counts.length; k++) {
+    if (counts[k - 1] === 0) continue;
+    const rate = (counts[k - 1]! - counts[k]!) / counts[k - 1]!;
+    if (best === null || rate > best.dropOffRate) best = { step: k + 1, event: events[k]!, dropOff: counts[k - 1]! - counts[k]!, dropOffRate: rate };
+  }
+  return best;
 }
 
 // ---------------------------------------------------------------- tests
@@ -243,6 +275,94 @@ describe.each(dbKinds)('funnel on %s', (kind) => {
     expect(r.breakdown!.some((g) => g.value === null)).toBe(true);
   });
 
+  it('synthetic: breakdown by [CHANNEL of the step-1 touchpoint, TRAIT plan] and by DAY_OF_WEEK equal the reference, with the largest drop-off', async () => {
+    const steps: RefStep[] = [{ event: 'Page Viewed' }, { event: 'Product Viewed' }, { event: 'Added to Cart' }, { event: 'Order Completed' }];
+    const names = steps.map((x) => x.event);
+    const from = SYN_FROM + 3 * 86_400_000;
+    const cases: { breakdown: FunnelBreakdownQueryVariables['breakdown']; key: (person: string, step1: Ev) => (string | null)[] }[] = [
+      { breakdown: [{ by: 'CHANNEL' }, { by: 'TRAIT', key: 'plan' }], key: (person, step1) => [step1.channel, plans.get(person) ?? null] },
+      { breakdown: [{ by: 'DAY_OF_WEEK' }], key: (_, step1) => [String(((new Date(step1.at).getUTCDay() + 6) % 7) + 1)] },
+    ];
+    for (const c of cases) {
+      const r = (await t.ok(FunnelBreakdownDocument, { scope: scope(from, SYN_TO), steps: steps.map(toInput), windowHours: 48, breakdown: c.breakdown })).funnel;
+      const ref = referenceFunnel(events, steps, 48, from, SYN_TO, (person, step1) => JSON.stringify(c.key(person, step1)));
+      const want = ref.groups
+        .map((g) => ({ key: JSON.parse(g.value!) as (string | null)[], steps: g.steps }))
+        .sort((a, b) => b.steps[0]!.count - a.steps[0]!.count || compareTuples(a.key, b.key));
+      expect(want.length).toBeGreaterThan(5);
+      const shape = (xs: { count: number; medianSecondsFromPrevious: number | null }[]) => xs.map((x) => ({ count: x.count, median: x.medianSecondsFromPrevious }));
+      expect(shape(r.steps)).toEqual(ref.steps);
+      expect(r.breakdown!.map((g) => ({ key: g.breakdownValue, steps: shape(g.steps) }))).toEqual(want);
+      // value is the single dimension's value, null with several.
+      expect(r.breakdown!.map((g) => g.value)).toEqual(want.map((w) => (w.key.length === 1 ? w.key[0] : null)));
+      const closeTo = (got: { dropOffRate: number } | null | undefined, w: ReturnType<typeof refLargestDropOff>) => {
+        expect(got ? { ...got, dropOffRate: Number(got.dropOffRate.toFixed(12)) } : null).toEqual(w ? { ...w, dropOffRate: Number(w.dropOffRate.toFixed(12)) } : null);
+      };
+      closeTo(r.largestDropOff, refLargestDropOff(ref.steps.map((x) => x.count), names));
+      r.breakdown!.forEach((g, i) => closeTo(g.largestDropOff, refLargestDropOff(want[i]!.steps.map((x) => x.count), names)));
+    }
+  });
+
+  it('hand-checked: largest drop-off by rate (ties → earliest, none for one step or an empty funnel); SEGMENT and ACCOUNT_TRAIT groups', async () => {
+    const at0 = Date.UTC(2023, 5, 1, 9);
+    const at = (min: number) => new Date(at0 + min * 60_000).toISOString();
+    let n = 0;
+    const tp = (user: string, event: string, min: number, channel: Channel = 'WEB'): TouchpointInput => ({ messageId: `ldo-${n++}`, event, channel, userId: user, occurredAt: at(min) });
+    // 8 people start; 4 reach B (rate 4/8 = 0.5, 4 lost); 2 reach C (2/4 = 0.5, a tie: the earlier step, B, wins); 1 reaches D (1/2).
+    const input: TouchpointInput[] = [];
+    for (let p = 0; p < 8; p++) {
+      const u = `ldo-${p}`;
+      input.push(tp(u, 'Ldo A', 0, p < 2 ? 'APP' : 'WEB'));
+      if (p < 4) input.push(tp(u, 'Ldo B', 1));
+      if (p < 2) input.push(tp(u, 'Ldo C', 2));
+      if (p < 1) input.push(tp(u, 'Ldo D', 3));
+    }
+    // Traits and accounts: ldo-0..3 plan "pro" (a segment), ldo-0 and ldo-4 in account acme (tier gold), ldo-0 also in beta (tier silver,
+    // joined later), ldo-5 in beta only.
+    input.push(
+      ...[0, 1, 2, 3].map((p): TouchpointInput => ({ messageId: `ldo-id-${p}`, type: 'IDENTIFY', userId: `ldo-${p}`, traits: { plan: 'pro' }, occurredAt: at(-10) })),
+      { messageId: 'ldo-g1', type: 'GROUP', userId: 'ldo-0', groupId: 'ldo-acme', traits: { tier: 'gold' }, occurredAt: at(-9) },
+      { messageId: 'ldo-g2', type: 'GROUP', userId: 'ldo-4', groupId: 'ldo-acme', occurredAt: at(-9) },
+      { messageId: 'ldo-g3', type: 'GROUP', userId: 'ldo-0', groupId: 'ldo-beta', traits: { tier: 'silver' }, occurredAt: at(-5) },
+      { messageId: 'ldo-g4', type: 'GROUP', userId: 'ldo-5', groupId: 'ldo-beta', occurredAt: at(-5) },
+    );
+    await send(t, input);
+    await t.ok(CreateSegmentDocument, { input: { name: 'Ldo pro', rule: { trait: 'plan', op: 'eq', value: 'pro' } } });
+    const sc = scope(at0 - H, at0 + H);
+    const steps = ['Ldo A', 'Ldo B', 'Ldo C', 'Ldo D'].map((event) => ({ event }));
+    const r = (await t.ok(FunnelBreakdownDocument, { scope: sc, steps, windowHours: 1, breakdown: [{ by: 'CHANNEL' }] })).funnel;
+    expect(r.steps.map((x) => x.count)).toEqual([8, 4, 2, 1]);
+    expect(r.largestDropOff).toEqual({ step: 2, event: 'Ldo B', dropOff: 4, dropOffRate: 0.5 });
+    // WEB: ldo-2..7 → [6, 2, 0, 0]: B loses 4/6, C loses 2/2 = 1 (the largest), D has no rate (nobody reached C).
+    // APP: ldo-0, ldo-1 → [2, 2, 2, 1]: B and C lose nothing, D loses 1/2.
+    expect(r.breakdown!.map((g) => [g.breakdownValue, g.steps.map((x) => x.count), g.largestDropOff])).toEqual([
+      [['WEB'], [6, 2, 0, 0], { step: 3, event: 'Ldo C', dropOff: 2, dropOffRate: 1 }],
+      [['APP'], [2, 2, 2, 1], { step: 4, event: 'Ldo D', dropOff: 1, dropOffRate: 0.5 }],
+    ]);
+    // One step: no drop-off anywhere. A funnel nobody entered (scope without touchpoints): none either.
+    const one = (await t.ok(FunnelBreakdownDocument, { scope: sc, steps: steps.slice(0, 1), windowHours: 1 })).funnel;
+    expect(one.largestDropOff).toBeNull();
+    const empty = (await t.ok(FunnelBreakdownDocument, { scope: scope(at0 + 2 * H, at0 + 3 * H), steps, windowHours: 1 })).funnel;
+    expect([empty.steps.map((x) => x.count), empty.largestDropOff]).toEqual([[0, 0, 0, 0], null]);
+
+    // SEGMENT: ldo-0..3 are in "Ldo pro" (the only segment this file makes); the rest are in none (null). Equal step-1
+    // counts: a value sorts before a missing one. The overall counts stay per person.
+    const seg = (await t.ok(FunnelBreakdownDocument, { scope: sc, steps, windowHours: 1, breakdown: [{ by: 'SEGMENT' }] })).funnel;
+    expect(seg.steps.map((x) => x.count)).toEqual([8, 4, 2, 1]);
+    expect(seg.breakdown!.map((g) => [g.breakdownValue, g.steps.map((x) => x.count)])).toEqual([
+      [['Ldo pro'], [4, 4, 2, 1]],
+      [[null], [4, 0, 0, 0]],
+    ]);
+    // ACCOUNT_TRAIT tier: ldo-0 is in acme (gold) and beta (silver) and counts under acme, joined first; ldo-4 is in acme
+    // (gold), ldo-5 in beta (silver); everyone else has no account (null). Groups by size: null 5 (1, 2, 3, 6, 7), gold 2 (0, 4), silver 1 (5).
+    const acc = (await t.ok(FunnelBreakdownDocument, { scope: sc, steps, windowHours: 1, breakdown: [{ by: 'ACCOUNT_TRAIT', key: 'tier' }] })).funnel;
+    expect(acc.breakdown!.map((g) => [g.breakdownValue, g.steps.map((x) => x.count)])).toEqual([
+      [[null], [5, 3, 1, 0]],
+      [['gold'], [2, 1, 1, 1]],
+      [['silver'], [1, 0, 0, 0]],
+    ]);
+  });
+
   it('refuses bad input with codes', async () => {
     const base = { scope: scope(SYN_FROM, SYN_TO), steps: [{ event: 'Page Viewed' }], windowHours: 24 };
     const err = async (v: FunnelQueryVariables) => {
@@ -264,5 +384,19 @@ describe.each(dbKinds)('funnel on %s', (kind) => {
     expect(await err({ ...base, steps: [{ event: 'Page Viewed', where: [{ prop: 'price', op: 'GT' }] }] })).toMatchObject({ code: 'BAD_USER_INPUT' });
     expect(await err({ ...base, breakdownBy: { by: 'TRAIT' } })).toMatchObject({ code: 'BAD_USER_INPUT', ext: expect.objectContaining({ field: 'breakdownBy.traitKey' }) });
     expect(await err({ ...base, scope: scope(SYN_TO, SYN_FROM) })).toMatchObject({ code: 'BAD_USER_INPUT' });
+    // The shared breakdown dimensions: their codes, and not both forms at once.
+    const errB = async (v: FunnelBreakdownQueryVariables) => (await t.gql(FunnelBreakdownDocument, v)).errors?.[0]?.extensions;
+    expect(await errB({ ...base, breakdown: [{ by: 'CHANNEL' }, { by: 'TRAIT', key: 'plan' }, { by: 'SEGMENT' }, { by: 'HOUR_OF_DAY' }] })).toMatchObject({ code: 'TOO_MANY_BREAKDOWNS', max: 3 });
+    expect(await errB({ ...base, breakdown: [{ by: 'ACCOUNT_TRAIT' }] })).toMatchObject({ code: 'BAD_BREAKDOWN', field: 'breakdown[0].key' });
+    expect(await errB({ ...base, breakdown: [{ by: 'ATTRIBUTE', key: 'email' }] })).toMatchObject({ code: 'BAD_BREAKDOWN', field: 'breakdown[0].key' });
+    const both = await t.gql(`query { funnel(scope: { from: "2024-01-01T00:00:00Z", to: "2024-02-01T00:00:00Z" }, steps: [{ event: "Page Viewed" }], windowHours: 1, breakdownBy: { by: CHANNEL }, breakdown: [{ by: CHANNEL }]) { windowHours } }`);
+    expect(both.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'breakdownBy' });
+    // READER keys: no breakdown by a personal trait, of the person or of their account.
+    const reader = { authorization: `Bearer ${t.keys.READER}` };
+    for (const by of ['TRAIT', 'ACCOUNT_TRAIT'] as const) {
+      const r = await t.gql(FunnelBreakdownDocument, { ...base, breakdown: [{ by: 'CHANNEL' }, { by, key: 'email' }] }, reader);
+      expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', paths: ['breakdown[1].key'] });
+    }
+    expect((await t.gql(FunnelBreakdownDocument, { ...base, breakdown: [{ by: 'ACCOUNT_TRAIT', key: 'tier' }] }, reader)).errors).toBeUndefined();
   });
 });

@@ -464,6 +464,36 @@ describe.each(dbKinds)('trends on %s', (kind) => {
     ]);
   });
 
+  it('hand-checked: ACCOUNT_TRAIT breaks down by the trait of the account the person joined first that has it; merged members count once', async () => {
+    const at = (h: number) => iso(utc('2024-08-01 00:00:00') + h * H);
+    const input: TouchpointInput[] = [
+      // at-a joins acme (plan enterprise) then beta (plan team): acme, joined first. at-b is in beta only; at-c in gamma,
+      // which has no plan (None); at-d in no account (None). at-e's anonymous id joins beta, then is merged into at-e.
+      { messageId: 'acc-g1', type: 'GROUP', userId: 'at-a', groupId: 'at-acme', traits: { plan: 'enterprise' }, occurredAt: at(0) },
+      { messageId: 'acc-g2', type: 'GROUP', userId: 'at-a', groupId: 'at-beta', traits: { plan: 'team' }, occurredAt: at(1) },
+      { messageId: 'acc-g3', type: 'GROUP', userId: 'at-b', groupId: 'at-beta', occurredAt: at(1) },
+      { messageId: 'acc-g4', type: 'GROUP', userId: 'at-c', groupId: 'at-gamma', traits: { size: 3 }, occurredAt: at(1) },
+      { messageId: 'acc-g5', type: 'GROUP', anonymousId: 'at-e-anon', groupId: 'at-beta', occurredAt: at(1) },
+      ...['at-a', 'at-a', 'at-b', 'at-c', 'at-d', 'at-e'].map((u, i): TouchpointInput => ({ messageId: `acc-e${i}`, event: 'Acc Event', userId: u, occurredAt: at(2 + i) })),
+      { messageId: 'acc-e9', event: 'Acc Event', anonymousId: 'at-e-anon', occurredAt: at(3) },
+    ];
+    const res = await recordAll(t, input);
+    const cid = (pred: (x: TouchpointInput) => boolean) => res[input.findIndex(pred)]!.customerId!;
+    await t.ok(MergeCustomersDocument, { winnerId: cid((x) => x.userId === 'at-e'), loserId: cid((x) => x.anonymousId === 'at-e-anon') });
+    const r = await trends({ scope: scope(utc('2024-08-01 00:00:00'), utc('2024-08-02 00:00:00')), series: [{ event: 'Acc Event', math: 'UNIQUE_CUSTOMERS' }, { event: 'Acc Event' }], breakdown: [{ by: 'ACCOUNT_TRAIT', key: 'plan' }] });
+    expect(r.series.map((x) => [x.seriesIndex, x.breakdownValue, x.total])).toEqual([
+      // people: team at-b, at-e (its anonymous customer, merged into it, joined beta); None at-c, at-d; enterprise at-a.
+      // Equal totals: by value, None last.
+      [0, ['team'], 2],
+      [0, [null], 2],
+      [0, ['enterprise'], 1],
+      // touchpoints: at-a 2, at-b 1, at-e 1 + its anonymous 1, at-c 1, at-d 1.
+      [1, ['team'], 3],
+      [1, ['enterprise'], 2],
+      [1, [null], 2],
+    ]);
+  });
+
   it('READER keys: no breakdown by or statistic of personal data; email-shaped values masked', async () => {
     const at = iso(utc('2024-07-01 10:00:00'));
     await recordAll(t, [{ messageId: 'pii-1', event: 'Pii Event', userId: 'pii-a', properties: { ref: 'ada@example.com', amount: 3 }, context: { device: { type: 'mobile' } }, occurredAt: at }]);

@@ -19,11 +19,11 @@ export type BreakdownAttribute = (typeof BREAKDOWN_ATTRIBUTES)[number];
 
 export type Dimension =
   | { by: 'CHANNEL' | 'SOURCE_NAME' | 'SEGMENT' | 'HOUR_OF_DAY' | 'DAY_OF_WEEK' }
-  | { by: 'EVENT_PROPERTY' | 'TRAIT'; key: string }
+  | { by: 'EVENT_PROPERTY' | 'TRAIT' | 'ACCOUNT_TRAIT'; key: string }
   | { by: 'CONTEXT'; path: string[] }
   | { by: 'ATTRIBUTE'; attribute: BreakdownAttribute };
 
-const KEYED = new Set<BreakdownBy>([BreakdownBy.EVENT_PROPERTY, BreakdownBy.TRAIT, BreakdownBy.CONTEXT, BreakdownBy.ATTRIBUTE]);
+const KEYED = new Set<BreakdownBy>([BreakdownBy.EVENT_PROPERTY, BreakdownBy.TRAIT, BreakdownBy.ACCOUNT_TRAIT, BreakdownBy.CONTEXT, BreakdownBy.ATTRIBUTE]);
 
 const bad = (message: string, field: string, extra: Record<string, unknown> = {}) => new UserError(ErrorCode.BAD_BREAKDOWN, message, { field, ...extra });
 
@@ -46,7 +46,7 @@ export function validDimension(b: BreakdownInput, field: string): Dimension {
       return { by: 'CONTEXT', path };
     }
     default:
-      return { by: b.by as 'EVENT_PROPERTY' | 'TRAIT', key };
+      return { by: b.by as 'EVENT_PROPERTY' | 'TRAIT' | 'ACCOUNT_TRAIT', key };
   }
 }
 

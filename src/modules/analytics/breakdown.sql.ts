@@ -6,9 +6,12 @@
  * Person dimensions read the live customer (the merge winner) as it is now: its traits and columns,
  * its RFM tier (rfmTiersSql, the tier `customer.rfmTier` shows), its current segment memberships. A
  * SEGMENT dimension joins one row per membership, so a touchpoint of a person in two segments is read
- * twice, once per segment name (and once, with NULL, for a person in none).
+ * twice, once per segment name (and once, with NULL, for a person in none). ACCOUNT_TRAIT reads the
+ * accounts module's rule (accountQueries.traitSql: the account the person joined first that has the
+ * trait), once per person that can occur, as one JSON object of every account trait asked for.
  */
 import { Prisma } from '../../generated/prisma/client.ts';
+import { accountQueries } from '../accounts/account.queries.ts';
 import type { Dimension } from './breakdown.service.ts';
 import { rfmTiersSql } from './rfm.repository.ts';
 
@@ -19,6 +22,7 @@ type Sql = Prisma.Sql;
 const CUSTOMER = raw('bd_c');
 const RFM = raw('bd_rfm');
 const SEGMENT = raw('bd_seg');
+const ACCOUNT = raw('bd_acc');
 
 const ATTRIBUTE_SQL: Record<Extract<Dimension, { by: 'ATTRIBUTE' }>['attribute'], Sql> = {
   country: sql`${CUSTOMER}.country`,
@@ -45,6 +49,11 @@ export function breakdownJoins(dims: readonly Dimension[], o: { person: Sql; per
   if (dims.some((d) => d.by === 'SEGMENT'))
     parts.push(sql`LEFT JOIN (SELECT m.customer_id, s.name FROM segment_membership m JOIN segment s ON s.id = m.segment_id WHERE s.archived_at IS NULL) ${SEGMENT}
       ON ${SEGMENT}.customer_id = ${o.person}`);
+  const accountKeys = [...new Set(dims.flatMap((d) => (d.by === 'ACCOUNT_TRAIT' ? [d.key] : [])))];
+  if (accountKeys.length > 0) {
+    const values = Prisma.join(accountKeys.map((k) => sql`${k}::text, ${accountQueries.traitSql(sql`p.person`, k)}`), ', ');
+    parts.push(sql`LEFT JOIN (SELECT p.person, jsonb_build_object(${values}) AS v FROM (${o.persons}) p(person)) ${ACCOUNT} ON ${ACCOUNT}.person = ${o.person}`);
+  }
   return parts.length ? Prisma.join(parts, ' ') : Prisma.empty;
 }
 
@@ -72,6 +81,8 @@ export function dimensionSql(d: Dimension, o: { row: string; timezone: string })
       return ATTRIBUTE_SQL[d.attribute];
     case 'SEGMENT':
       return sql`${SEGMENT}.name`;
+    case 'ACCOUNT_TRAIT':
+      return sql`(${ACCOUNT}.v ->> ${d.key}::text)`;
     case 'HOUR_OF_DAY':
       return sql`extract(hour FROM ${local})::int::text`;
     case 'DAY_OF_WEEK':

@@ -15,7 +15,10 @@
  * every step is optimal (any valid chain can be shifted onto the earliest matches without getting later),
  * so the chain from a given step-1 occurrence reaches exactly the deepest step any chain from it could.
  * A person's best attempt is the deepest one, the earliest step-1 on ties; it gives the person's depth,
- * the times between steps (for the medians) and the step-1 channel (for the CHANNEL breakdown).
+ * the times between steps (for the medians) and the step-1 touchpoint (whose row the touchpoint
+ * breakdown dimensions read; person dimensions read the person, as in trends: breakdown.sql.ts).
+ * Groups are tuples of the dimensions' values; a SEGMENT dimension puts a person in one group per
+ * current segment, so the overall counts are taken from the best attempts, not from the groups.
  *
  * Scaling: the touchpoints read are only those whose event is a step's event in [from, to): an index
  * range scan of touchpoint (event, occurred_at) per event name, joined to customer by primary key.
@@ -30,6 +33,8 @@ import type { Channel } from '../../generated/prisma/enums.ts';
 import { NUMERIC_STRING } from '../segments/rules/rule.values.ts';
 import type { AnalyticsScope } from './analytics.scope.ts';
 import { scopedTouchpoints } from './analytics.scope.sql.ts';
+import { breakdownJoins, dimensionSql } from './breakdown.sql.ts';
+import type { Dimension } from './breakdown.service.ts';
 import { PropertyOp } from './funnel.types.ts';
 
 const { sql, join, raw } = Prisma;
@@ -49,17 +54,19 @@ export interface FunnelStepSpec {
   channel: Channel | null;
   where: StepFilter[];
 }
-export type Breakdown = { kind: 'CHANNEL' } | { kind: 'TRAIT'; key: string } | null;
 export interface FunnelQuery {
   scope: AnalyticsScope;
   steps: FunnelStepSpec[];
   windowHours: number;
-  breakdown: Breakdown;
+  /** Breakdown dimensions (none: no groups). */
+  dims: Dimension[];
+  /** Person dimensions (RFM tier) are read as of this instant. */
+  now: Date;
 }
-/** gi: null for the whole funnel, else the group's rank by step-1 count (1 = largest). */
+/** gi: null for the whole funnel, else the group's rank by step-1 count (1 = largest); grp: its tuple of values. */
 export interface FunnelRow {
   gi: number | null;
-  grp: string | null;
+  grp: (string | null)[] | null;
   k: number;
   reached: number;
   median: number | null;
@@ -147,52 +154,57 @@ export const funnelRepository = {
     );
     const times = ks.map((i) => sql`, p.ts[x${R(i)}.r${R(i)}] AS t${R(i)}`);
     const depth = raw(`1${later.map((i) => ` + (x${i}.r${i} IS NOT NULL)::int`).join('')}`);
-    const grp =
-      q.breakdown === null
-        ? sql`NULL::text`
-        : q.breakdown.kind === 'CHANNEL'
-          ? sql`b.ch1::text`
-          : sql`(SELECT c.traits ->> ${q.breakdown.key}::text FROM customer c WHERE c.id = b.person)`;
-    const values = raw(`(VALUES ${ks.map((i) => `(${i}, g.t${i}, ${i === 1 ? 'NULL::timestamptz' : `g.t${i - 1}`})`).join(', ')}) AS v(k, at, prev_at)`);
-    const aggregate = (groupCols: Sql, groupBy: Sql, where: Sql) => sql`
+    const values = (from: string) => raw(`(VALUES ${ks.map((i) => `(${i}, ${from}.t${i}, ${i === 1 ? 'NULL::timestamptz' : `${from}.t${i - 1}`})`).join(', ')}) AS v(k, at, prev_at)`);
+    const aggregate = (from: string, groupCols: Sql, groupBy: Sql, where: Sql) => sql`
       SELECT ${groupCols}, v.k::int AS k, count(*)::int AS reached,
              percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM v.at - v.prev_at)::float8) AS median
-      FROM g CROSS JOIN LATERAL ${values}
+      FROM ${raw(from)} CROSS JOIN LATERAL ${values(from)}
       WHERE v.at IS NOT NULL ${where}
       GROUP BY ${groupBy}`;
-    const groups =
-      q.breakdown === null
+    // The groups: each best attempt with its step-1 touchpoint row (t1s, for the touchpoint dimensions)
+    // and its person's rows (breakdownJoins), its tuple of values, ranked by step-1 count, then values.
+    const grouped =
+      q.dims.length === 0
         ? Prisma.empty
-        : sql`UNION ALL ${aggregate(sql`g.gi::int AS gi, g.grp`, raw('g.gi, g.grp, v.k'), sql`AND g.gi <= ${MAX_GROUPS + 1}`)}`;
+        : sql`,
+      b1 AS (
+        SELECT b.*, ARRAY[${join(
+          q.dims.map((d) => dimensionSql(d, { row: 't1s', timezone: 'UTC' })),
+          ', ',
+        )}]::text[] AS grp
+        FROM best b JOIN touchpoint t1s ON t1s.id = b.id1 AND t1s.occurred_at = b.t1
+        ${breakdownJoins(q.dims, { person: sql`b.person`, persons: sql`SELECT person FROM best`, now: q.now })}
+      ),
+      g AS (
+        SELECT b1.*, dense_rank() OVER (ORDER BY b1.gn DESC, b1.grp COLLATE "C" ASC) AS gi
+        FROM (SELECT b1.*, count(*) OVER (PARTITION BY b1.grp) AS gn FROM b1) b1
+      )`;
+    const groups = q.dims.length === 0 ? Prisma.empty : sql`UNION ALL ${aggregate('g', sql`g.gi::int AS gi, g.grp`, raw('g.gi, g.grp, v.k'), sql`AND g.gi <= ${MAX_GROUPS + 1}`)}`;
 
     return db.$queryRaw<FunnelRow[]>`
       WITH tp AS (${scopedTouchpoints(q.scope, sql`AND t.event = ANY(${events}::text[])`)}),
       ev AS (
-        SELECT e.person, e.occurred_at, e.id, e.channel,
+        SELECT e.person, e.occurred_at, e.id,
                row_number() OVER (PARTITION BY e.person ORDER BY e.occurred_at DESC, e.id DESC) AS rn,
                ${join(ks.map((i) => sql`${stepSql(q.steps[i - 1]!)} AS m${raw(String(i))}`), ', ')}
         FROM tp e
       ),
       nx AS (
-        SELECT person, rn, occurred_at, channel, m1 ${joinAny(nextCols, ' ')}
+        SELECT person, rn, occurred_at, id, m1 ${joinAny(nextCols, ' ')}
         FROM ev ${windowClause}
       ),
       per AS (
-        SELECT person, array_agg(occurred_at ORDER BY rn) AS ts, array_agg(channel::text ORDER BY rn) AS chs,
+        SELECT person, array_agg(occurred_at ORDER BY rn) AS ts, array_agg(id ORDER BY rn) AS ids,
                array_agg(rn::int ORDER BY rn) FILTER (WHERE m1) AS starts ${joinAny(nextArrays, ' ')}
         FROM nx GROUP BY person HAVING bool_or(m1)
       ),
       att AS (
-        SELECT p.person, x1.r1, p.chs[x1.r1] AS ch1 ${joinAny(times, ' ')}, ${depth} AS depth
+        SELECT p.person, x1.r1, p.ids[x1.r1] AS id1 ${joinAny(times, ' ')}, ${depth} AS depth
         FROM per p CROSS JOIN LATERAL unnest(p.starts) AS x1(r1) ${joinAny(chain, ' ')}
       ),
-      best AS (SELECT DISTINCT ON (person) * FROM att ORDER BY person, depth DESC, r1 DESC),
-      b1 AS (SELECT b.*, ${grp} AS grp FROM best b),
-      g AS (
-        SELECT b1.*, dense_rank() OVER (ORDER BY b1.gn DESC, b1.grp ASC NULLS LAST) AS gi
-        FROM (SELECT b1.*, count(*) OVER (PARTITION BY b1.grp) AS gn FROM b1) b1
-      )
-      ${aggregate(sql`NULL::int AS gi, NULL::text AS grp`, raw('v.k'), Prisma.empty)}
+      best AS (SELECT DISTINCT ON (person) * FROM att ORDER BY person, depth DESC, r1 DESC)
+      ${grouped}
+      ${aggregate('best', sql`NULL::int AS gi, NULL::text[] AS grp`, raw('v.k'), Prisma.empty)}
       ${groups}`;
   },
 };

@@ -2,8 +2,19 @@
 import type { Database } from '../../db/client.ts';
 import { ErrorCode, UserError } from '../../errors.ts';
 import { validScope, type AnalyticsScopeInput } from './analytics.scope.ts';
-import { funnelRepository, MAX_GROUPS, type Breakdown, type FunnelRow, type FunnelStepSpec, type Scalar, type StepFilter } from './funnel.repository.ts';
-import { FunnelBreakdownKind, PropertyOp, type FunnelBreakdownInput, type FunnelGroup, type FunnelResult, type FunnelStep, type FunnelStepInput } from './funnel.types.ts';
+import { validBreakdowns, type Dimension } from './breakdown.service.ts';
+import type { BreakdownInput } from './breakdown.types.ts';
+import { funnelRepository, MAX_GROUPS, type FunnelRow, type FunnelStepSpec, type Scalar, type StepFilter } from './funnel.repository.ts';
+import {
+  FunnelBreakdownKind,
+  PropertyOp,
+  type FunnelBreakdownInput,
+  type FunnelDropOff,
+  type FunnelGroup,
+  type FunnelResult,
+  type FunnelStep,
+  type FunnelStepInput,
+} from './funnel.types.ts';
 
 export const MAX_STEPS = 10;
 export const MAX_WINDOW_HOURS = 8760;
@@ -64,15 +75,20 @@ export function validSteps(steps: FunnelStepInput[]): FunnelStepSpec[] {
   });
 }
 
-function validBreakdown(b: FunnelBreakdownInput | null | undefined): Breakdown {
-  if (!b) return null;
+/**
+ * The breakdown dimensions: `breakdown` (the shared dimensions), or the deprecated `breakdownBy`
+ * mapped onto them (CHANNEL → [CHANNEL], TRAIT → [TRAIT key]); not both.
+ */
+function validFunnelBreakdown(b: FunnelBreakdownInput | null | undefined, list: BreakdownInput[] | null | undefined): Dimension[] {
+  if (b && list) throw bad('give breakdown or the deprecated breakdownBy, not both', 'breakdownBy');
+  if (!b) return validBreakdowns(list);
   if (b.by === FunnelBreakdownKind.CHANNEL) {
     if (b.traitKey != null) throw bad('traitKey applies only to a TRAIT breakdown', 'breakdownBy.traitKey');
-    return { kind: 'CHANNEL' };
+    return [{ by: 'CHANNEL' }];
   }
   if (typeof b.traitKey !== 'string' || b.traitKey.length === 0 || b.traitKey.length > MAX_NAME)
     throw bad(`a TRAIT breakdown needs a traitKey of 1 to ${MAX_NAME} characters`, 'breakdownBy.traitKey');
-  return { kind: 'TRAIT', key: b.traitKey };
+  return [{ by: 'TRAIT', key: b.traitKey }];
 }
 
 const ratio = (a: number, b: number) => (b === 0 ? null : a / b);
@@ -96,31 +112,58 @@ function stepsOf(specs: FunnelStepSpec[], rows: FunnelRow[]): FunnelStep[] {
   });
 }
 
-export class FunnelService {
-  constructor(private readonly db: Database) {}
+/**
+ * The step with the largest dropOffRate, the earliest on ties; null when no step has a rate (one step,
+ * or nobody reached the steps before). By rate, not count: counts shrink along every funnel, so the
+ * largest absolute loss is almost always at step 2 whatever happens later; the rate says which step
+ * loses the largest share of the people who got to it.
+ */
+export function largestDropOff(steps: FunnelStep[]): FunnelDropOff | null {
+  let best: FunnelDropOff | null = null;
+  for (const s of steps)
+    if (s.dropOffRate !== null && (best === null || s.dropOffRate > best.dropOffRate)) best = { step: s.index, event: s.event, dropOff: s.dropOff, dropOffRate: s.dropOffRate };
+  return best;
+}
 
-  async funnel(args: { scope: AnalyticsScopeInput; steps: FunnelStepInput[]; windowHours: number; breakdownBy?: FunnelBreakdownInput | null }): Promise<FunnelResult> {
+export class FunnelService {
+  constructor(
+    private readonly db: Database,
+    private readonly deps: { clock: () => Date } = { clock: () => new Date() },
+  ) {}
+
+  async funnel(args: {
+    scope: AnalyticsScopeInput;
+    steps: FunnelStepInput[];
+    windowHours: number;
+    breakdownBy?: FunnelBreakdownInput | null;
+    breakdown?: BreakdownInput[] | null;
+  }): Promise<FunnelResult> {
     const scope = validScope(args.scope);
     const steps = validSteps(args.steps);
     const w = args.windowHours;
     if (typeof w !== 'number' || !Number.isFinite(w) || w <= 0 || w > MAX_WINDOW_HOURS)
       throw bad(`windowHours must be more than 0 and at most ${MAX_WINDOW_HOURS} (got ${w})`, 'windowHours');
-    const breakdown = validBreakdown(args.breakdownBy);
+    const dims = validFunnelBreakdown(args.breakdownBy, args.breakdown);
     await assertKnownEvents(this.db, steps.map((s) => s.event));
 
-    const rows = await funnelRepository.run(this.db.prisma, { scope, steps, windowHours: w, breakdown });
+    const rows = await funnelRepository.run(this.db.prisma, { scope, steps, windowHours: w, dims, now: this.deps.clock() });
     const overall = rows.filter((r) => r.gi === null);
     let groups: FunnelGroup[] | null = null;
     let truncated = false;
-    if (breakdown) {
+    if (dims.length > 0) {
       const byGroup = new Map<number, FunnelRow[]>();
       for (const r of rows) if (r.gi !== null) byGroup.set(r.gi, [...(byGroup.get(r.gi) ?? []), r]);
       truncated = byGroup.has(MAX_GROUPS + 1);
       groups = [...byGroup.entries()]
         .filter(([gi]) => gi <= MAX_GROUPS)
         .sort(([a], [b]) => a - b)
-        .map(([, rs]) => ({ value: rs[0]!.grp, steps: stepsOf(steps, rs) }));
+        .map(([, rs]) => {
+          const key = rs[0]!.grp ?? [];
+          const groupSteps = stepsOf(steps, rs);
+          return { value: key.length === 1 ? key[0]! : null, breakdownValue: key, steps: groupSteps, largestDropOff: largestDropOff(groupSteps) };
+        });
     }
-    return { windowHours: w, steps: stepsOf(steps, overall), breakdown: groups, breakdownTruncated: truncated };
+    const overallSteps = stepsOf(steps, overall);
+    return { windowHours: w, steps: overallSteps, largestDropOff: largestDropOff(overallSteps), breakdown: groups, breakdownTruncated: truncated };
   }
 }

@@ -41,7 +41,7 @@ export class FunnelStepInput {
   @Field(() => [PropertyFilterInput], { nullable: true, description: 'All must hold (at most 20).' }) where?: PropertyFilterInput[] | null;
 }
 
-@InputType({ description: 'Split the funnel by the channel of the step-1 touchpoint, or by a trait of the customer.' })
+@InputType({ description: 'Deprecated form of `breakdown`: CHANNEL is [{ by: CHANNEL }], TRAIT is [{ by: TRAIT, key: traitKey }].' })
 export class FunnelBreakdownInput {
   @Field(() => FunnelBreakdownKind) by!: FunnelBreakdownKind;
   @Field(() => String, { nullable: true, description: 'The trait key, for TRAIT.' }) traitKey?: string | null;
@@ -65,19 +65,40 @@ export class FunnelStep {
   medianSecondsFromPrevious!: number | null;
 }
 
+@ObjectType({ description: 'The step where the funnel loses the largest share of the people who reached the step before it.' })
+export class FunnelDropOff {
+  @Field(() => Int, { description: 'The 1-based index of the step people failed to reach (2 or more).' }) step!: number;
+  @Field(() => String) event!: string;
+  @Field(() => Int, { description: 'count of the previous step − count of this one.' }) dropOff!: number;
+  @Field(() => Float, { description: 'dropOff / count of the previous step: the largest of the funnel (the earliest step on ties).' }) dropOffRate!: number;
+}
+
 @ObjectType()
 export class FunnelGroup {
-  @Field(() => String, { nullable: true, description: 'The channel, or the trait value as text; null when the customer has no such trait. Email-shaped values are masked for READER keys.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'With one breakdown dimension: its value (as breakdownValue[0]); null with several. Email-shaped values are masked for READER keys.',
+  })
   @UseMiddleware(MaskPii('json'))
   value!: string | null;
+  @Field(() => [String], {
+    nullable: 'items',
+    description: 'The group\'s value, one entry per breakdown dimension, in their order (null: missing, "None"). Email-shaped values are masked for READER keys.',
+  })
+  @UseMiddleware(MaskPii('json'))
+  breakdownValue!: (string | null)[];
   @Field(() => [FunnelStep]) steps!: FunnelStep[];
+  @Field(() => FunnelDropOff, { nullable: true, description: 'The group\'s step with the largest drop-off rate; null for one step or when no rate is defined.' })
+  largestDropOff!: FunnelDropOff | null;
 }
 
 @ObjectType()
 export class FunnelResult {
   @Field(() => Float) windowHours!: number;
   @Field(() => [FunnelStep]) steps!: FunnelStep[];
-  @Field(() => [FunnelGroup], { nullable: true, description: 'With breakdownBy: the groups by step-1 count, largest first (at most 100).' })
+  @Field(() => FunnelDropOff, { nullable: true, description: 'The step with the largest drop-off rate (the earliest on ties); null for one step or when no rate is defined.' })
+  largestDropOff!: FunnelDropOff | null;
+  @Field(() => [FunnelGroup], { nullable: true, description: 'With a breakdown: the groups by step-1 count, largest first, then by value (at most 100).' })
   breakdown!: FunnelGroup[] | null;
   @Field(() => Boolean, { description: 'True when there were more than 100 groups and only the largest are listed.' }) breakdownTruncated!: boolean;
 }

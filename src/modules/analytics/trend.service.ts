@@ -107,7 +107,7 @@ export class TrendService {
     private readonly deps: { clock: () => Date } = { clock: () => new Date() },
   ) {}
 
-  private async validZone(input: string | null | undefined): Promise<string> {
+  async validZone(input: string | null | undefined): Promise<string> {
     const tz = input ?? 'UTC';
     if (typeof tz === 'string' && zoneShaped(tz)) {
       this.zones ??= trendRepository.timezoneNames(this.db.prisma).then((names) => new Set(names));
@@ -120,7 +120,7 @@ export class TrendService {
     throw new UserError(ErrorCode.UNKNOWN_TIMEZONE, `unknown time zone ${JSON.stringify(tz)}: expected an IANA name such as "Europe/Paris" or "UTC"`, { field: 'timezone' });
   }
 
-  private async plan(interval: TrendInterval, tz: string, scope: AnalyticsScope, field: string): Promise<BucketPlan> {
+  async plan(interval: TrendInterval, tz: string, scope: AnalyticsScope, field: string): Promise<BucketPlan> {
     const p = await trendRepository.bucketPlan(this.db.prisma, interval, tz, scope.from, scope.to, MAX_BUCKETS);
     if (p.count > MAX_BUCKETS)
       throw new UserError(ErrorCode.TOO_MANY_BUCKETS, `the ${field} at interval ${interval} has ${p.count} buckets; at most ${MAX_BUCKETS}: use a longer interval or a shorter range`, {

@@ -83,14 +83,14 @@ const PERCENTILES: Partial<Record<TrendMath, number>> = { [TrendMath.MEDIAN]: 0.
 export const ACTIVE_WINDOW_DAYS: Partial<Record<TrendMath, number>> = { [TrendMath.DAU]: 1, [TrendMath.WAU]: 7, [TrendMath.MAU]: 30 };
 
 /** The property as a float: the revenue column, or a JSON number, or a string holding a plain decimal; else NULL. */
-function numericValue(e: Sql, prop: string): Sql {
+export function numericValue(e: Sql, prop: string): Sql {
   if (prop === 'revenue') return sql`${e}.revenue::float8`;
   const x = sql`(${e}.properties -> ${prop}::text)`;
   return sql`(CASE jsonb_typeof(${x}) WHEN 'number' THEN (${x})::float8
     WHEN 'string' THEN (CASE WHEN (${x} #>> '{}') ~ ${NUMERIC_STRING}::text THEN (${x} #>> '{}')::float8 END) END)`;
 }
 
-function fineIndex(e: Sql, g: BucketGrid): Sql {
+export function fineIndex(e: Sql, g: BucketGrid): Sql {
   if (g.interval === TrendInterval.HOUR) return sql`floor(extract(epoch FROM ${e}.occurred_at - ${g.anchor as Date}::timestamptz) / 3600)::int`;
   return sql`((${e}.occurred_at AT TIME ZONE ${g.timezone}::text)::date - ${g.anchor as string}::date)`;
 }

@@ -6,6 +6,7 @@
 import type { Db } from '../../db/client.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
 import type { Channel } from '../../generated/prisma/enums.ts';
+import { startsSessionSql } from './session.sql.ts';
 import type { TouchpointRecord } from './touchpoint.model.ts';
 
 export interface JourneyQuery {
@@ -33,7 +34,7 @@ function sessionized(q: JourneyQuery) {
         AND (${q.to}::timestamptz IS NULL OR t.occurred_at < ${q.to}::timestamptz)
       WINDOW w AS (ORDER BY t.occurred_at, t.id)
     ), journey AS (
-      SELECT o.*, sum(CASE WHEN o.prev_at IS NULL OR o.occurred_at - o.prev_at > make_interval(mins => ${q.gapMinutes}::int) THEN 1 ELSE 0 END)
+      SELECT o.*, sum(CASE WHEN ${startsSessionSql(Prisma.sql`o.occurred_at`, Prisma.sql`o.prev_at`, q.gapMinutes)} THEN 1 ELSE 0 END)
                OVER (ORDER BY o.occurred_at, o.id) AS session_no
       FROM ordered o
     ), filtered AS (

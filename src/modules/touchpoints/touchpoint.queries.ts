@@ -3,6 +3,7 @@
  * customer stats derived from them, inside their own transactions. Everything else stays behind
  * touchpointRepository, which only this module imports.
  */
+import { startsSessionSql } from './session.sql.ts';
 import { dedupKey, touchpointRepository } from './touchpoint.repository.ts';
 
 export const touchpointQueries = {
@@ -16,4 +17,6 @@ export const touchpointQueries = {
   refreshStats: touchpointRepository.refreshStats,
   /** Ingestion keys its duplicate check the way existingMessageIds answers. */
   dedupKey,
+  /** Analytics cuts sessions exactly as journeys do (session.sql.ts). */
+  startsSessionSql,
 };
