@@ -175,6 +175,20 @@ describe.each(dbKinds)('webhooks on %s', (kind) => {
     expect(await (await fetch(`${t.baseUrl}/metrics`)).text()).not.toContain(made.webhook.id);
   });
 
+  it('delivers a NEGATIVE_FEEDBACK alert raised at ingest to an ALERTS destination', async () => {
+    const rx = await receiver();
+    const made = await createWebhook(t, { name: 'feedback', url: rx.url, events: ['ALERTS'], alertKinds: ['NEGATIVE_FEEDBACK'] });
+    const [res] = await record(t, [
+      { messageId: 'wh-neg-1', event: 'Review Submitted', userId: 'wh-dee', channel: 'APP', properties: { review: 'Produto chegou quebrado, péssimo atendimento, não recomendo' }, occurredAt: '2026-03-01T13:00:00Z' },
+    ]);
+    const key = `NEGATIVE_FEEDBACK:${res!.touchpointId}`;
+    await rx.waitFor(() => rx.requests.some((r) => r.body.webhookId === made.webhook.id), 30_000, 'the alert delivery');
+    const items = rx.requests.filter((r) => r.body.webhookId === made.webhook.id).flatMap((r) => r.body.items);
+    expect(items).toHaveLength(1);
+    expect(items[0]!.data).toMatchObject({ kind: 'NEGATIVE_FEEDBACK', key });
+    await t.ok(DeleteWebhookDocument, { id: made.webhook.id });
+  });
+
   it('masks personal data for a maskPii destination, as a READER key sees it, and not for the other', async () => {
     const rx = await receiver();
     const open = await createWebhook(t, { name: 'pii full', url: rx.url, events: ['TOUCHPOINTS'], eventFilter: { events: ['Profile Updated'] } });

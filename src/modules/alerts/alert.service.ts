@@ -72,6 +72,8 @@ export class AlertService {
   async onCustomerChange(tx: Db, change: CustomerChange): Promise<AfterCommit | void> {
     if (change.kind === 'tagged' || change.kind === 'untagged') return;
     const negative = await this.raiseNegativeFeedback(tx, change);
+    // Like the checker's alerts: what hooks derive from them (webhook deliveries) commits with the write.
+    if (negative.length) for (const hook of this.raisedHooks) await hook(tx, negative);
     const event = this.deps.config.churnEvent;
     const stored = (change.touchpoints ?? []).filter((t) => t.event === event);
     await alertRepository.recordChurnEvents(tx, event, stored);
