@@ -6,7 +6,7 @@ import { Prisma } from '../../generated/prisma/client.ts';
 import type { AnalyticsScope } from './analytics.scope.ts';
 
 /**
- * A CTE body selecting the scope's touchpoints as (person, id, event, channel, properties, revenue,
+ * A CTE body selecting the scope's touchpoints as (person, id, event, type, channel, properties, revenue,
  * occurred_at): use it as `WITH tp AS (${scopedTouchpoints(scope)}) ...`.
  */
 export function scopedTouchpoints(scope: AnalyticsScope, extraWhere: Prisma.Sql = Prisma.empty): Prisma.Sql {
@@ -14,7 +14,7 @@ export function scopedTouchpoints(scope: AnalyticsScope, extraWhere: Prisma.Sql 
     ? Prisma.sql`AND COALESCE(c.merged_into_id, c.id) IN (SELECT customer_id FROM segment_membership WHERE segment_id = ${scope.segmentId}::uuid)`
     : Prisma.empty;
   return Prisma.sql`
-    SELECT COALESCE(c.merged_into_id, c.id) AS person, t.id, t.event, t.channel, t.properties, t.revenue, t.occurred_at
+    SELECT COALESCE(c.merged_into_id, c.id) AS person, t.id, t.event, t.type, t.channel, t.properties, t.revenue, t.occurred_at
     FROM touchpoint t JOIN customer c ON c.id = t.customer_id
     WHERE t.occurred_at >= ${scope.from}::timestamptz AND t.occurred_at < ${scope.to}::timestamptz ${segment} ${extraWhere}`;
 }
