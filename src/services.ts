@@ -22,6 +22,7 @@ import { AlertService } from './modules/alerts/alert.service.ts';
 import { ChannelPerformanceService } from './modules/analytics/channel-performance.service.ts';
 import { RfmService } from './modules/analytics/rfm.service.ts';
 import { ExperimentService } from './modules/analytics/experiment.service.ts';
+import { EventDictionaryService } from './modules/analytics/events.service.ts';
 
 export interface ServiceDeps {
   db: Database;
@@ -64,6 +65,7 @@ export function createServices(deps: ServiceDeps) {
     alerts,
     rfm: new RfmService(db, { clock }),
     experiments: new ExperimentService(db),
+    events: new EventDictionaryService(db),
     pubsub,
     clock,
   };

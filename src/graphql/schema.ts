@@ -13,6 +13,7 @@ import { AttributionResolver } from '../modules/analytics/attribution.resolver.t
 import { ChannelPerformanceResolver } from '../modules/analytics/channel-performance.resolver.ts';
 import { RfmResolver } from '../modules/analytics/rfm.resolver.ts';
 import { ExperimentResolver } from '../modules/analytics/experiment.resolver.ts';
+import { EventDictionaryResolver } from '../modules/analytics/events.resolver.ts';
 import { AlertResolver } from '../modules/alerts/alert.resolver.ts';
 import { TagDetailResolver, TagResolver } from '../modules/tags/tag.resolver.ts';
 import { ApiKeyResolver } from '../modules/auth/api-key.resolver.ts';
@@ -41,6 +42,7 @@ export const resolvers = [
   AlertResolver,
   RfmResolver,
   ExperimentResolver,
+  EventDictionaryResolver,
   ApiKeyResolver,
   AuditResolver,
   PrivacyResolver,
