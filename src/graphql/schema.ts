@@ -19,7 +19,7 @@ import { TagDetailResolver, TagResolver } from '../modules/tags/tag.resolver.ts'
 import { ApiKeyResolver } from '../modules/auth/api-key.resolver.ts';
 import { AuditResolver } from '../modules/audit/audit.resolver.ts';
 import { PrivacyResolver } from '../modules/privacy/privacy.resolver.ts';
-import { FailedEventConnectionResolver, JourneyConnectionResolver, TouchpointResolver } from '../modules/touchpoints/touchpoint.resolver.ts';
+import { FailedEventConnectionResolver, JourneyConnectionResolver, TouchpointFieldsResolver, TouchpointResolver } from '../modules/touchpoints/touchpoint.resolver.ts';
 
 export const resolvers = [
   SystemResolver,
@@ -27,6 +27,7 @@ export const resolvers = [
   CustomerConnectionResolver,
   UpsertCustomerResultResolver,
   TouchpointResolver,
+  TouchpointFieldsResolver,
   FailedEventConnectionResolver,
   JourneyConnectionResolver,
   MergeResolver,

@@ -32,6 +32,9 @@ export function ruleDependsOnTime(rule: Rule): boolean {
 
 export const ruleUsesRfm = (rule: Rule): boolean => [...ruleNodes(rule)].some((n) => 'attr' in n && n.attr === 'rfmTier');
 
+/** True when the rule has an event condition (by name or type). */
+export const ruleReadsEvents = (rule: Rule): boolean => eventNodes(rule).length > 0;
+
 /** Distinct event names the rule reads, in order of appearance. */
 export const ruleEventNames = (rule: Rule): string[] => distinct(eventNodes(rule).flatMap((n) => (n.event === undefined ? [] : [n.event])));
 
