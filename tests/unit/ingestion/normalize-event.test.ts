@@ -147,6 +147,7 @@ describe('normalizeEvent', () => {
       // Older GraphQL senders put the page name in `event`.
       expect(await value({ type: 'PAGE', event: 'Checkout', userId: 'u' })).toMatchObject({ event: 'Page Viewed', properties: { name: 'Checkout' } });
       expect(await value({ type: 'PAGE', event: 'Page Viewed', userId: 'u' })).toMatchObject({ event: 'Page Viewed', properties: {} });
+      expect(await value({ type: 'page', name: 'Page Viewed', userId: 'u' })).toMatchObject({ event: 'Page Viewed', properties: {} });
       expect((await value({ type: 'identify', userId: 'u', name: 'Ann' })).event).toBeNull();
     });
   });

@@ -82,10 +82,13 @@ export function createNormalizeEventStep(opts: { defaultPhoneRegion: string }) {
  */
 export const VIEWED_EVENT: Partial<Record<TouchpointType, string>> = { PAGE: 'Page Viewed', SCREEN: 'Screen Viewed' };
 
-/** The page or screen name: `name`, else an `event` other than the canonical one (older GraphQL senders). */
+/**
+ * The page or screen name: `name`, else `event` (older GraphQL senders put it there); none when it is
+ * the canonical event name itself, as migration 0012 treats stored rows.
+ */
 function pageName(p: { type: TouchpointType; name?: string; event?: string }): string | null {
-  if (!VIEWED_EVENT[p.type]) return null;
-  return p.name || (p.event && p.event !== VIEWED_EVENT[p.type] ? p.event : null) || null;
+  const name = p.name || p.event;
+  return name && name !== VIEWED_EVENT[p.type] ? name : null;
 }
 
 /** properties with the page name and category added; a value the client already put there wins. */
