@@ -8,6 +8,8 @@
  *   npm run bench -- --scale large              # 1M customers / 10M touchpoints (long)
  *   npm run bench -- --only W7 --steady-minutes 2   # W7 with a short steady-load phase (default 10 min)
  *   npm run bench -- --only W9                  # ingest during time re-checks at 100k customers
+ *   npm run bench -- --only W11                 # roi by campaign against hand-written SQL
+ *   npm run bench -- --only W12                 # webhook deliveries/s vs a bare HTTP client
  *
  * The server runs with production settings and an ADMIN API key made at start-up (ctx.apiKey), sent
  * on every GraphQL request and graphql-ws connection; only its per-key rate limit is raised out of
@@ -29,6 +31,9 @@ import { runW6 } from './workloads/w6-analytics.ts';
 import { runW7 } from './workloads/w7-memory.ts';
 import { runW8 } from './workloads/w8-history.ts';
 import { runW9 } from './workloads/w9-recheck.ts';
+import { runW10 } from './workloads/w10-insights.ts';
+import { runW11 } from './workloads/w11-roi.ts';
+import { runW12 } from './workloads/w12-webhooks.ts';
 
 interface Workload {
   id: string;
@@ -49,8 +54,11 @@ const WORKLOADS: Workload[] = [
   { id: 'W4', title: 'W1 ingest with 100 live segments vs the same ingest with none', run: runW4 },
   { id: 'W5', title: 'full recompute of 20 segments vs B6 hand-written SQL', run: runW5 },
   { id: 'W6', title: '4-step funnel and Markov attribution vs B7, B8 hand-written SQL', run: runW6 },
+  { id: 'W10', title: 'daily-active-customers trend by channel over 90 days (trends) vs B11 hand-written SQL', run: runW10 },
   { id: 'W8', title: 'rfmTier, long-history ingest and churn check vs B9 full ranking, a new customer, B10 full login scan', run: runW8 },
   { id: 'W9', title: 'ingest p50/p99 while time-dependent segments are re-checked vs no re-check, and vs the old re-check (100k customers at small scale)', run: runW9 },
+  { id: 'W11', title: 'roi by campaign (LAST_TOUCH) vs B12 hand-written SQL', run: runW11 },
+  { id: 'W12', title: 'webhook deliveries/s to a local receiver vs a bare HTTP client posting the same bodies', run: runW12 },
   // Last: it reads what W1 sampled, or runs W1's door phases itself; then --steady-minutes of steady load.
   { id: 'W7', title: 'peak RSS during W1, RSS and heap growth over minutes of steady load, vs idle', run: runW7 },
 ];

@@ -27,6 +27,18 @@ export const ErrorCode = {
   BAD_RULE: 'BAD_RULE',
   UNKNOWN_EVENT: 'UNKNOWN_EVENT',
   UNKNOWN_EXPERIMENT: 'UNKNOWN_EXPERIMENT',
+  /** An analytics `timezone` that is not an IANA zone name the database knows ("Europe/Paris", "UTC"). */
+  UNKNOWN_TIMEZONE: 'UNKNOWN_TIMEZONE',
+  /** A breakdown dimension that cannot be read: unknown attribute (`extensions.allowed`), missing or stray key, bad key path. */
+  BAD_BREAKDOWN: 'BAD_BREAKDOWN',
+  /** More breakdown dimensions than allowed (`extensions.max`). */
+  TOO_MANY_BREAKDOWNS: 'TOO_MANY_BREAKDOWNS',
+  /** A trend range cut into more buckets than allowed at its interval (`extensions.max`, `extensions.buckets`). */
+  TOO_MANY_BUCKETS: 'TOO_MANY_BUCKETS',
+  /** More trend series in one query than allowed (`extensions.max`). */
+  TOO_MANY_SERIES: 'TOO_MANY_SERIES',
+  /** An amount in a currency that has no exchange rate in effect on its date (setExchangeRates first). */
+  NO_EXCHANGE_RATE: 'NO_EXCHANGE_RATE',
   ALREADY_EXISTS: 'ALREADY_EXISTS',
   ALREADY_MERGED: 'ALREADY_MERGED',
   ALREADY_UNDONE: 'ALREADY_UNDONE',
@@ -35,6 +47,8 @@ export const ErrorCode = {
   /** A MANUAL tag cannot get a rule, nor a RULE tag lose it: the kind is fixed at creation. */
   TAG_KIND_FIXED: 'TAG_KIND_FIXED',
   CUSTOMER_ERASED: 'CUSTOMER_ERASED',
+  /** A webhook URL that is not https, or whose host is (or resolves to) a private, loopback or link-local address not in WEBHOOK_ALLOWED_HOSTS. */
+  WEBHOOK_URL_FORBIDDEN: 'WEBHOOK_URL_FORBIDDEN',
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
   RATE_LIMITED: 'RATE_LIMITED',

@@ -21,6 +21,7 @@ import { storableArgumentsPlugin } from './graphql/storable-arguments.ts';
 import { requireApiKey, sendGraphqlError } from './http/api-key-auth.ts';
 import { createHttpApp, MAX_GRAPHQL_BODY } from './http/app.ts';
 import { createAuthGate } from './http/auth-failures.ts';
+import { createLimiterStore } from './http/limiter-store.ts';
 import { createRateLimit } from './http/rate-limit.ts';
 import { createMetrics, rootFieldLabels, type Metrics } from './http/metrics.ts';
 import { createSegmentRouter } from './http/segment-routes.ts';
@@ -32,7 +33,9 @@ import { startSegmentScheduler } from './modules/segments/segment.scheduler.ts';
 import { startRfmRefresher } from './modules/analytics/rfm.refresher.ts';
 import { startAlertChecker } from './modules/alerts/alert.checker.ts';
 import { startOutboxPruner } from './modules/segments/outbox.pruner.ts';
+import { startPartitionMaintainer } from './modules/system/partition.maintainer.ts';
 import { startLeaderElection } from './db/leader.ts';
+import { WebhookWorker } from './modules/webhooks/webhook.worker.ts';
 import { Topic, type MembershipChangedPayload } from './pubsub/topics.ts';
 
 export interface RunningServer {
@@ -87,23 +90,51 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
     },
   });
   const services = createServices({ db, config, logger, pubsub, clock: opts.clock });
+  // Every process makes the months ahead before it serves (idempotent, under a lock), so writes land in
+  // month partitions even before the first daily run. A failure is not fatal: DEFAULT takes the rows.
+  await services.partitions.ensureMonths().catch((err: unknown) => logger.error({ err }, 'could not create partitions ahead'));
+  // Amounts the 0013 migration left waiting that this base currency (or a stored rate) can convert.
+  await services.currency.convertPending();
   // Recurring jobs run in the leader process only (one per database).
   const leadership = startLeaderElection(db, { intervalMs: config.leaderElectionMs, logger, onChange: (leader) => metrics.leader.set(leader ? 1 : 0) });
   metrics.leader.set(leadership.isLeader ? 1 : 0);
   const jobs = { when: () => leadership.isLeader, onRun: (job: string) => metrics.recurringRuns.inc({ job }) };
-  for (const job of ['segment-scheduler', 'alert-checker', 'outbox-pruner', 'rfm-refresher']) metrics.recurringRuns.inc({ job }, 0);
+  for (const job of ['segment-scheduler', 'alert-checker', 'outbox-pruner', 'rfm-refresher', 'partition-maintainer']) metrics.recurringRuns.inc({ job }, 0);
   services.audit.onFailure(() => metrics.auditWriteFailures.inc());
   const scheduler = startSegmentScheduler(services.segments, { intervalMs: config.segmentRecheckMs, logger, ...jobs });
   const rfmRefresher = startRfmRefresher(services.rfm, { intervalMs: config.rfmRefreshMs, logger, ...jobs });
   const alertChecker = startAlertChecker(services.alerts, { intervalMs: config.alerts.checkMs, logger, ...jobs });
   const outboxPruner = startOutboxPruner(services.segments, { intervalMs: config.outbox.pruneMs, logger, ...jobs });
+  const partitionMaintainer = startPartitionMaintainer(services.partitions, { intervalMs: config.partitions.maintainMs, logger, ...jobs });
+  // Webhook delivery runs in every process: the database hands each item to one of them.
+  const webhookWorker = new WebhookWorker(services.webhooks, {
+    db,
+    logger,
+    pubsub,
+    observe: (o) => {
+      const destination = o.destinationId;
+      for (const [outcome, n] of [['delivered', o.delivered], ['retried', o.retried], ['failed', o.failed], ['dead_lettered', o.dead]] as const)
+        if (n) metrics.webhookDeliveries.inc({ destination, outcome }, n);
+      if (o.latencyMs !== null) metrics.webhookLatency.observe({ destination }, o.latencyMs / 1000);
+    },
+    raiseFailing: async (dest, details) => {
+      await services.alerts.raise({ kind: 'WEBHOOK_FAILING', key: `WEBHOOK_FAILING:${dest.id}:${new Date().toISOString()}`, details });
+    },
+  });
+  services.webhooks.onRemoved((destination) => {
+    for (const outcome of ['delivered', 'retried', 'failed', 'dead_lettered']) metrics.webhookDeliveries.remove({ destination, outcome });
+    metrics.webhookLatency.remove({ destination });
+  });
+  await webhookWorker.start();
   const schema = await buildAppSchema(pubsub);
   const deps = { db, logger, services, pubsub };
 
-  const rateLimit = createRateLimit(config.security.rateLimitPerMinute);
-  const gate = createAuthGate({ apiKeys: services.apiKeys, failuresPerMinute: config.security.authFailuresPerMinute });
+  const limiterStore = createLimiterStore({ redisUrl: config.redisUrl, prefix: channelPrefix(config.database), logger });
+  const rateLimit = createRateLimit(config.security.rateLimitPerMinute, limiterStore);
+  const gate = createAuthGate({ apiKeys: services.apiKeys, failuresPerMinute: config.security.authFailuresPerMinute, store: limiterStore });
   const guards = createQueryGuards(config.security.limits);
-  const app = createHttpApp({ db, logger, metrics, gate, metricsPublic: config.security.metricsPublic });
+  let stopping: Promise<void> | undefined;
+  const app = createHttpApp({ db, logger, metrics, gate, metricsPublic: config.security.metricsPublic, accepting: () => !stopping });
   const httpServer = http.createServer(app);
   httpServer.keepAliveTimeout = config.http.keepAliveTimeoutMs;
   httpServer.headersTimeout = config.http.headersTimeoutMs;
@@ -163,7 +194,6 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
   const { port } = httpServer.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
 
-  let stopping: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}/graphql`,
     wsUrl: `ws://${host}:${port}/graphql`,
@@ -172,15 +202,19 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
     httpServer,
     stop() {
       stopping ??= (async () => {
+        if (config.shutdownUnreadyMs > 0) await new Promise((r) => setTimeout(r, config.shutdownUnreadyMs));
+        await webhookWorker.stop();
         await scheduler.stop();
         await alertChecker.stop();
         await rfmRefresher.stop();
         await outboxPruner.stop();
+        await partitionMaintainer.stop();
         await leadership.stop();
         await apollo.stop(); // stops accepting, drains HTTP, closes graphql-ws
         await services.feed.close();
         await ws.close();
         await pubsub.close();
+        await limiterStore.close();
       })();
       return stopping;
     },

@@ -4,6 +4,7 @@ import type { Database } from './db/client.ts';
 import { ChangeHooks } from './lib/change-hooks.ts';
 import type { Logger } from './logger.ts';
 import type { AppPubSub } from './pubsub/pubsub.ts';
+import { AccountService } from './modules/accounts/account.service.ts';
 import { ApiKeyService } from './modules/auth/api-key.service.ts';
 import { AuditService } from './modules/audit/audit.service.ts';
 import { CustomerService } from './modules/customers/customer.service.ts';
@@ -23,6 +24,12 @@ import { ChannelPerformanceService } from './modules/analytics/channel-performan
 import { RfmService } from './modules/analytics/rfm.service.ts';
 import { ExperimentService } from './modules/analytics/experiment.service.ts';
 import { EventDictionaryService } from './modules/analytics/events.service.ts';
+import { TrendService } from './modules/analytics/trend.service.ts';
+import { CurrencyService } from './modules/currency/currency.service.ts';
+import { RoiService } from './modules/analytics/roi.service.ts';
+import { SpendService } from './modules/analytics/spend.service.ts';
+import { PartitionService } from './modules/system/partition.service.ts';
+import { WebhookService } from './modules/webhooks/webhook.service.ts';
 
 export interface ServiceDeps {
   db: Database;
@@ -42,11 +49,23 @@ export function createServices(deps: ServiceDeps) {
   // Segments and rule tags are kept by one engine (in SegmentService), which reaches rule tags through the tag service.
   const segments: SegmentService = new SegmentService(db, { logger, pubsub, clock, feed, ruleTags: () => tags, outboxRetentionDays: config.outbox.retentionDays });
   const tags: TagService = new TagService(db, { logger, clock, hooks, segments });
+  // Accounts merge group-call traits and re-check account rules for members through the segments graph.
+  const accounts = new AccountService(db, { logger, clock, segments });
+  hooks.add((tx, change) => accounts.onCustomerChange(tx, change));
   hooks.add((tx, change) => segments.evaluateCustomers(tx, change));
   const alerts = new AlertService(db, { config: config.alerts, pubsub, clock, logger });
   hooks.add((tx, change) => alerts.onCustomerChange(tx, change));
-  const ingestion = new IngestionService(db, { logger, config, hooks });
+  // Webhooks queue touchpoints and alerts in the transactions that store them, and hold the outbox
+  // pruner back to the lowest segment-change cursor.
+  const webhooks = new WebhookService(db, { config: config.webhooks, logger });
+  hooks.add((tx, change) => webhooks.onCustomerChange(tx, change));
+  alerts.onRaised((tx, raised) => webhooks.onAlertsRaised(tx, raised));
+  segments.holdOutboxPruning(() => webhooks.outboxHold());
+  const ingestion = new IngestionService(db, { logger, config, hooks, groups: accounts });
+  const currency = new CurrencyService(db, { config, hooks, logger });
+  const attribution = new AttributionService(db);
   return {
+    accounts,
     apiKeys: new ApiKeyService(db, { logger }),
     audit: new AuditService(db, { logger, clock }),
     customers: new CustomerService(db, { logger, defaultPhoneRegion: config.defaultPhoneRegion, identity: config.identity, hooks }),
@@ -60,12 +79,18 @@ export function createServices(deps: ServiceDeps) {
     funnels: new FunnelService(db),
     paths: new PathsService(db),
     retention: new RetentionService(db),
-    attribution: new AttributionService(db),
+    attribution,
     channelPerformance: new ChannelPerformanceService(db),
     alerts,
     rfm: new RfmService(db, { clock }),
     experiments: new ExperimentService(db),
     events: new EventDictionaryService(db),
+    trends: new TrendService(db, { clock }),
+    currency,
+    spend: new SpendService(db, { config }),
+    roi: new RoiService(db, { attribution, config }),
+    partitions: new PartitionService(db, { clock, logger, config: config.partitions }),
+    webhooks,
     pubsub,
     clock,
   };

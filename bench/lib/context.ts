@@ -94,6 +94,8 @@ export async function openBench(args: BenchArgs, log: (m: string) => void): Prom
     // The time re-check runs only where a workload runs it (W9): left on its 20 s timer it would land at
     // a random moment inside other workloads' measured phases.
     segmentRecheckMs: 3_600_000,
+    // W12 delivers webhooks to a receiver on the loopback, which a deployment refuses by default.
+    webhooks: { ...defaults.webhooks, allowedHosts: ['127.0.0.1'] },
   };
 
   const cleanups: (() => Promise<void>)[] = [];

@@ -127,3 +127,11 @@ export async function forcedGc(): Promise<{ gc: () => void; how: string } | null
     return null;
   }
 }
+
+/** Heap after a forced GC, and RSS, in MB: what the process holds at rest. */
+export async function settledMemory(): Promise<{ heapMb: number; rssMb: number; gc: string | null }> {
+  const gc = await forcedGc();
+  gc?.gc();
+  const m = memoryNow(0);
+  return { heapMb: m.heapUsedMb, rssMb: m.rssMb, gc: gc?.how ?? null };
+}

@@ -50,6 +50,18 @@ export async function openBenchSql(db: Database, pgConn: { url: string; schema: 
   return { kind: 'pglite', pool: null, query: (text, params) => session.query(text, params), copy: null, close: () => session.release() };
 }
 
+/**
+ * Bytes a table takes on disk with its indexes and TOAST, over all its partitions when it is
+ * partitioned (pg_total_relation_size of a partitioned parent alone is 0).
+ */
+export async function tableBytes(sql: BenchSql, table: string): Promise<number> {
+  const [r] = await sql.query<{ bytes: number }>(
+    `SELECT coalesce(sum(pg_total_relation_size(relid)), 0)::float8 AS bytes FROM pg_partition_tree($1::regclass)`,
+    [table],
+  );
+  return r!.bytes;
+}
+
 /** One value in COPY text format: \N for null, backslash escapes for the rest. */
 export function copyValue(v: unknown): string {
   if (v === null || v === undefined) return '\\N';

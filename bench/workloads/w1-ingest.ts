@@ -16,7 +16,7 @@ import { basicAuth, chunk, postAll } from '../lib/http.ts';
 import { checkGraphqlIngest, graphqlIngestBodies, sumCounts, type GraphqlIngestAnswer, type IngestCounts } from '../lib/ingest.ts';
 import { row, type ResultRow } from '../lib/report.ts';
 import { RssSampler, type RssSummary } from '../lib/rss.ts';
-import { copyText, insertRows, resetData } from '../lib/sql.ts';
+import { copyText, insertRows, resetData, tableBytes } from '../lib/sql.ts';
 
 type Counts = IngestCounts;
 type GraphqlAnswer = GraphqlIngestAnswer;
@@ -26,6 +26,13 @@ export interface W1Memory {
   rss: RssSummary;
   idleRssMb: number;
   events: number;
+}
+
+/** Bytes on disk after the last door's ingest, with indexes and TOAST. */
+interface W1Storage {
+  touchpointBytes: number;
+  dedupBytes: number;
+  touchpoints: number;
 }
 
 export interface W1DoorResult {
@@ -61,7 +68,7 @@ function buildBodies(events: BenchEvent[], batchSize: number) {
 }
 
 /** Sends the stream through both doors (each from empty tables), sampling RSS throughout. */
-export async function ingestThroughDoors(ctx: BenchContext, events: BenchEvent[]): Promise<{ doors: W1DoorResult[]; memory: W1Memory }> {
+export async function ingestThroughDoors(ctx: BenchContext, events: BenchEvent[]): Promise<{ doors: W1DoorResult[]; memory: W1Memory; storage: W1Storage | null }> {
   const { scale } = ctx;
   const bodies = buildBodies(events, scale.batchSize);
   const maxSegmentBody = Math.max(...bodies.segment.map((b) => Buffer.byteLength(b)));
@@ -84,6 +91,7 @@ export async function ingestThroughDoors(ctx: BenchContext, events: BenchEvent[]
   await postAll<SegmentAnswer>(segmentUrl, warm.segment, { concurrency: scale.concurrency, headers: auth, check: checkSegment });
 
   const doors: W1DoorResult[] = [];
+  let storage: W1Storage | null = null;
   const sampler = new RssSampler(100).start();
   let rss: RssSummary;
   try {
@@ -96,6 +104,7 @@ export async function ingestThroughDoors(ctx: BenchContext, events: BenchEvent[]
     ctx.log(`  W1 /v1/batch: ${events.length} events in ${bodies.segment.length} calls, ${scale.concurrency} in flight`);
     const s = await ctx.profiler.phase('W1-segment', () => postAll<SegmentAnswer>(segmentUrl, bodies.segment, { concurrency: scale.concurrency, headers: auth, check: checkSegment }));
     doors.push({ door: 'segment', seconds: s.seconds, eventsPerSec: events.length / s.seconds, counts: sum(s.bodies), stored: await storedCounts(ctx) });
+    storage = { touchpointBytes: await tableBytes(ctx.sql, 'touchpoint'), dedupBytes: await tableBytes(ctx.sql, 'touchpoint_dedup'), touchpoints: doors.at(-1)!.stored.touchpoints! };
   } finally {
     rss = sampler.stop();
   }
@@ -105,7 +114,7 @@ export async function ingestThroughDoors(ctx: BenchContext, events: BenchEvent[]
   }
   const memory: W1Memory = { rss, idleRssMb: ctx.idleRssMb, events: events.length };
   ctx.shared.set('w1.memory', memory);
-  return { doors, memory };
+  return { doors, memory, storage };
 }
 
 async function precreateCustomers(ctx: BenchContext, customers: Map<number, string>): Promise<void> {
@@ -121,7 +130,7 @@ export async function runW1(ctx: BenchContext): Promise<ResultRow[]> {
   const events = generateEvents({ events: scale.ingestEvents, users: scale.ingestUsers });
   const resent = events.filter((e) => e.resend).length;
   ctx.log(`  W1 stream: ${events.length} events (${resent} resends) over ${new Set(events.map((e) => e.person)).size} people`);
-  const { doors } = await ingestThroughDoors(ctx, events);
+  const { doors, storage } = await ingestThroughDoors(ctx, events);
 
   // The same rows, as the pipeline would store them, for the baselines.
   const customers = customersFor(events);
@@ -179,6 +188,12 @@ export async function runW1(ctx: BenchContext): Promise<ResultRow[]> {
     const details = { events: events.length, resent, seconds: d.seconds, concurrency: scale.concurrency, answered: d.counts, stored: d.stored };
     if (b1) out.push(row({ workload: 'W1', name: names[d.door]!, figure: d.eventsPerSec, unit: 'events/s', baseline: { name: 'B1 COPY', figure: b1.eventsPerSec }, better: 'higher', details: { ...details, baselineSeconds: b1.seconds } }));
     out.push(row({ workload: 'W1', name: names[d.door]!, figure: d.eventsPerSec, unit: 'events/s', baseline: { name: 'B3 Prisma createMany', figure: b3.eventsPerSec }, better: 'higher', details: { ...details, baselineSeconds: b3.seconds } }));
+  }
+  if (storage) {
+    // Against the events' own size as COPY text: what a touchpoint costs at rest beyond its content.
+    const rawPerRow = Buffer.byteLength(copyText(rows)) / rows.length;
+    const perRow = (storage.touchpointBytes + storage.dedupBytes) / storage.touchpoints;
+    out.push(row({ workload: 'W1', name: 'stored bytes per touchpoint (touchpoint + dedup rows, indexes, TOAST; after /v1/batch)', figure: perRow, unit: 'bytes', baseline: { name: 'the row as COPY text', figure: rawPerRow }, better: 'lower', details: { ...storage, perMillionMb: (perRow * 1e6) / 1024 / 1024 } }));
   }
   if (!b1) out[0]!.note = 'B1 (COPY) skipped: PGlite has no COPY FROM STDIN over a client protocol here';
   return out;

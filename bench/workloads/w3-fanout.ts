@@ -32,6 +32,7 @@ import { BENCH_NOW } from '../lib/events.ts';
 import { FanoutClient, type FanoutPhase, type FanoutPhaseResult, type FanoutSpec } from '../lib/fanout-client.ts';
 import { RECORD_TOUCHPOINTS } from '../lib/ingest.ts';
 import { row, type ResultRow } from '../lib/report.ts';
+import { settledMemory } from '../lib/rss.ts';
 import { resetData } from '../lib/sql.ts';
 
 export const FANOUT_EVENT = 'Bench Fan-out';
@@ -91,10 +92,16 @@ async function runPhases(
   plans: PhasePlan[],
   phaseOf: (plan: PhasePlan) => Omit<FanoutPhase, 'name' | 'intervalMs' | 'concurrency' | 'idleMs' | 'keys'>,
   losses: string[],
+  held?: (mb: { heapMb: number; rssMb: number }) => void,
 ): Promise<Map<string, FanoutPhaseResult>> {
+  const before = held ? await settledMemory() : null;
   const client = await FanoutClient.start(spec);
   try {
     await ready();
+    if (held && before) {
+      const after = await settledMemory();
+      held({ heapMb: after.heapMb - before.heapMb, rssMb: after.rssMb - before.rssMb });
+    }
     const results = new Map<string, FanoutPhaseResult>();
     for (const plan of plans) {
       const phase: FanoutPhase = { name: plan.name, keys: plan.keys, intervalMs: plan.intervalMs, concurrency: plan.concurrency, idleMs: IDLE_MS, ...phaseOf(plan) };
@@ -136,6 +143,9 @@ export async function runW3(ctx: BenchContext): Promise<ResultRow[]> {
 
   const feed = ctx.server.services.feed;
   const losses: string[] = [];
+  // What the subscribers cost the server at rest (heap after GC, RSS), measured in this process, which
+  // holds both the server and B5.
+  const held: Record<'w3' | 'b5', { heapMb: number; rssMb: number } | null> = { w3: null, b5: null };
   const w3 = await ctx.withWallClock(() => runPhases(
     ctx,
     'graphql-ws',
@@ -144,6 +154,7 @@ export async function runW3(ctx: BenchContext): Promise<ResultRow[]> {
     plans,
     (plan) => ({ writeUrl: `${ctx.baseUrl}/graphql`, writeHeaders: ctx.authHeaders, bodies: plan.keys.map(writeBody), expectAnswer: '"accepted":1' }),
     losses,
+    (mb) => (held.w3 = mb),
   ));
   // For a loss: the seq each incomplete write's change got in the outbox, next to the seqs delivered around it.
   const lost: Record<string, unknown>[] = [];
@@ -180,6 +191,7 @@ export async function runW3(ctx: BenchContext): Promise<ResultRow[]> {
       plans,
       (plan) => ({ writeUrl: b5.writeUrl, writeHeaders: ctx.authHeaders, bodies: plan.keys.map((key) => JSON.stringify({ key })) }),
       losses,
+      (mb) => (held.b5 = mb),
     );
   } finally {
     await b5.close();
@@ -206,6 +218,7 @@ export async function runW3(ctx: BenchContext): Promise<ResultRow[]> {
     b5: { latency: summary(lat5), throughput: summary(thr5) },
     losses,
     lost,
+    heldMemoryMb: held,
   };
   const name = `${subscribers} graphql-ws subscribers`;
   const note =
@@ -215,5 +228,8 @@ export async function runW3(ctx: BenchContext): Promise<ResultRow[]> {
     row({ workload: 'W3', name: `fan-out p50 commit→receipt, upper bound: receipt − at (${name}, 1 write/${scale.fanoutIntervalMs} ms)`, figure: lat.latencyMs.p50, unit: 'ms', baseline: { name: 'B5 bare ws broadcast', figure: lat5.latencyMs.p50 }, better: 'lower', note, details }),
     row({ workload: 'W3', name: `fan-out p99 commit→receipt, upper bound: receipt − at (${name}, 1 write/${scale.fanoutIntervalMs} ms)`, figure: lat.latencyMs.p99, unit: 'ms', baseline: { name: 'B5 bare ws broadcast', figure: lat5.latencyMs.p99 }, better: 'lower' }),
     row({ workload: 'W3', name: `fan-out deliveries/s (${name}, ${scale.concurrency} writes in flight)`, figure: thr.deliveriesPerSec, unit: 'deliveries/s', baseline: { name: 'B5 bare ws broadcast', figure: thr5.deliveriesPerSec }, better: 'higher' }),
+    ...(held.w3 && held.b5
+      ? [row({ workload: 'W3', name: `server heap held per 1,000 subscribers, after GC (${name} on ${sockets} sockets)`, figure: (held.w3.heapMb * 1000) / subscribers, unit: 'MB', baseline: { name: 'B5 bare ws', figure: (held.b5.heapMb * 1000) / subscribers }, better: 'lower', details: { heldMemoryMb: held } })]
+      : []),
   ];
 }

@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/env.ts';
+import { UserError } from '../errors.ts';
 import { DataDirLockedError } from '../db/lock.ts';
 import { openDatabase, type Database } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
@@ -10,6 +11,9 @@ import { AuditService } from '../modules/audit/audit.service.ts';
 import { serve } from '../main.ts';
 import { ApiKeyService, ROLES } from '../modules/auth/api-key.service.ts';
 import { registerImportCommand } from './import/import-command.ts';
+import { runPartitions } from './partitions.ts';
+import { PartitionService } from '../modules/system/partition.service.ts';
+import { parseMonth } from '../modules/system/partition.months.ts';
 import { seedDemo } from './seed.ts';
 
 async function withDatabase<T>(fn: (ctx: { db: Awaited<ReturnType<typeof openDatabase>>; config: ReturnType<typeof loadConfig>; logger: ReturnType<typeof createLogger> }) => Promise<T>) {
@@ -115,6 +119,33 @@ keys
       await cliAudit(db, logger, 'revokeApiKey', id, done ? 'ok' : 'NOT_FOUND');
       console.log(done ? `revoked ${id}` : `no live key with id ${id}`);
       if (!done) process.exitCode = 1;
+    }),
+  );
+
+program
+  .command('partitions')
+  .description('make the monthly partitions of the history tables ahead, optionally drop months past retention, and list them (docs/scaling.md)')
+  .option('--ahead <n>', 'months after the current one to make (default PARTITION_MONTHS_AHEAD)', (v) => Number(v))
+  .option('--from <yyyy-mm>', 'also make every month from this one (moves its rows out of the default partition)')
+  .option('--drop-expired', 'drop months past TOUCHPOINT_/AUDIT_/FAILED_EVENT_RETENTION_MONTHS and fully pruned outbox months')
+  .option('--exact', 'count rows instead of showing estimates')
+  .action((o: { ahead?: number; from?: string; dropExpired?: boolean; exact?: boolean }) =>
+    withDatabase(async ({ db, config, logger }) => {
+      const from = o.from === undefined ? undefined : parseMonth(o.from);
+      if (from === null) {
+        console.error('cdp: --from takes a month as YYYY-MM');
+        process.exitCode = 1;
+        return;
+      }
+      const service = new PartitionService(db, { clock: () => new Date(), logger, config: config.partitions });
+      try {
+        const { lines } = await runPartitions(service, { ahead: o.ahead, from, dropExpired: o.dropExpired, exact: o.exact });
+        console.log(lines.join('\n'));
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        console.error(`cdp: ${err.message}`);
+        process.exitCode = 1;
+      }
     }),
   );
 

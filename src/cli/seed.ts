@@ -53,10 +53,13 @@ export async function seedDemo(
       event: t.event,
       channel: t.channel,
       sourceName: 'demo',
-      properties: t.revenue ? { revenue: t.revenue, currency: 'USD' } : {},
+      // Demo amounts are in the base currency, so they need no exchange rate.
+      properties: t.revenue ? { revenue: t.revenue, currency: opts.config.baseCurrency } : {},
       context: {},
       revenue: t.revenue,
-      currency: t.revenue ? 'USD' : null,
+      currency: t.revenue ? opts.config.baseCurrency : null,
+      originalRevenue: t.revenue,
+      campaign: null,
       occurredAt: t.occurredAt,
       sessionId: null,
     }));

@@ -24,7 +24,12 @@ const EnvModel = z.object({
     emptyToUndefined,
     z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as US or CN').default('US'),
   ),
+  // The currency every stored amount is converted to (docs/analytics.md#money-in-several-currencies).
+  BASE_CURRENCY: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD or CNY').default('USD')),
   SHUTDOWN_GRACE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(10_000)),
+  // On stop, /readyz answers 503 this long before the server stops accepting: a load balancer probing
+  // readiness takes the process out of rotation first, so no new request meets a closed port.
+  SHUTDOWN_UNREADY_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(300_000).default(0)),
   // Idle keep-alive connections stay open longer than a load balancer's idle timeout (60 s on the
   // usual ones): a server that closes first races the balancer reusing the socket, and that request fails.
   HTTP_KEEP_ALIVE_TIMEOUT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1_000).max(290_000).default(65_000)),
@@ -62,6 +67,13 @@ const EnvModel = z.object({
   // Membership changes older than this are pruned from the outbox; a `since` before them is SINCE_EXPIRED.
   OUTBOX_RETENTION_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().positive().max(3650).default(30)),
   OUTBOX_PRUNE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(50).max(86_400_000).default(600_000)),
+  // Monthly partitions of the history tables (docs/scaling.md#partitioning): months made ahead, how
+  // often the leader maintains them, and how many months each table keeps (unset: forever).
+  PARTITION_MONTHS_AHEAD: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(120).default(3)),
+  PARTITION_MAINTAIN_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(50).max(604_800_000).default(86_400_000)),
+  TOUCHPOINT_RETENTION_MONTHS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1200).optional()),
+  AUDIT_RETENTION_MONTHS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1200).optional()),
+  FAILED_EVENT_RETENTION_MONTHS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1200).optional()),
   // Events buffered for one subscriber before it is closed with 4410 (resume with since).
   SUBSCRIBER_MAX_LAG: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1_000).max(1_000_000).default(10_000)),
   // How often a follower tries to become the leader (and the leader checks its lock connection).
@@ -84,6 +96,17 @@ const EnvModel = z.object({
   QUERY_MAX_DIRECTIVES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(1000).default(20)),
   QUERY_MAX_TOKENS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(50).max(100_000).default(2_000)),
   QUERY_MAX_COST: z.preprocess(emptyToUndefined, z.coerce.number().int().min(10).max(10_000_000).default(100_000)),
+  // Webhooks (docs/webhooks.md): hosts or CIDR ranges a destination may reach although they are
+  // private, loopback or link-local (and over plain http); everything else must be public https.
+  WEBHOOK_ALLOWED_HOSTS: z.preprocess(emptyToUndefined, z.string().default('')),
+  WEBHOOK_BATCH_SIZE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1_000).default(100)),
+  WEBHOOK_REQUEST_TIMEOUT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(50).max(120_000).default(10_000)),
+  WEBHOOK_MAX_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(64).default(4)),
+  WEBHOOK_RETRY_BASE_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(3_600_000).default(1_000)),
+  WEBHOOK_RETRY_MAX_DELAY_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(86_400_000).default(600_000)),
+  WEBHOOK_RETRY_WINDOW_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(30 * 86_400_000).default(86_400_000)),
+  WEBHOOK_PAUSE_AFTER_DEAD: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1_000_000).default(10)),
+  WEBHOOK_POLL_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(10).max(600_000).default(1_000)),
 });
 
 export type Config = {
@@ -95,7 +118,10 @@ export type Config = {
   production: boolean;
   nodeEnv: z.infer<typeof EnvModel>['NODE_ENV'];
   defaultPhoneRegion: string;
+  /** ISO 4217: what revenue and spend are converted to before anything sums them. */
+  baseCurrency: string;
   shutdownGraceMs: number;
+  shutdownUnreadyMs: number;
   http: HttpConfig;
   identity: IdentityConfig;
   sessionTimeoutMinutes: number;
@@ -103,11 +129,36 @@ export type Config = {
   segmentRecheckMs: number;
   rfmRefreshMs: number;
   outbox: { retentionDays: number; pruneMs: number };
+  partitions: PartitionSettings;
   subscriberMaxLag: number;
   leaderElectionMs: number;
   alerts: AlertConfig;
   security: SecurityConfig;
+  webhooks: WebhookConfig;
 };
+
+export interface PartitionSettings {
+  monthsAhead: number;
+  maintainMs: number;
+  /** Months kept per table (null: forever). The outbox follows OUTBOX_RETENTION_DAYS instead. */
+  retentionMonths: { touchpoint: number | null; audit_log: number | null; failed_event: number | null };
+}
+
+export interface WebhookConfig {
+  /** Host names and CIDR ranges (v4 or v6) that may be private and reached over http. */
+  allowedHosts: string[];
+  batchSize: number;
+  requestTimeoutMs: number;
+  /** Requests in flight to one destination, per server process. */
+  maxConcurrency: number;
+  retryBaseMs: number;
+  retryMaxDelayMs: number;
+  /** How long an item is retried after its first failure before it goes to the dead letters. */
+  retryWindowMs: number;
+  /** Consecutive dead-lettered items (no success between) that pause a destination and raise WEBHOOK_FAILING. */
+  pauseAfterDead: number;
+  pollMs: number;
+}
 
 export interface HttpConfig {
   keepAliveTimeoutMs: number;
@@ -188,7 +239,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     production: e.NODE_ENV === 'production',
     nodeEnv: e.NODE_ENV,
     defaultPhoneRegion: e.DEFAULT_PHONE_REGION,
+    baseCurrency: e.BASE_CURRENCY,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    shutdownUnreadyMs: e.SHUTDOWN_UNREADY_MS,
     http: { keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS, headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS },
     identity: {
       blockedValues: new Set(e.BLOCKED_IDENTITY_VALUES.split(',').map((v) => v.trim().toLowerCase()).filter(Boolean)),
@@ -200,6 +253,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     segmentRecheckMs: e.SEGMENT_RECHECK_MS,
     rfmRefreshMs: e.RFM_REFRESH_MS,
     outbox: { retentionDays: e.OUTBOX_RETENTION_DAYS, pruneMs: e.OUTBOX_PRUNE_MS },
+    partitions: {
+      monthsAhead: e.PARTITION_MONTHS_AHEAD,
+      maintainMs: e.PARTITION_MAINTAIN_MS,
+      retentionMonths: {
+        touchpoint: e.TOUCHPOINT_RETENTION_MONTHS ?? null,
+        audit_log: e.AUDIT_RETENTION_MONTHS ?? null,
+        failed_event: e.FAILED_EVENT_RETENTION_MONTHS ?? null,
+      },
+    },
     subscriberMaxLag: e.SUBSCRIBER_MAX_LAG,
     leaderElectionMs: e.LEADER_ELECTION_MS,
     alerts: {
@@ -220,6 +282,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         maxTokens: e.QUERY_MAX_TOKENS,
         maxCost: e.QUERY_MAX_COST,
       },
+    },
+    webhooks: {
+      allowedHosts: e.WEBHOOK_ALLOWED_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+      batchSize: e.WEBHOOK_BATCH_SIZE,
+      requestTimeoutMs: e.WEBHOOK_REQUEST_TIMEOUT_MS,
+      maxConcurrency: e.WEBHOOK_MAX_CONCURRENCY,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      retryMaxDelayMs: e.WEBHOOK_RETRY_MAX_DELAY_MS,
+      retryWindowMs: e.WEBHOOK_RETRY_WINDOW_MS,
+      pauseAfterDead: e.WEBHOOK_PAUSE_AFTER_DEAD,
+      pollMs: e.WEBHOOK_POLL_MS,
     },
   };
 }

@@ -3,6 +3,7 @@
  * crosses callers. Each module owns its loaders; this file only puts them together.
  */
 import type { Db } from '../db/client.ts';
+import { createAccountsByCustomerIdLoader, createMemberCountByAccountIdLoader } from '../modules/accounts/account.loaders.ts';
 import { createRfmTierByCustomerIdLoader } from '../modules/analytics/rfm.loaders.ts';
 import { createCustomerByIdLoader } from '../modules/customers/customer.loaders.ts';
 import { createIdentitiesByCustomerIdLoader } from '../modules/identities/identity.loaders.ts';
@@ -22,6 +23,8 @@ export function createLoaders(db: Db, now: () => Date = () => new Date()) {
     mergesByCustomerId: createMergesByCustomerIdLoader(db),
     segmentById: createSegmentByIdLoader(db),
     rfmTierByCustomerId: createRfmTierByCustomerIdLoader(db, now),
+    accountsByCustomerId: createAccountsByCustomerIdLoader(db),
+    memberCountByAccountId: createMemberCountByAccountIdLoader(db),
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;

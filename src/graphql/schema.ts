@@ -3,6 +3,7 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema, type PubSub } from 'type-graphql';
 import { authChecker } from './auth-checker.ts';
 import { CustomerConnectionResolver, CustomerResolver, UpsertCustomerResultResolver } from '../modules/customers/customer.resolver.ts';
+import { AccountConnectionResolver, AccountResolver, CustomerAccountsResolver } from '../modules/accounts/account.resolver.ts';
 import { SystemResolver } from '../modules/system/system.resolver.ts';
 import { MergeResolver } from '../modules/identities/merge.resolver.ts';
 import { MembershipChangeResolver, SegmentResolver } from '../modules/segments/segment.resolver.ts';
@@ -14,12 +15,17 @@ import { ChannelPerformanceResolver } from '../modules/analytics/channel-perform
 import { RfmResolver } from '../modules/analytics/rfm.resolver.ts';
 import { ExperimentResolver } from '../modules/analytics/experiment.resolver.ts';
 import { EventDictionaryResolver } from '../modules/analytics/events.resolver.ts';
+import { TrendResolver } from '../modules/analytics/trend.resolver.ts';
+import { CurrencyResolver } from '../modules/currency/currency.resolver.ts';
+import { RoiResolver } from '../modules/analytics/roi.resolver.ts';
+import { SpendResolver } from '../modules/analytics/spend.resolver.ts';
 import { AlertResolver } from '../modules/alerts/alert.resolver.ts';
 import { TagDetailResolver, TagResolver } from '../modules/tags/tag.resolver.ts';
 import { ApiKeyResolver } from '../modules/auth/api-key.resolver.ts';
 import { AuditResolver } from '../modules/audit/audit.resolver.ts';
 import { PrivacyResolver } from '../modules/privacy/privacy.resolver.ts';
 import { FailedEventConnectionResolver, JourneyConnectionResolver, TouchpointFieldsResolver, TouchpointResolver } from '../modules/touchpoints/touchpoint.resolver.ts';
+import { WebhookResolver } from '../modules/webhooks/webhook.resolver.ts';
 
 export const resolvers = [
   SystemResolver,
@@ -44,9 +50,17 @@ export const resolvers = [
   RfmResolver,
   ExperimentResolver,
   EventDictionaryResolver,
+  TrendResolver,
+  CurrencyResolver,
+  SpendResolver,
+  RoiResolver,
   ApiKeyResolver,
   AuditResolver,
   PrivacyResolver,
+  AccountResolver,
+  AccountConnectionResolver,
+  CustomerAccountsResolver,
+  WebhookResolver,
 ] as const;
 
 /** pubSub is only used at run time; printing the SDL passes a stand-in. */

@@ -53,7 +53,15 @@ export function metricsAccess(deps: { gate: AuthGate; metricsPublic: boolean }):
   };
 }
 
-export function createHttpApp(deps: { db: Database; logger: Logger; metrics: Metrics; gate: AuthGate; metricsPublic: boolean }): Express {
+export function createHttpApp(deps: {
+  db: Database;
+  logger: Logger;
+  metrics: Metrics;
+  gate: AuthGate;
+  metricsPublic: boolean;
+  /** False once the process has begun to stop. */
+  accepting: () => boolean;
+}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestIds(deps.logger, deps.metrics));
@@ -61,6 +69,14 @@ export function createHttpApp(deps: { db: Database; logger: Logger; metrics: Met
   app.get('/healthz', async (_req, res) => {
     const up = await deps.db.ping();
     res.status(up ? 200 : 503).json({ status: up ? 'ok' : 'unavailable', database: up ? 'up' : 'down' });
+  });
+
+  // Readiness, for an orchestrator's rotation: no while stopping (or the database is down). A process
+  // that is migrating has not opened its port yet, so it is not ready either.
+  app.get('/readyz', async (_req, res) => {
+    if (!deps.accepting()) return void res.status(503).json({ status: 'draining' });
+    const up = await deps.db.ping();
+    res.status(up ? 200 : 503).json({ status: up ? 'ready' : 'unavailable', database: up ? 'up' : 'down' });
   });
 
   app.get('/metrics', metricsAccess(deps), async (_req, res) => {

@@ -1,5 +1,6 @@
 /**
- * Failed authentication, rationed per client address and per process, in front of every door that
+ * Failed authentication, rationed per client address (across all processes when REDIS_URL is set, see
+ * limiter-store.ts; per process otherwise), in front of every door that
  * takes a key (/graphql, /v1, graphql-ws, /metrics off the loopback). Each address may spend
  * `perMinute` database lookups a minute on keys that turn out unknown or revoked (a fixed one-minute
  * window). A lookup reserves its point before it runs and gives it back when the key is real, so a
@@ -11,9 +12,10 @@
  * they sit in the key cache would work or fail by the accident of a TTL, and an address failing
  * this often is broken or hostile. The cost falls on peers sharing the address (a NAT, a proxy).
  */
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { ApiKeyService, VerifiedKey } from '../modules/auth/api-key.service.ts';
 import { clientAddressKey } from './client-address.ts';
+import { memoryLimiterStore, type LimiterStore } from './limiter-store.ts';
 
 export type Authentication =
   | { ok: true; key: VerifiedKey }
@@ -29,9 +31,9 @@ export interface AuthGate {
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
-export function createAuthGate(deps: { apiKeys: ApiKeyService; failuresPerMinute: number }): AuthGate {
+export function createAuthGate(deps: { apiKeys: ApiKeyService; failuresPerMinute: number; store?: LimiterStore }): AuthGate {
   const points = deps.failuresPerMinute;
-  const limiter = new RateLimiterMemory({ points, duration: 60 });
+  const limiter = (deps.store ?? memoryLimiterStore).limiter('auth', points, 60);
 
   const blockedFor = async (who: string): Promise<number | null> => {
     const state = await limiter.get(who);

@@ -41,6 +41,19 @@ export function createMetrics() {
       help: '1 while this process is the leader that runs the recurring jobs for its database, else 0',
       registers: [registry],
     }),
+    webhookDeliveries: new Counter({
+      name: 'cdp_webhook_items_total',
+      help: 'Webhook items by destination id and outcome (delivered, retried, failed, dead_lettered); destinations are capped at 100 and a deleted one leaves',
+      labelNames: ['destination', 'outcome'],
+      registers: [registry],
+    }),
+    webhookLatency: new Histogram({
+      name: 'cdp_webhook_request_duration_seconds',
+      help: 'Webhook request latency (send to answer, or to the error) by destination id',
+      labelNames: ['destination'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
     recurringRuns: new Counter({
       name: 'cdp_recurring_runs_total',
       help: 'Runs of each recurring job in this process (only the leader runs them)',

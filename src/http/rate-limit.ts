@@ -1,17 +1,17 @@
 /**
- * Per-key rate limit, per process (each instance enforces its own budget; with N instances behind a
- * balancer a key gets up to N× the figure). rate-limiter-flexible's in-memory limiter: a fixed
- * one-minute window per key, no timers per key.
+ * Per-key rate limit: a fixed one-minute window per key. Counted in Redis when REDIS_URL is set, so
+ * all server processes share one budget per key; per process otherwise (see limiter-store.ts).
  */
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes } from 'rate-limiter-flexible';
+import { memoryLimiterStore, type LimiterStore } from './limiter-store.ts';
 
 export interface RateLimit {
   /** null when allowed; otherwise the milliseconds until the key may try again. */
   take(keyId: string): Promise<number | null>;
 }
 
-export function createRateLimit(perMinute: number): RateLimit {
-  const limiter = new RateLimiterMemory({ points: perMinute, duration: 60 });
+export function createRateLimit(perMinute: number, store: LimiterStore = memoryLimiterStore): RateLimit {
+  const limiter = store.limiter('key', perMinute, 60);
   return {
     async take(keyId) {
       try {

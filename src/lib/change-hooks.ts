@@ -12,7 +12,7 @@ export interface CustomerChange {
   /** Per customer id, what triggered the change (e.g. the messageId of the touchpoint). */
   triggers?: Record<string, unknown>;
   /** The touchpoints this write stored (by the customer they were stored under), for state kept per event. */
-  touchpoints?: readonly { customerId: string; event: string | null; occurredAt: Date | string }[];
+  touchpoints?: readonly { customerId: string; event: string | null; occurredAt: Date | string; id?: string; channel?: string | null }[];
 }
 
 export type AfterCommit = () => Promise<void>;

@@ -12,7 +12,7 @@ export const Topic = {
 export interface AlertRaisedPayload {
   alerts: {
     id: string;
-    kind: 'CHURN_RISK' | 'ANOMALY';
+    kind: 'CHURN_RISK' | 'ANOMALY' | 'WEBHOOK_FAILING';
     key: string;
     customerId: string | null;
     channel: string | null;

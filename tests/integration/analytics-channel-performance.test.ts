@@ -52,7 +52,8 @@ function expected() {
 describe.each(dbKinds)('channelPerformance on the Olist leads and deals on %s', (kind) => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer(kind);
+    // Olist sells in reais: BRL is the base currency, so its amounts need no exchange rate.
+    t = await startTestServer(kind, { baseCurrency: 'BRL' });
     const input: TouchpointInput[] = [
       ...leads.map((l) => ({ messageId: `lead-${l.mql_id}`, userId: l.mql_id!, event: 'Lead Created', channel: ORIGIN_CHANNEL[l.origin!]!, occurredAt: utc(l.first_contact_date!).toISOString() })),
       ...deals.map((d) => ({ messageId: `deal-${d.mql_id}`, userId: d.mql_id!, event: 'Deal Won', channel: 'CRM' as const, revenue: revenueOf(d), currency: 'BRL', occurredAt: utc(d.won_date!).toISOString() })),

@@ -106,7 +106,8 @@ type Node = RfmQuery['rfm']['edges'][number]['node'];
 describe.each(dbKinds)('rfm on the Olist sample orders and a synthetic shop on %s', (kind) => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer(kind);
+    // Olist sells in reais: BRL is the base currency, so its amounts need no exchange rate.
+    t = await startTestServer(kind, { baseCurrency: 'BRL' });
     const input: TouchpointInput[] = [
       ...olist.map((o) => ({
         messageId: `order-${o.id}`,
@@ -123,7 +124,7 @@ describe.each(dbKinds)('rfm on the Olist sample orders and a synthetic shop on %
         event: o.event,
         channel: 'APP' as const,
         revenue: o.cents! / 100,
-        currency: 'EUR',
+        currency: 'BRL', // one currency for both shops: M compares amounts across customers
         occurredAt: new Date(o.at).toISOString(),
       })),
     ];

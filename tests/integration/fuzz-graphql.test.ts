@@ -300,7 +300,7 @@ describe.each(dbKinds)('GraphQL fuzzing on %s', (kind) => {
         const sent = wire(inputs) as Record<string, unknown>[];
         for (const res of p.results.filter((x) => x.status === 'ACCEPTED')) {
           const input = sent[res.index]!;
-          const tp = await t.db.prisma.touchpoint.findUniqueOrThrow({ where: { id: res.touchpointId! } });
+          const tp = await t.db.prisma.touchpoint.findFirstOrThrow({ where: { id: res.touchpointId! } });
           expect(canonical(tp.properties)).toBe(canonical(input.properties ?? {}));
           expect(canonical(tp.context)).toBe(canonical(input.context ?? {}));
           expect(tp.messageId).toBe((input.messageId as string).trim());

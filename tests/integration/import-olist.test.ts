@@ -55,7 +55,8 @@ describe.each(dbKinds)('cdp import of the Olist marketing funnel on %s', (kind) 
   let imports: { customers: string[]; leads: string[]; deals: string[] };
 
   beforeAll(async () => {
-    t = await startTestServer(kind);
+    // Olist sells in reais: BRL is the base currency, so its amounts need no exchange rate.
+    t = await startTestServer(kind, { baseCurrency: 'BRL' });
     // Lead touchpoints take their mapping from a file; the others from flags.
     const leadMapping = path.join(tmp, `leads-${kind}.json`);
     writeFileSync(

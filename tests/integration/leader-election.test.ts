@@ -13,7 +13,7 @@ import { dbKinds } from '../helpers/databases.ts';
 import { startTestServer } from '../helpers/server.ts';
 
 const INTERVAL_MS = 300;
-const JOBS = ['alert-checker', 'outbox-pruner', 'rfm-refresher', 'segment-scheduler'];
+const JOBS = ['alert-checker', 'outbox-pruner', 'partition-maintainer', 'rfm-refresher', 'segment-scheduler'];
 /** Every recurring job ran at least once in this process. */
 const ranEvery = (runs: Record<string, number>) => JOBS.every((j) => (runs[j] ?? 0) >= 1);
 
@@ -24,6 +24,7 @@ function serve(env: Record<string, string>) {
     ALERT_CHECK_MS: String(INTERVAL_MS),
     OUTBOX_PRUNE_MS: String(INTERVAL_MS),
     RFM_REFRESH_MS: String(INTERVAL_MS),
+    PARTITION_MAINTAIN_MS: String(INTERVAL_MS),
     LEADER_ELECTION_MS: String(INTERVAL_MS),
     ...env,
   });

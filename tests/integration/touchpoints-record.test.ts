@@ -29,9 +29,11 @@ describe.each(dbKinds)('recordTouchpoints on %s', (kind) => {
       ['QUARANTINED', 'missing_event_name'],
     ]);
     const stored = await t.db.prisma.touchpoint.findMany({ orderBy: { messageId: 'asc' } });
-    expect(stored.map((s) => [s.messageId, s.channel, s.revenue?.toString() ?? null, s.currency])).toEqual([
-      ['m-1', 'SEARCH', null, null],
-      ['m-2', 'OTHER', '120.5', 'CNY'], // a server-side track with no context says nothing about its channel
+    expect(stored.map((s) => [s.messageId, s.channel, s.revenue?.toString() ?? null, s.originalRevenue?.toString() ?? null, s.currency])).toEqual([
+      ['m-1', 'SEARCH', null, null, null],
+      // A server-side track with no context says nothing about its channel. The base currency is USD and
+      // CNY has no rate yet: the amount is kept as sent and waits for one (docs/analytics.md).
+      ['m-2', 'OTHER', null, '120.5', 'CNY'],
     ]);
     // Resending the same batch later stores nothing new.
     const again = (await t.ok(RecordTouchpointsDocument, { input })).recordTouchpoints;

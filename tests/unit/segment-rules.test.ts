@@ -145,8 +145,8 @@ describe('ruleJsonSchema', () => {
     const schema = ruleJsonSchema();
     const text = JSON.stringify(schema);
     expect(schema.$schema).toMatch(/json-schema/);
-    expect(schema.anyOf).toHaveLength(10);
-    for (const key of ['"and"', '"or"', '"not"', '"attr"', '"trait"', '"event"', '"lastSeen"', '"firstSeen"', '"hasTag"', '"inSegment"', '"withinDays"', '"rfmTier"']) {
+    expect(schema.anyOf).toHaveLength(11);
+    for (const key of ['"and"', '"or"', '"not"', '"attr"', '"trait"', '"event"', '"lastSeen"', '"firstSeen"', '"hasTag"', '"inSegment"', '"account"', '"withinDays"', '"rfmTier"']) {
       expect(text).toContain(key);
     }
     expect(text).toContain('"maximum":3650');

@@ -202,6 +202,16 @@ export const alertRepository = {
     return rows.map(toRecord);
   },
 
+  /** One alert with its own key (no customer, no channel); null when the key exists. */
+  async insertOne(db: Db, a: { kind: AlertKind; key: string; details: Record<string, unknown>; raisedAt: Date }): Promise<AlertRecord | null> {
+    const rows = await db.$queryRaw<Row[]>`
+      INSERT INTO alert (id, kind, key, customer_id, channel, details, raised_at)
+      VALUES (gen_random_uuid(), ${a.kind}::"AlertKind", ${a.key}, NULL, NULL, ${JSON.stringify(a.details)}::jsonb, ${a.raisedAt}::timestamptz)
+      ON CONFLICT (key) DO NOTHING
+      ${RETURNING}`;
+    return rows[0] ? toRecord(rows[0]) : null;
+  },
+
   async page(db: Db, opts: { kind: AlertKind | null; take: number; after: { raisedAt: Date; id: string } | null }): Promise<AlertRecord[]> {
     const rows = await db.alert.findMany({
       where: {

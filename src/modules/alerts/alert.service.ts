@@ -40,8 +40,12 @@ export function lastCompleteHour(now: Date): Date {
   return new Date(Math.floor(now.getTime() / HOUR_MS) * HOUR_MS - HOUR_MS);
 }
 
+/** Runs in the transaction that stored new alerts (webhooks queue them there). */
+export type AlertsRaisedHook = (tx: Db, raised: readonly AlertRecord[]) => Promise<void>;
+
 export class AlertService {
   private listeners = 0;
+  private readonly raisedHooks: AlertsRaisedHook[] = [];
 
   constructor(
     private readonly db: Database,
@@ -77,21 +81,48 @@ export class AlertService {
     await this.db.prisma.$transaction((tx) => alertRepository.rebuildChurnEvents(tx, this.deps.config.churnEvent, this.deps.clock()), { maxWait: 15_000, timeout: 600_000 });
   }
 
+  onRaised(hook: AlertsRaisedHook): void {
+    this.raisedHooks.push(hook);
+  }
+
   /** One check: stores and publishes the alerts that are new; returns them. */
   async check(): Promise<AlertRecord[]> {
     const { config, clock } = this.deps;
     if ((await alertRepository.churnTrackedEvent(this.db.prisma)) !== config.churnEvent) await this.rebuildChurnState();
     const now = clock();
-    const churn = await alertRepository.raiseChurn(this.db.prisma, { now, event: config.churnEvent, silenceDays: config.churnSilenceDays });
-    const anomalies = await alertRepository.raiseAnomalies(this.db.prisma, {
-      now,
-      hour: lastCompleteHour(now),
-      threshold: config.anomalyZ,
-      minHours: config.anomalyMinHours,
-    });
-    const raised = [...churn, ...anomalies];
+    // One transaction, so whatever the hooks derive from new alerts (webhook deliveries) commits with them.
+    const raised = await this.db.prisma.$transaction(
+      async (tx) => {
+        const churn = await alertRepository.raiseChurn(tx, { now, event: config.churnEvent, silenceDays: config.churnSilenceDays });
+        const anomalies = await alertRepository.raiseAnomalies(tx, {
+          now,
+          hour: lastCompleteHour(now),
+          threshold: config.anomalyZ,
+          minHours: config.anomalyMinHours,
+        });
+        const all = [...churn, ...anomalies];
+        if (all.length) for (const hook of this.raisedHooks) await hook(tx, all);
+        return all;
+      },
+      { maxWait: 15_000, timeout: 600_000 },
+    );
     if (raised.length) await this.deps.pubsub.publish(Topic.ALERT_RAISED, { alerts: raised.map(toPayload) });
     return raised;
+  }
+
+  /**
+   * Stores and publishes an alert raised outside the checker (WEBHOOK_FAILING), once per key.
+   * Answers null when the key was already raised.
+   */
+  async raise(alert: { kind: AlertKind; key: string; details: Record<string, unknown> }): Promise<AlertRecord | null> {
+    const now = this.deps.clock();
+    const stored = await this.db.prisma.$transaction(async (tx) => {
+      const row = await alertRepository.insertOne(tx, { ...alert, raisedAt: now });
+      if (row) for (const hook of this.raisedHooks) await hook(tx, [row]);
+      return row;
+    });
+    if (stored) await this.deps.pubsub.publish(Topic.ALERT_RAISED, { alerts: [toPayload(stored)] });
+    return stored;
   }
 
   async list(args: AlertListArgs) {

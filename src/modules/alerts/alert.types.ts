@@ -6,7 +6,8 @@ import { Channel, JSONScalar } from '../../graphql/scalars.ts';
 
 registerEnumType(AlertKind, {
   name: 'AlertKind',
-  description: 'CHURN_RISK: a customer went silent; ANOMALY: an hour of events on a channel far from its trailing baseline.',
+  description:
+    'CHURN_RISK: a customer went silent; ANOMALY: an hour of events on a channel far from its trailing baseline; WEBHOOK_FAILING: a webhook destination was paused because it keeps failing.',
 });
 export { AlertKind };
 
@@ -25,12 +26,12 @@ export interface AlertRecord {
 export class Alert {
   @Field(() => ID) id!: string;
   @Field(() => AlertKind) kind!: AlertKind;
-  @Field(() => String, { description: 'Dedup key: CHURN_RISK:<customerId>:<last event time> or ANOMALY:<channel>:<hour start>.' }) key!: string;
+  @Field(() => String, { description: 'Dedup key: CHURN_RISK:<customerId>:<last event time>, ANOMALY:<channel>:<hour start> or WEBHOOK_FAILING:<webhookId>:<paused at>.' }) key!: string;
   @Field(() => ID, { nullable: true, description: 'CHURN_RISK: the customer (the merge winner at the time of the check).' }) customerId!: string | null;
   @Field(() => Channel, { nullable: true, description: 'ANOMALY: the channel.' }) channel!: ChannelValue | null;
   @Field(() => JSONScalar, {
     description:
-      'CHURN_RISK: {event, lastEventAt, silenceDays, daysSilent}. ANOMALY: {hour, count, mean, std, z, threshold, baselineHours, activeHours}.',
+      'CHURN_RISK: {event, lastEventAt, silenceDays, daysSilent}. ANOMALY: {hour, count, mean, std, z, threshold, baselineHours, activeHours}. WEBHOOK_FAILING: {webhookId, name, deadInARow, lastError}.',
   })
   details!: Record<string, unknown>;
   @Field(() => Date, { description: 'When the checker raised it (the server clock).' }) raisedAt!: Date;

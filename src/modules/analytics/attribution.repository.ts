@@ -1,7 +1,8 @@
 /**
  * Attribution in SQL. Data size: every step below runs in the database, over the scope's touchpoints,
  * with window functions partitioned by person (one sort of the scope, then linear passes and one
- * equi-join); what comes back to Node is one row of JSON holding per-channel sums (≤ 13 rows), the
+ * equi-join); what comes back to Node is one row of JSON holding per-channel sums (≤ 13 rows; by CAMPAIGN one per
+ * channel and campaign), the
  * Markov transition counts (≤ 15 × 15 pairs) and a few totals, however many touchpoints there are.
  *
  * Journeys. Every touchpoint of a person in scope is numbered by how many of that person's
@@ -14,9 +15,10 @@
  */
 import type { Db } from '../../db/client.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
-import type { Channel } from '../../generated/prisma/enums.ts';
 import type { AnalyticsScope } from './analytics.scope.ts';
 import { scopedTouchpoints } from './analytics.scope.sql.ts';
+import { dimensionKey } from './dimension.sql.ts';
+import type { MarketingDimension } from './dimension.types.ts';
 
 export interface AttributionQuery {
   scope: AnalyticsScope;
@@ -25,11 +27,13 @@ export interface AttributionQuery {
   halfLifeDays: number;
   /** Also count the transitions of the Markov chain. */
   markov: boolean;
+  /** What a touch is credited to: its channel, or its channel and campaign (the key of dimension.sql.ts). */
+  by?: MarketingDimension;
 }
 
-/** Credit per channel under the rule-based models: conversions (c) and value (v). */
+/** Credit per dimension key (a channel, or "CHANNEL/campaign") under the rule-based models: conversions (c) and value (v). */
 export interface ChannelCredits {
-  channel: Channel;
+  channel: string;
   first_c: number;
   first_v: number;
   last_c: number;
@@ -81,7 +85,7 @@ export const attributionRepository = {
     const [row] = await db.$queryRaw<AttributionRows[]>`
       WITH tp AS (${scopedTouchpoints(q.scope)}),
       numbered AS (
-        SELECT person, id, channel, occurred_at AS at, revenue, is_conv,
+        SELECT person, id, ${dimensionKey(q.by)} AS channel, occurred_at AS at, revenue, is_conv,
                count(*) FILTER (WHERE is_conv) OVER (PARTITION BY person ORDER BY occurred_at, is_conv, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS convs_before,
                count(*) FILTER (WHERE is_conv) OVER (PARTITION BY person) AS convs_total,
                max(occurred_at) OVER (PARTITION BY person) AS last_at

@@ -3,6 +3,7 @@ import { Access } from '../auth/access.ts';
 import type { Context } from '../../graphql/context.ts';
 import { AnalyticsScopeInput } from './analytics.scope.input.ts';
 import { AttributionModel, AttributionResult } from './attribution.types.ts';
+import { MarketingDimension } from './dimension.types.ts';
 
 @Resolver()
 export class AttributionResolver {
@@ -19,8 +20,9 @@ export class AttributionResolver {
     @Arg('lookbackDays', () => Int, { defaultValue: 30, description: '1..365.' }) lookbackDays: number,
     @Arg('models', () => [AttributionModel], { nullable: true, description: 'Default: all models.' }) models: AttributionModel[] | null,
     @Arg('halfLifeDays', () => Float, { defaultValue: 7, description: 'TIME_DECAY half-life.' }) halfLifeDays: number,
+    @Arg('by', () => MarketingDimension, { defaultValue: MarketingDimension.CHANNEL, description: 'Credit channels, or (channel, campaign) pairs.' }) by: MarketingDimension,
     @Ctx() ctx: Context,
   ) {
-    return ctx.services.attribution.attribution({ scope, conversionEvent, lookbackDays, models, halfLifeDays });
+    return ctx.services.attribution.attribution({ scope, conversionEvent, lookbackDays, models, halfLifeDays, by });
   }
 }

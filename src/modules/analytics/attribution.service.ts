@@ -1,7 +1,7 @@
 /** Multi-touch attribution: validates the request, gets the sums from SQL, applies the models' shares. */
 import type { Database } from '../../db/client.ts';
 import { ErrorCode, UserError } from '../../errors.ts';
-import type { Channel } from '../../generated/prisma/enums.ts';
+import { MarketingDimension, splitDimensionKey } from './dimension.types.ts';
 import { validScope, type AnalyticsScopeInput } from './analytics.scope.ts';
 import { markovRemovalEffects } from './attribution.markov.ts';
 import { assertKnownEvents, eventName } from './funnel.service.ts';
@@ -14,7 +14,11 @@ export interface AttributionArgs {
   lookbackDays?: number | null;
   models?: AttributionModel[] | null;
   halfLifeDays?: number | null;
+  by?: MarketingDimension | null;
 }
+
+/** MARKOV solves one linear system per state: by CAMPAIGN, the states are bounded. */
+export const MAX_MARKOV_STATES = 200;
 
 export const MAX_LOOKBACK_DAYS = 365;
 const ALL_MODELS = Object.values(AttributionModel);
@@ -46,6 +50,7 @@ export class AttributionService {
       throw new UserError(ErrorCode.BAD_USER_INPUT, `halfLifeDays must be above 0 and at most ${MAX_LOOKBACK_DAYS}`, { field: 'halfLifeDays' });
     const models = args.models?.length ? ALL_MODELS.filter((m) => args.models!.includes(m)) : ALL_MODELS;
     const conversionEvent = await checkConversionEvent(this.db, args.conversionEvent);
+    const by = args.by ?? MarketingDimension.CHANNEL;
 
     const rows = await attributionRepository.compute(this.db.prisma, {
       scope,
@@ -53,12 +58,14 @@ export class AttributionService {
       lookbackDays,
       halfLifeDays,
       markov: models.includes(AttributionModel.MARKOV),
+      by,
     });
     const t = rows.totals;
     const result: AttributionResult = {
       conversionEvent,
       lookbackDays,
       halfLifeDays,
+      by,
       conversions: t.conversions,
       conversionValue: t.value,
       attributedConversions: t.attributed,
@@ -69,18 +76,21 @@ export class AttributionService {
     };
     for (const model of models) {
       if (model === AttributionModel.MARKOV) {
+        const states = new Set(rows.transitions.map((x) => x.src)).size;
+        if (states > MAX_MARKOV_STATES)
+          throw new UserError(ErrorCode.BAD_USER_INPUT, `MARKOV takes at most ${MAX_MARKOV_STATES} channel/campaign states; this scope has ${states}: narrow it or use another model`, { field: 'models' });
         const { conversionProbability, removalEffects } = markovRemovalEffects(rows.transitions);
         const sum = [...removalEffects.values()].reduce((a, b) => a + b, 0);
-        const channels = [...removalEffects].map(([channel, re]) => {
+        const channels = [...removalEffects].map(([key, re]) => {
           const share = sum > 0 ? re / sum : 0;
-          return { channel: channel as Channel, conversions: share * t.attributed, value: share * t.attributed_value, share, removalEffect: re };
+          return { ...splitDimensionKey(key), conversions: share * t.attributed, value: share * t.attributed_value, share, removalEffect: re };
         });
         result.models.push(modelOf(model, channels, conversionProbability));
       } else {
         const col = RULE_COLUMNS[model];
         const channels = rows.channels.map((c: ChannelCredits) => {
           const conversions = c[`${col}_c`];
-          return { channel: c.channel, conversions, value: c[`${col}_v`], share: t.attributed > 0 ? conversions / t.attributed : 0, removalEffect: null };
+          return { ...splitDimensionKey(c.channel), conversions, value: c[`${col}_v`], share: t.attributed > 0 ? conversions / t.attributed : 0, removalEffect: null };
         });
         result.models.push(modelOf(model, channels, null));
       }
@@ -90,7 +100,7 @@ export class AttributionService {
 }
 
 function modelOf(model: AttributionModel, channels: ChannelAttribution[], conversionProbability: number | null): ModelAttribution {
-  channels.sort((a, b) => b.conversions - a.conversions || a.channel.localeCompare(b.channel));
+  channels.sort((a, b) => b.conversions - a.conversions || a.channel.localeCompare(b.channel) || (a.campaign ?? '').localeCompare(b.campaign ?? ''));
   return {
     model,
     channels,

@@ -1,6 +1,7 @@
 /** GraphQL shapes of multi-touch attribution. */
 import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Channel } from '../../graphql/scalars.ts';
+import { MarketingDimension } from './dimension.types.ts';
 
 export enum AttributionModel {
   FIRST_TOUCH = 'FIRST_TOUCH',
@@ -27,9 +28,11 @@ registerEnumType(AttributionModel, {
   },
 });
 
-@ObjectType({ description: 'What one model gives one channel.' })
+@ObjectType({ description: 'What one model gives one channel (by CAMPAIGN: one channel and campaign).' })
 export class ChannelAttribution {
   @Field(() => Channel) channel!: Channel;
+  @Field(() => String, { nullable: true, description: 'by CAMPAIGN: the campaign of the touches (null: touches without one); by CHANNEL: null.' })
+  campaign!: string | null;
   @Field(() => Float, { description: 'Attributed conversions (fractional).' }) conversions!: number;
   @Field(() => Float, { description: 'Attributed conversion value (revenue of the conversion touchpoints).' }) value!: number;
   @Field(() => Float, { description: 'conversions / attributed conversions of the model (0..1).' }) share!: number;
@@ -59,6 +62,7 @@ export class AttributionResult {
   @Field(() => String) conversionEvent!: string;
   @Field(() => Int) lookbackDays!: number;
   @Field(() => Float) halfLifeDays!: number;
+  @Field(() => MarketingDimension) by!: MarketingDimension;
   @Field(() => Int, { description: 'Conversion touchpoints in scope.' }) conversions!: number;
   @Field(() => Float, { description: 'Their revenue.' }) conversionValue!: number;
   @Field(() => Int, { description: 'Conversions with at least one touch in their journey; what every model distributes.' })

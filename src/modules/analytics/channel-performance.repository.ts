@@ -4,12 +4,14 @@
  * back to Node, with the median computed by percentile_cont in the database.
  */
 import type { Db } from '../../db/client.ts';
-import type { Channel } from '../../generated/prisma/enums.ts';
 import type { AnalyticsScope } from './analytics.scope.ts';
 import { scopedTouchpoints } from './analytics.scope.sql.ts';
+import { dimensionKey } from './dimension.sql.ts';
+import type { MarketingDimension } from './dimension.types.ts';
 
 export interface ChannelPerformanceRow {
-  channel: Channel;
+  /** A channel, or "CHANNEL/campaign" by CAMPAIGN (dimension.sql.ts). */
+  channel: string;
   reached: number;
   touchpoints: number;
   converted: number;
@@ -18,12 +20,12 @@ export interface ChannelPerformanceRow {
 }
 
 export const channelPerformanceRepository = {
-  async perChannel(db: Db, scope: AnalyticsScope, conversionEvent: string): Promise<ChannelPerformanceRow[]> {
+  async perChannel(db: Db, scope: AnalyticsScope, conversionEvent: string, by?: MarketingDimension): Promise<ChannelPerformanceRow[]> {
     return db.$queryRaw<ChannelPerformanceRow[]>`
       WITH tp AS (${scopedTouchpoints(scope)}),
       reach AS (
-        SELECT person, channel, min(occurred_at) AS first_at, count(*) AS n
-        FROM tp WHERE event IS DISTINCT FROM ${conversionEvent} GROUP BY person, channel
+        SELECT person, ${dimensionKey(by)} AS channel, min(occurred_at) AS first_at, count(*) AS n
+        FROM tp WHERE event IS DISTINCT FROM ${conversionEvent} GROUP BY 1, 2
       ),
       conv AS (SELECT person, occurred_at AS at, COALESCE(revenue, 0)::float8 AS value FROM tp WHERE event = ${conversionEvent}),
       per_person AS (
@@ -31,7 +33,7 @@ export const channelPerformanceRepository = {
         FROM reach r LEFT JOIN conv c ON c.person = r.person AND c.at >= r.first_at
         GROUP BY r.channel, r.person, r.n, r.first_at
       )
-      SELECT channel::text AS channel, count(*)::int AS reached, sum(n)::int AS touchpoints, count(converted_at)::int AS converted,
+      SELECT channel, count(*)::int AS reached, sum(n)::int AS touchpoints, count(converted_at)::int AS converted,
              sum(value)::float8 AS revenue,
              percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM converted_at - first_at)::float8) AS median_seconds
       FROM per_person GROUP BY channel ORDER BY channel`;

@@ -4,12 +4,14 @@ import { ErrorCode, UserError } from '../../errors.ts';
 import { validScope, type AnalyticsScopeInput } from './analytics.scope.ts';
 import { checkConversionEvent } from './attribution.service.ts';
 import { channelPerformanceRepository } from './channel-performance.repository.ts';
+import { MarketingDimension, splitDimensionKey } from './dimension.types.ts';
 import type { ChannelPerformance, ChannelPerformanceResult } from './channel-performance.types.ts';
 
 export interface ChannelPerformanceArgs {
   scope: AnalyticsScopeInput;
   conversionEvent: string;
   minReached?: number | null;
+  by?: MarketingDimension | null;
 }
 
 export class ChannelPerformanceService {
@@ -21,9 +23,10 @@ export class ChannelPerformanceService {
     if (!Number.isInteger(minReached) || minReached < 1)
       throw new UserError(ErrorCode.BAD_USER_INPUT, 'minReached must be a positive whole number', { field: 'minReached' });
     const conversionEvent = await checkConversionEvent(this.db, args.conversionEvent);
-    const rows = await channelPerformanceRepository.perChannel(this.db.prisma, scope, conversionEvent);
+    const by = args.by ?? MarketingDimension.CHANNEL;
+    const rows = await channelPerformanceRepository.perChannel(this.db.prisma, scope, conversionEvent, by);
     const channels: ChannelPerformance[] = rows.map((r) => ({
-      channel: r.channel,
+      ...splitDimensionKey(r.channel),
       customersReached: r.reached,
       touchpoints: r.touchpoints,
       customersConverted: r.converted,
@@ -32,8 +35,13 @@ export class ChannelPerformanceService {
       medianHoursToConvert: r.median_seconds == null ? null : Number(r.median_seconds) / 3600,
     }));
     const ranked = channels.sort(
-      (a, b) => b.conversionRate - a.conversionRate || b.customersConverted - a.customersConverted || a.channel.localeCompare(b.channel),
+      (a, b) =>
+        b.conversionRate - a.conversionRate ||
+        b.customersConverted - a.customersConverted ||
+        a.channel.localeCompare(b.channel) ||
+        (a.campaign ?? '').localeCompare(b.campaign ?? ''),
     );
-    return { conversionEvent, minReached, channels: ranked, best: ranked.find((c) => c.customersReached >= minReached)?.channel ?? null };
+    const best = ranked.find((c) => c.customersReached >= minReached);
+    return { conversionEvent, minReached, by, channels: ranked, best: best?.channel ?? null, bestCampaign: best?.campaign ?? null };
   }
 }

@@ -179,7 +179,7 @@ export const funnelRepository = {
         : sql`UNION ALL ${aggregate(sql`g.gi::int AS gi, g.grp`, raw('g.gi, g.grp, v.k'), sql`AND g.gi <= ${MAX_GROUPS + 1}`)}`;
 
     return db.$queryRaw<FunnelRow[]>`
-      WITH tp AS (${scopedTouchpoints(q.scope, candidates)}),
+      WITH tp AS (${scopedTouchpoints(q.scope, candidates, sql`, t.type`)}),
       ev AS (
         SELECT e.person, e.occurred_at, e.id, e.channel,
                row_number() OVER (PARTITION BY e.person ORDER BY e.occurred_at DESC, e.id DESC) AS rn,

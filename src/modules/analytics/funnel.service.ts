@@ -32,7 +32,7 @@ export async function assertKnownEvents(db: Database, events: string[]): Promise
 
 const isScalar = (v: unknown): v is Scalar => typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
 
-function validFilter(f: { prop: string; op: PropertyOp; value?: unknown }, field: string): StepFilter {
+export function validFilter(f: { prop: string; op: PropertyOp; value?: unknown }, field: string): StepFilter {
   if (typeof f.prop !== 'string' || f.prop.length === 0 || f.prop.length > MAX_NAME) throw bad(`${field}.prop must be 1 to ${MAX_NAME} characters`, `${field}.prop`);
   const v = f.value ?? null;
   const revenue = f.prop === 'revenue';

@@ -23,12 +23,16 @@ export interface InferredChannel {
   channel: Channel;
   /** The known site's name, else the utm_source as sent (lower case), else null. */
   sourceName: string | null;
+  /** context.campaign.name, else utm_campaign (page URL, then page.search), as sent (trimmed); else null. */
+  campaign: string | null;
 }
 
 const MAX_SOURCE_NAME_LENGTH = 256;
+export const MAX_CAMPAIGN_LENGTH = 256;
 
 export function inferChannel(e: ChannelEvidence): InferredChannel {
-  const { medium, source } = campaignOf(e);
+  const { medium, source, name } = campaignOf(e);
+  const campaign = name?.slice(0, MAX_CAMPAIGN_LENGTH) ?? null;
   const sourceEngine = source ? matchSite(source, SEARCH_ENGINES) : null;
   const referrer = hostOf(pageField(e, 'referrer'));
   const referrerEngine = referrer ? matchSite(referrer, SEARCH_ENGINES) : null;
@@ -41,27 +45,27 @@ export function inferChannel(e: ChannelEvidence): InferredChannel {
   const byMedium = medium
     ? MEDIUM_RULES.find((r) => r.mediums.some((m) => compact(m) === medium) && (!r.searchEngineSource || sourceEngine))
     : undefined;
-  if (byMedium) return { channel: byMedium.channel, sourceName };
-  if (referrerEngine) return { channel: 'SEARCH', sourceName };
-  if (referrerSocial) return { channel: 'SOCIAL', sourceName };
+  if (byMedium) return { channel: byMedium.channel, sourceName, campaign };
+  if (referrerEngine) return { channel: 'SEARCH', sourceName, campaign };
+  if (referrerSocial) return { channel: 'SOCIAL', sourceName, campaign };
 
   const library = text(asObject(e.context.library)?.name)?.toLowerCase() ?? '';
   const sentBy = (names: string[]) => names.some((n) => library.includes(n));
   // Before APP: mini-program SDKs may also fill context.app, and the mini program is the more specific answer.
-  if (asObject(e.context.miniProgram) || sentBy(MINI_PROGRAM_LIBRARIES)) return { channel: 'MINI_PROGRAM', sourceName };
-  if (asObject(e.context.app) || e.type === 'SCREEN' || sentBy(MOBILE_LIBRARIES)) return { channel: 'APP', sourceName };
-  if (e.type === 'PAGE' || sentBy(BROWSER_LIBRARIES)) return { channel: 'WEB', sourceName };
-  return { channel: 'OTHER', sourceName };
+  if (asObject(e.context.miniProgram) || sentBy(MINI_PROGRAM_LIBRARIES)) return { channel: 'MINI_PROGRAM', sourceName, campaign };
+  if (asObject(e.context.app) || e.type === 'SCREEN' || sentBy(MOBILE_LIBRARIES)) return { channel: 'APP', sourceName, campaign };
+  if (e.type === 'PAGE' || sentBy(BROWSER_LIBRARIES)) return { channel: 'WEB', sourceName, campaign };
+  return { channel: 'OTHER', sourceName, campaign };
 }
 
-/** utm medium and source: context.campaign first, then the page URL's query, then page.search. */
-function campaignOf(e: ChannelEvidence): { medium: string | null; source: string | null } {
+/** utm medium, source and campaign name: context.campaign first, then the page URL's query, then page.search. */
+function campaignOf(e: ChannelEvidence): { medium: string | null; source: string | null; name: string | null } {
   const campaign = asObject(e.context.campaign);
   const query = [queryOf(pageField(e, 'url')), new URLSearchParams(pageField(e, 'search') ?? '')];
-  const utm = (key: 'medium' | 'source') =>
-    text(campaign?.[key]) ?? query.map((q) => text(q?.get(`utm_${key}`))).find((v) => v !== null) ?? null;
+  const utm = (key: 'medium' | 'source' | 'name', param = `utm_${key}`) =>
+    text(campaign?.[key]) ?? query.map((q) => text(q?.get(param))).find((v) => v !== null) ?? null;
   const medium = utm('medium');
-  return { medium: medium === null ? null : compact(medium), source: utm('source')?.toLowerCase() ?? null };
+  return { medium: medium === null ? null : compact(medium), source: utm('source')?.toLowerCase() ?? null, name: utm('name', 'utm_campaign') };
 }
 
 /** context.page, or for a page call the Segment page properties (url, referrer, search) as a fallback. */

@@ -88,6 +88,8 @@ export interface NormalizedEvent {
   channel: Channel;
   /** Free detail of the channel: the campaign source or the search/social site it came from. */
   sourceName: string | null;
+  /** The campaign (context.campaign.name or utm_campaign), a dimension of attribution and ROI. */
+  campaign: string | null;
   /** Normalised and deduplicated; never empty except for an alias that only has a previousId. */
   identities: EventIdentity[];
   anonymousId: string | null;
@@ -98,6 +100,7 @@ export interface NormalizedEvent {
   traits: Record<string, unknown>;
   properties: Record<string, unknown>;
   context: Record<string, unknown>;
+  /** The amount as sent (rounded to cents), in `currency`; converted to the base currency when stored. */
   revenue: number | null;
   /** ISO 4217, upper case. */
   currency: string | null;

@@ -75,6 +75,7 @@ export const failedEventRepository = {
   },
 
   async updateReason(db: Db, id: string, reason: string, message: string): Promise<void> {
-    await db.failedEvent.update({ where: { id }, data: { reason, message } });
+    // The key is (id, received_at) since partitioning; the id alone is still unique.
+    await db.failedEvent.updateMany({ where: { id }, data: { reason, message } });
   },
 };

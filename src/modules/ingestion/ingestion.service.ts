@@ -12,11 +12,13 @@ import type { Database, Db } from '../../db/client.ts';
 import { ErrorCode, UserError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import { noAfterCommit, type AfterCommit, type ChangeHooks } from '../../lib/change-hooks.ts';
+import type { GroupCallSink } from '../accounts/account.model.ts';
 import { applyIdentifyTraits } from '../customers/customer.identify.ts';
 import { isBlocked } from '../identities/identity-resolution.ts';
 import { resolveIdentities } from '../identities/identity-resolver.ts';
 import type { TouchpointWrite } from '../touchpoints/touchpoint.model.ts';
 import { touchpointQueries } from '../touchpoints/touchpoint.queries.ts';
+import { currencyQueries } from '../currency/currency.queries.ts';
 import type { NormalizedEvent } from './event.model.ts';
 import { failedEventRepository, type FailedEventWrite } from './failed-event.repository.ts';
 import { MAX_EVENTS_PER_CALL, type IngestOptions, type IngestOutcome, type IngestResult } from './ingestion.model.ts';
@@ -43,7 +45,13 @@ export class IngestionService {
 
   constructor(
     private readonly db: Database,
-    private readonly deps: { logger: Logger; config: Pick<Config, 'defaultPhoneRegion' | 'identity'>; hooks: ChangeHooks },
+    private readonly deps: {
+      logger: Logger;
+      config: Pick<Config, 'defaultPhoneRegion' | 'identity' | 'baseCurrency'>;
+      hooks: ChangeHooks;
+      /** Where accepted `group` calls go (the accounts module); without it they are stored as touchpoints only. */
+      groups?: GroupCallSink;
+    },
   ) {
     this.log = deps.logger.child({ module: 'ingestion-service' });
     this.validate = createValidateEventStep({});
@@ -102,6 +110,8 @@ export class IngestionService {
     if (fresh.length || (failures.length && opts.quarantine !== false)) {
       const afterCommit = await this.db.prisma.$transaction(
         async (tx) => {
+          // First, before any other lock: a concurrent setExchangeRates then either precedes this batch or follows it.
+          if (fresh.some((c) => this.isForeign(c.event))) await currencyQueries.lockRatesShared(tx);
           const kept = await this.dropSuppressed(tx, fresh, results);
           const after = kept.length ? await this.store(tx, kept, results) : noAfterCommit;
           if (opts.quarantine !== false) await failedEventRepository.insertMany(tx, await this.dropSuppressedFailures(tx, failures, results));
@@ -116,6 +126,11 @@ export class IngestionService {
     const outcome = { accepted: count('ACCEPTED'), duplicates: count('DUPLICATE'), quarantined: count('QUARANTINED'), dropped: count('DROPPED'), results };
     this.log.info({ source: opts.source, sent: raws.length, accepted: outcome.accepted, duplicates: outcome.duplicates, quarantined: outcome.quarantined, dropped: outcome.dropped }, 'events ingested');
     return outcome;
+  }
+
+  /** An amount in a currency other than the base one: it needs a rate. */
+  private isForeign(e: NormalizedEvent): boolean {
+    return e.revenue !== null && e.currency !== null && e.currency !== this.deps.config.baseCurrency;
   }
 
   private async dropSuppressed(tx: Db, fresh: Candidate[], results: IngestResult[]): Promise<Candidate[]> {
@@ -162,8 +177,11 @@ export class IngestionService {
       sourceName: c.event.sourceName,
       properties: c.event.properties,
       context: c.event.context,
-      revenue: c.event.revenue,
+      // An amount without a currency is taken to be in the base currency; a foreign one is converted below.
+      revenue: this.isForeign(c.event) ? null : c.event.revenue,
       currency: c.event.currency,
+      originalRevenue: c.event.revenue,
+      campaign: c.event.campaign,
       occurredAt: c.event.occurredAt.toISOString(),
       sessionId: c.event.sessionId,
     }));
@@ -173,6 +191,9 @@ export class IngestionService {
       this.deps.config.defaultPhoneRegion,
     );
     const inserted = await touchpointQueries.insertMany(tx, rows);
+    const foreign = rows.filter((r) => inserted.has(r.id) && r.revenue === null && r.originalRevenue !== null).map((r) => r.id);
+    // Before the stats read them: amounts with a rate in effect on their date get their base amount, the rest wait.
+    if (foreign.length) await currencyQueries.convertTouchpoints(tx, this.deps.config.baseCurrency, foreign);
     for (const row of rows) {
       const r = results[row.index]!;
       // Lost a race with a concurrent batch carrying the same messageId: still stored exactly once.
@@ -185,11 +206,22 @@ export class IngestionService {
     const remerged = new Set(resolved.plan.merges.filter((m) => !resolved.plan.newCustomerIds.includes(m.loserId)).map((m) => m.winnerId));
     await touchpointQueries.refreshStats(tx, remerged);
     await touchpointQueries.addToStats(tx, rows.filter((r) => inserted.has(r.id) && !remerged.has(r.customerId)).map((r) => r.id));
+    // group calls: the account is upserted and the customer linked before the hooks evaluate them.
+    const groupCalls = fresh.flatMap((c, i) =>
+      c.event.type === 'GROUP' && c.event.groupId && inserted.has(rows[i]!.id)
+        ? [{ groupId: c.event.groupId, traits: c.event.traits, occurredAt: c.event.occurredAt, customerId: rows[i]!.customerId }]
+        : [],
+    );
+    const afterGroups = groupCalls.length && this.deps.groups ? await this.deps.groups.applyGroupCalls(tx, groupCalls) : noAfterCommit;
     // The last stored touchpoint of each customer is what triggered any segment change.
     const triggers: Record<string, unknown> = {};
     for (const r of rows) if (inserted.has(r.id)) triggers[r.customerId] = { messageId: r.messageId, event: r.event, source: r.source };
     const mergedAway = resolved.plan.merges.map((m) => m.loserId).filter((id) => !resolved.plan.newCustomerIds.includes(id));
     const touchpoints = rows.filter((r) => inserted.has(r.id));
-    return this.deps.hooks.run(tx, { customerIds: [...resolved.touched, ...mergedAway], kind: 'touchpoint', triggers, touchpoints });
+    const afterHooks = await this.deps.hooks.run(tx, { customerIds: [...resolved.touched, ...mergedAway], kind: 'touchpoint', triggers, touchpoints });
+    return async () => {
+      await afterGroups();
+      await afterHooks();
+    };
   }
 }

@@ -226,13 +226,13 @@ export const membershipRepository = {
   },
 
   /**
-   * Moves the horizon to the newest change older than `cutoff` (a prefix of the outbox by seq), then
+   * Moves the horizon to the newest change older than `cutoff` and at most `maxSeq` (a prefix of the outbox by seq), then
    * deletes through it in batches of `batch` rows. The horizon is written first, so a reader never
    * sees rows missing below a horizon it has not been told about. Answers the rows deleted.
    */
-  async prune(db: Db, cutoff: Date, batch: number, now: Date): Promise<{ horizon: bigint; deleted: number }> {
+  async prune(db: Db, cutoff: Date, batch: number, now: Date, maxSeq: bigint | null = null): Promise<{ horizon: bigint; deleted: number }> {
     const [row] = await db.$queryRaw<{ horizon: bigint | string }[]>`
-      WITH target AS (SELECT max(seq) AS seq FROM membership_change WHERE at < ${cutoff}::timestamptz)
+      WITH target AS (SELECT max(seq) AS seq FROM membership_change WHERE at < ${cutoff}::timestamptz AND (${maxSeq}::bigint IS NULL OR seq <= ${maxSeq}::bigint))
       INSERT INTO outbox_horizon (id, pruned_through_seq, pruned_at)
       SELECT 1, t.seq, ${now}::timestamptz FROM target t WHERE t.seq IS NOT NULL
       ON CONFLICT (id) DO UPDATE SET pruned_through_seq = GREATEST(outbox_horizon.pruned_through_seq, EXCLUDED.pruned_through_seq), pruned_at = EXCLUDED.pruned_at

@@ -91,6 +91,7 @@ const EVENTS_REWRITTEN = 'segments-reading-events';
 
 export class SegmentService {
   private readonly log: Logger;
+  private readonly outboxHolds: (() => Promise<bigint | null>)[] = [];
   constructor(
     private readonly db: Database,
     private readonly deps: SegmentDeps,
@@ -257,10 +258,24 @@ export class SegmentService {
     return membershipRepository.preview(this.db.prisma, compileMembers(rule, { now }), other?.id ?? null, PREVIEW_SAMPLE);
   }
 
-  /** Deletes outbox rows older than the retention; a `since` before them then answers SINCE_EXPIRED. */
+  /**
+   * A reader that must not lose changes (a webhook destination's cursor) holds the pruner back: the
+   * outbox is never pruned past the lowest seq a hold answers (null: no hold).
+   */
+  holdOutboxPruning(hold: () => Promise<bigint | null>): void {
+    this.outboxHolds.push(hold);
+  }
+
+  /** Deletes outbox rows older than the retention (and below every hold); a `since` before them then answers SINCE_EXPIRED. */
   async pruneOutbox(): Promise<{ horizon: bigint; deleted: number }> {
     const now = this.deps.clock();
-    return membershipRepository.prune(this.db.prisma, new Date(now.getTime() - this.deps.outboxRetentionDays * DAY_MS), PRUNE_BATCH, now);
+    // Holds are read first: cursors only move forward, so pruning up to what they answered stays safe.
+    let cap: bigint | null = null;
+    for (const hold of this.outboxHolds) {
+      const seq = await hold();
+      if (seq !== null && (cap === null || seq < cap)) cap = seq;
+    }
+    return membershipRepository.prune(this.db.prisma, new Date(now.getTime() - this.deps.outboxRetentionDays * DAY_MS), PRUNE_BATCH, now, cap);
   }
 
   /**

@@ -44,17 +44,18 @@ function sessionized(q: JourneyQuery) {
 
 export const journeyRepository = {
   async page(db: Db, q: JourneyQuery, take: number, after: { occurredAt: Date; id: string } | null): Promise<JourneyRow[]> {
-    const rows = await db.$queryRaw<(Omit<JourneyRow, 'revenue'> & { revenue: unknown })[]>`
+    const rows = await db.$queryRaw<(Omit<JourneyRow, 'revenue' | 'originalRevenue'> & { revenue: unknown; originalRevenue: unknown })[]>`
       ${sessionized(q)}
       SELECT f.id::text AS id, f.message_id AS "messageId", f.source, f.type::text AS type, f.event, f.channel::text AS channel,
-             f.source_name AS "sourceName", f.properties, f.context, f.revenue, f.currency, f.occurred_at AS "occurredAt",
+             f.source_name AS "sourceName", f.properties, f.context, f.revenue, f.currency,
+             f.original_revenue AS "originalRevenue", f.campaign, f.occurred_at AS "occurredAt",
              f.received_at AS "receivedAt", f.session_id AS "sessionId", f.customer_id::text AS "customerId",
              f.session_no::int AS session, f.prev_channel::text AS "previousChannel"
       FROM filtered f
       WHERE ${after === null}::boolean OR (f.occurred_at, f.id) > (${after?.occurredAt ?? null}::timestamptz, ${after?.id ?? null}::uuid)
       ORDER BY f.occurred_at, f.id
       LIMIT ${take}`;
-    return rows.map((r) => ({ ...r, revenue: r.revenue == null ? null : Number(r.revenue) }));
+    return rows.map((r) => ({ ...r, revenue: r.revenue == null ? null : Number(r.revenue), originalRevenue: r.originalRevenue == null ? null : Number(r.originalRevenue) }));
   },
 
   async summary(db: Db, q: JourneyQuery) {

@@ -14,7 +14,8 @@ export class TouchpointInput {
   @Field(() => String, { nullable: true }) anonymousId?: string | null;
   @Field(() => [IdentityInput], { nullable: true, description: 'Any other ids the touchpoint carries (email, phone, WeChat openid, ...).' })
   identities?: IdentityInput[] | null;
-  @Field(() => JSONObjectScalar, { nullable: true, description: 'For IDENTIFY: profile traits (email, phone, name, ... and free ones).' })
+  @Field(() => String, { nullable: true, description: 'For GROUP: the account the person belongs to (required there).' }) groupId?: string | null;
+  @Field(() => JSONObjectScalar, { nullable: true, description: 'For IDENTIFY: profile traits (email, phone, name, ... and free ones); for GROUP: account traits.' })
   traits?: Record<string, unknown> | null;
   @Field(() => JSONObjectScalar, { nullable: true }) properties?: Record<string, unknown> | null;
   @Field(() => Float, { nullable: true }) revenue?: number | null;

@@ -16,8 +16,13 @@ export interface TouchpointWrite {
   sourceName: string | null;
   properties: Record<string, unknown>;
   context: Record<string, unknown>;
+  /** In the base currency; null when no amount, or while `currency` waits for an exchange rate. */
   revenue: number | null;
+  /** The currency the amount was sent in. */
   currency: string | null;
+  /** The amount as sent, in `currency`. */
+  originalRevenue: number | null;
+  campaign: string | null;
   occurredAt: string;
   sessionId: string | null;
 }

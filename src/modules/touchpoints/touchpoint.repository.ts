@@ -14,7 +14,7 @@ export const touchpointRepository = {
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(
           id uuid, scope text, source text, "messageId" text, "customerId" uuid, "anonymousId" text, type text, event text,
           channel text, "sourceName" text, properties jsonb, context jsonb, revenue numeric, currency text,
-          "occurredAt" timestamptz, "sessionId" text)
+          "originalRevenue" numeric, campaign text, "occurredAt" timestamptz, "sessionId" text)
       ), fresh AS (
         INSERT INTO touchpoint_dedup (source, message_id, touchpoint_id)
         SELECT DISTINCT ON (scope, "messageId") scope, "messageId", id FROM input
@@ -22,10 +22,10 @@ export const touchpointRepository = {
         RETURNING touchpoint_id
       )
       INSERT INTO touchpoint (id, source, message_id, customer_id, anonymous_id, type, event, channel, source_name,
-                              properties, context, revenue, currency, occurred_at, session_id)
+                              properties, context, revenue, currency, original_revenue, campaign, occurred_at, session_id)
       SELECT i.id, i.source, i."messageId", i."customerId", i."anonymousId", i.type::"TouchpointType", i.event,
              i.channel::"Channel", i."sourceName", COALESCE(i.properties, '{}'), COALESCE(i.context, '{}'), i.revenue,
-             i.currency, i."occurredAt", i."sessionId"
+             i.currency, i."originalRevenue", i.campaign, i."occurredAt", i."sessionId"
       FROM input i JOIN fresh f ON f.touchpoint_id = i.id
       RETURNING id::text`;
     return new Set(stored.map((r) => r.id));

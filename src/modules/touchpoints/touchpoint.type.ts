@@ -31,8 +31,11 @@ export class Touchpoint {
   @Field(() => String, { nullable: true }) sourceName!: string | null;
   @Field(() => JSONObjectScalar) @UseMiddleware(MaskPii('json')) properties!: Record<string, unknown>;
   @Field(() => JSONObjectScalar) @UseMiddleware(MaskPii('json')) context!: Record<string, unknown>;
-  @Field(() => Float, { nullable: true }) revenue!: number | null;
-  @Field(() => String, { nullable: true }) currency!: string | null;
+  @Field(() => Float, { nullable: true, description: 'In the base currency (exchangeRates.baseCurrency); null when no amount was sent or while `currency` has no rate for the date.' })
+  revenue!: number | null;
+  @Field(() => String, { nullable: true, description: 'The currency the amount was sent in (none: the base currency).' }) currency!: string | null;
+  @Field(() => Float, { nullable: true, description: 'The amount as sent, in `currency`.' }) originalRevenue!: number | null;
+  @Field(() => String, { nullable: true, description: 'context.campaign.name, else utm_campaign of the page URL.' }) campaign!: string | null;
   @Field(() => Date) occurredAt!: Date;
   @Field(() => Date) receivedAt!: Date;
   @Field(() => String, { nullable: true }) sessionId!: string | null;

@@ -40,7 +40,7 @@ describe('normalizeEvent', () => {
       userId: ' u-1 ',
       anonymousId: 'anon-1',
       properties: { revenue: '99.999', currency: 'cny', session_id: 's-9' },
-      context: { campaign: { medium: 'email', source: 'Newsletter-May' }, library: { name: 'analytics.js' }, device: { id: 'dev-1' } },
+      context: { campaign: { name: ' May news ', medium: 'email', source: 'Newsletter-May' }, library: { name: 'analytics.js' }, device: { id: 'dev-1' } },
       timestamp: '2024-05-01T11:58:00Z',
       source: 'shop',
     };
@@ -53,6 +53,7 @@ describe('normalizeEvent', () => {
         event: 'Order Completed',
         channel: 'EMAIL',
         sourceName: 'newsletter-may',
+        campaign: 'May news',
         identities: [
           { type: 'USER_ID', value: 'u-1' },
           { type: 'ANONYMOUS_ID', value: 'anon-1' },

@@ -62,7 +62,8 @@ describe('validateEvent', () => {
       ['track', 'TRACK'], ['PAGE', 'PAGE'], ['Screen', 'SCREEN'], ['identify', 'IDENTIFY'], ['GROUP', 'GROUP'], ['alias', 'ALIAS'],
     ];
     for (const [type, expected] of cases) {
-      expect(await run({ ...track, type })).toMatchObject({ kind: 'ok', value: { payload: { type: expected } } });
+      const group = expected === 'GROUP' ? { groupId: 'acme' } : {};
+      expect(await run({ ...track, type, ...group })).toMatchObject({ kind: 'ok', value: { payload: { type: expected } } });
     }
   });
 
@@ -120,6 +121,17 @@ describe('validateEvent', () => {
     expect(await run({ ...track, event: 'e'.repeat(201) })).toEqual(rejects('invalid_event_name'));
     expect(await run({ ...track, event: 5 })).toEqual(rejects('invalid_event_name'));
     expect(await run({ type: 'page', name: 'n'.repeat(201), userId: 'u-1' })).toEqual(rejects('invalid_event_name'));
+  });
+
+  it('group calls: missing_group_id, invalid_group_id, traits_too_large; traits not an object is invalid_properties', async () => {
+    const group = { type: 'group', userId: 'u-1', groupId: 'acme', traits: { plan: 'pro' } };
+    expect(await run(group)).toMatchObject({ kind: 'ok' });
+    expect(await run({ ...group, groupId: 42 })).toMatchObject({ kind: 'ok', value: { payload: { groupId: '42' } } });
+    for (const groupId of [undefined, '', '   ', null]) expect(await run({ ...group, groupId })).toEqual(rejects('missing_group_id'));
+    expect(await run({ ...group, groupId: 'g'.repeat(257) })).toEqual(rejects('invalid_group_id'));
+    expect(await run({ ...group, groupId: 'g'.repeat(256) })).toMatchObject({ kind: 'ok' });
+    expect(await run({ ...group, traits: { blob: 'x'.repeat(17 * 1024) } })).toEqual(rejects('traits_too_large'));
+    for (const traits of [[], 'x', 3]) expect(await run({ ...group, traits })).toEqual(rejects('invalid_properties'));
   });
 
   it('missing_identity: nobody named at all', async () => {

@@ -58,6 +58,7 @@ export function createNormalizeEventStep(opts: { defaultPhoneRegion: string }) {
       event: VIEWED_EVENT[p.type] ?? (p.event || null),
       channel: p.channel ?? parseChannel(context.channel) ?? inferred.channel,
       sourceName: inferred.sourceName,
+      campaign: inferred.campaign,
       identities,
       anonymousId: identities.find((i) => i.type === 'ANONYMOUS_ID')?.value ?? null,
       previousId,

@@ -2,6 +2,7 @@
  * First step: decide whether an untrusted payload is an event we can read, and type it. Cheap structural
  * checks run before zod so that a hostile payload (huge, deep, prototype keys) never reaches the parser.
  */
+import { MAX_GROUP_ID_LENGTH, MAX_GROUP_TRAITS_BYTES } from '../../accounts/account.model.ts';
 import type { ValidatedEvent } from '../event.model.ts';
 import { hasAnyIdentity } from '../event-identities.ts';
 import { eventPayloadSchema, reasonForIssue } from '../event.schema.ts';
@@ -43,6 +44,13 @@ export function createValidateEventStep(opts: { maxEventBytes?: number } = {}) {
     }
     const payload = parsed.data;
     if (payload.type === 'TRACK' && !payload.event) return quarantine('missing_event_name', 'a track event needs a non-empty `event`');
+    if (payload.type === 'GROUP') {
+      const groupId = payload.groupId?.trim() ?? '';
+      if (!groupId) return quarantine('missing_group_id', 'a group call needs a non-empty `groupId` (the account)');
+      if (groupId.length > MAX_GROUP_ID_LENGTH) return quarantine('invalid_group_id', `groupId is longer than ${MAX_GROUP_ID_LENGTH} characters`);
+      const traitBytes = Buffer.byteLength(JSON.stringify(payload.traits ?? {}), 'utf8');
+      if (traitBytes > MAX_GROUP_TRAITS_BYTES) return quarantine('traits_too_large', `group traits are ${traitBytes} bytes, over the ${MAX_GROUP_TRAITS_BYTES}-byte limit`);
+    }
     if (!hasAnyIdentity(payload)) {
       return quarantine('missing_identity', 'the event names no one: send userId, anonymousId, identities, or an email or phone in traits');
     }

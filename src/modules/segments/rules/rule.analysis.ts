@@ -70,3 +70,6 @@ export const ruleSegmentRefs = (rule: Rule): string[] =>
 
 /** Distinct tag keys referenced by hasTag. */
 export const ruleTagKeys = (rule: Rule): string[] => distinct([...ruleNodes(rule)].flatMap((n) => ('hasTag' in n ? [n.hasTag] : [])));
+
+/** True when the rule reads accounts (their membership or traits). */
+export const ruleUsesAccounts = (rule: Rule): boolean => [...ruleNodes(rule)].some((n) => 'account' in n);

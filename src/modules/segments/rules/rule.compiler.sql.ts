@@ -37,6 +37,7 @@ import {
 import { daysBefore, NUMERIC_STRING, parseIsoInstant } from './rule.values.ts';
 import { ruleUsesRfm } from './rule.analysis.ts';
 import { rfmQueries } from '../../analytics/rfm.queries.ts';
+import { accountQueries } from '../../accounts/account.queries.ts';
 
 const { sql, join, raw, empty } = Prisma;
 type Sql = Prisma.Sql;
@@ -134,6 +135,15 @@ function expr(rule: Rule, ctx: Context): Sql {
     // A reference that is not a uuid names no segment: it matches nothing rather than failing the ::uuid cast.
     if (!isUuid(rule.inSegment)) return sql`false`;
     return sql`c.id IN (SELECT sm.customer_id FROM segment_membership sm WHERE sm.segment_id = ${rule.inSegment.toLowerCase()}::uuid)`;
+  }
+  if ('account' in rule) {
+    // Uncorrelated like hasTag; `a` is the accounts row. Group ids compare exactly (as sent, trimmed).
+    const { groupId, where } = rule.account;
+    const conditions = [
+      ...(groupId !== undefined ? [sql`a.group_id = ${groupId}::text`] : []),
+      ...(where ?? []).map((f) => definite(jsonExpr(sql`a.traits -> ${f.trait}::text`, f))),
+    ];
+    return sql`c.id IN (${accountQueries.membersSql(conditions.length ? join(conditions, ' AND ') : null)})`;
   }
   const never: never = rule;
   throw new Error(`unknown rule node ${JSON.stringify(never)}`);

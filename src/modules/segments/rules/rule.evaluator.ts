@@ -32,6 +32,10 @@ export function evaluateRule(rule: Rule, facts: CustomerFacts, now: Date): boole
   if ('firstSeen' in rule) return seen(facts.attrs.firstSeenAt, rule.firstSeen, now);
   if ('hasTag' in rule) return facts.tagKeys.has(rule.hasTag);
   if ('inSegment' in rule) return facts.segmentIds.has(rule.inSegment.toLowerCase());
+  if ('account' in rule) {
+    const { groupId, where } = rule.account;
+    return (facts.accounts ?? []).some((a) => (groupId === undefined || a.groupId === groupId) && (where ?? []).every((f) => json(own(a.traits, f.trait), f)));
+  }
   const never: never = rule;
   throw new Error(`unknown rule node ${JSON.stringify(never)}`);
 }

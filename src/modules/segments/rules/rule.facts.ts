@@ -14,8 +14,9 @@ import { eventWindows, ruleSegmentRefs, ruleTagKeys, typeWindows } from './rule.
 import type { AttrName, Rule } from './rule.schema.ts';
 import { JsonNumber, parseExactJson, type FactValue } from './exact-json.ts';
 import { daysBefore } from './rule.values.ts';
-import { ruleUsesRfm } from './rule.analysis.ts';
+import { ruleUsesAccounts, ruleUsesRfm } from './rule.analysis.ts';
 import { rfmQueries } from '../../analytics/rfm.queries.ts';
+import { accountQueries } from '../../accounts/account.queries.ts';
 import { ruleFactsRepository } from './rule-facts.repository.ts';
 
 /** Typed columns: text as is, numbers as exact decimal text (or plain numbers), dates as instants. */
@@ -45,6 +46,13 @@ export interface CustomerFacts {
   segmentIds: Set<string>;
   /** Touchpoints of the merged set (only events and windows the rules need), in no particular order. */
   touchpoints: TouchpointFacts[];
+  /** Accounts of the merged set (loaded only when a rule reads accounts). */
+  accounts?: AccountFacts[];
+}
+
+export interface AccountFacts {
+  groupId: string;
+  traits: Record<string, FactValue>;
 }
 
 const asObject = (v: FactValue): Record<string, FactValue> =>
@@ -63,6 +71,7 @@ export async function loadFacts(db: Db, customerIds: readonly string[], rules: r
   // A reference that is not a uuid names no segment (and must not reach a ::uuid cast).
   const segmentRefs = [...new Set(rules.flatMap(ruleSegmentRefs).filter(isUuid).map((s) => s.toLowerCase()))];
   const rows = await ruleFactsRepository.customerRows(db, ids, tagKeys, segmentRefs);
+  const accounts = rules.some(ruleUsesAccounts) ? await accountQueries.accountsOf(db, rows.map((r) => r.id)) : new Map<string, { groupId: string; traitsText: string }[]>();
   const tiers = rules.some(ruleUsesRfm) ? await rfmQueries.tiersOf(db, rows.map((r) => r.id), now) : new Map<string, string>();
   for (const r of rows) {
     facts.set(r.id, {
@@ -92,6 +101,7 @@ export async function loadFacts(db: Db, customerIds: readonly string[], rules: r
       tagKeys: new Set(r.tag_keys),
       segmentIds: new Set(r.segment_ids),
       touchpoints: [],
+      accounts: (accounts.get(r.id) ?? []).map((a) => ({ groupId: a.groupId, traits: asObject(parseExactJson(a.traitsText)) })),
     });
   }
 

@@ -4,7 +4,7 @@
  * who reads a set (transitively), which sets move with time (their own rule, or anything they read),
  * and whether a new rule would close a cycle.
  */
-import { ruleDependsOnTime, ruleSegmentRefs, ruleTagKeys } from './rule.analysis.ts';
+import { ruleDependsOnTime, ruleSegmentRefs, ruleTagKeys, ruleUsesAccounts } from './rule.analysis.ts';
 import type { Rule } from './rule.schema.ts';
 
 export interface DerivedNode {
@@ -19,9 +19,15 @@ export interface DerivedNode {
 
 /** How a rule names a set: `segment:<lower-case id>` or `tag:<key>` (manual tags too: they are inputs). */
 export const refOf = (n: Pick<DerivedNode, 'kind' | 'id' | 'key'>) => (n.kind === 'segment' ? `segment:${n.id.toLowerCase()}` : `tag:${n.key}`);
+/**
+ * The input every rule with an `account` node reads: seeding a refresh with it (and the members of an
+ * account whose traits changed) re-checks exactly those sets for those customers. No set has this ref.
+ */
+export const ACCOUNTS_REF = 'accounts';
 export const ruleRefs = (rule: Rule): string[] => [
   ...ruleSegmentRefs(rule).map((s) => `segment:${s.toLowerCase()}`),
   ...ruleTagKeys(rule).map((k) => `tag:${k}`),
+  ...(ruleUsesAccounts(rule) ? [ACCOUNTS_REF] : []),
 ];
 
 export class DerivedGraph {

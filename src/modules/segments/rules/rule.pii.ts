@@ -22,6 +22,13 @@ export function piiPathsInRule(rule: Rule, path = '$'): string[] {
   if ('attr' in rule && isPiiAttr(rule.attr)) out.push(`${path}.attr`);
   if ('trait' in rule && isPiiJsonKey(rule.trait)) out.push(`${path}.trait`);
   if (('attr' in rule || 'trait' in rule) && isPiiShapedValue(rule.value)) out.push(`${path}.value`);
+  if ('account' in rule) {
+    if (isPiiShapedValue(rule.account.groupId)) out.push(`${path}.account.groupId`);
+    (rule.account.where ?? []).forEach((f, i) => {
+      if (isPiiJsonKey(f.trait)) out.push(`${path}.account.where[${i}].trait`);
+      if (isPiiShapedValue(f.value)) out.push(`${path}.account.where[${i}].value`);
+    });
+  }
   if (isEventRule(rule)) {
     out.push(...piiPathsInPropFilters(rule.where, `${path}.where`));
     if (rule.sum && rule.sum.prop !== REVENUE_PROP && isPiiJsonKey(rule.sum.prop)) out.push(`${path}.sum.prop`);

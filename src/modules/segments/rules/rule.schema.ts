@@ -82,6 +82,10 @@ export interface EventRule {
   sum?: { prop: string; op: AggregateOp; value: number };
   withinDays?: number;
 }
+/** Member of an account (any, or the one with this group id) whose traits pass every filter. */
+export interface AccountRule {
+  account: { groupId?: string; where?: TraitRule[] };
+}
 export interface SeenWindow {
   olderThanDays?: number;
   newerThanDays?: number;
@@ -96,7 +100,8 @@ export type Rule =
   | { lastSeen: SeenWindow }
   | { firstSeen: SeenWindow }
   | { hasTag: string }
-  | { inSegment: string };
+  | { inSegment: string }
+  | AccountRule;
 
 // ---- building blocks ----
 
@@ -226,6 +231,17 @@ export const InSegmentRuleSchema = z.strictObject({
   inSegment: name('inSegment').describe('Segment id; matches current members'),
 });
 
+export const AccountRuleSchema = z
+  .strictObject({
+    account: z
+      .strictObject({
+        groupId: name('groupId').describe('Only the account with this groupId (as its group calls sent it)').optional(),
+        where: z.array(TraitRuleSchema).max(MAX_WHERE, `at most ${MAX_WHERE} filters`).describe('Filters on the account traits; all must hold for the same account').optional(),
+      })
+      .describe('Any account when empty'),
+  })
+  .describe('The customer (or a customer merged into them) belongs to an account, through group calls, that has groupId (when given) and passes every where filter.');
+
 const rules = () => z.array(RuleSchema).min(1, 'needs at least one rule').max(MAX_NODES);
 
 export const RuleSchema: z.ZodType<Rule> = z
@@ -241,6 +257,7 @@ export const RuleSchema: z.ZodType<Rule> = z
       FirstSeenRuleSchema,
       HasTagRuleSchema,
       InSegmentRuleSchema,
+      AccountRuleSchema,
     ]),
   )
   .describe(`A segment rule (at most ${MAX_DEPTH} levels deep and ${MAX_NODES} nodes)`);
@@ -253,6 +270,7 @@ const LEAVES = {
   firstSeen: FirstSeenRuleSchema,
   hasTag: HasTagRuleSchema,
   inSegment: InSegmentRuleSchema,
+  account: AccountRuleSchema,
 } as const;
 const KINDS = ['and', 'or', 'not', ...Object.keys(LEAVES)] as const;
 

@@ -1,0 +1,40 @@
+/** Ad spend: one row per (date, channel, campaign), belonging to no person. */
+import type { Db } from '../../db/client.ts';
+import { dimensionKey } from './dimension.sql.ts';
+import type { MarketingDimension } from './dimension.types.ts';
+
+export interface SpendWrite {
+  date: string;
+  channel: string;
+  /** "" for spend on no particular campaign. */
+  campaign: string;
+  amount: number;
+  currency: string;
+  /** The rate in effect on `date`, as the rate table holds it (exact decimal text); "1" for the base currency. */
+  rate: string;
+}
+
+export const spendRepository = {
+  /** Upserts by (date, channel, campaign): a resend replaces amount, currency and base amount. */
+  async upsert(tx: Db, rows: SpendWrite[]): Promise<{ inserted: number; replaced: number }> {
+    const out = await tx.$queryRaw<{ inserted: boolean }[]>`
+      INSERT INTO ad_spend (date, channel, campaign, amount, currency, amount_base, recorded_at)
+      SELECT r.date::date, r.channel::"Channel", r.campaign, r.amount::numeric(18, 2), r.currency,
+             round(r.amount::numeric(18, 2) * r.rate::numeric, 2), now()
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(date text, channel text, campaign text, amount float8, currency text, rate text)
+      ON CONFLICT (date, channel, campaign) DO UPDATE
+        SET amount = EXCLUDED.amount, currency = EXCLUDED.currency, amount_base = EXCLUDED.amount_base, recorded_at = EXCLUDED.recorded_at
+      RETURNING (xmax = 0) AS inserted`;
+    const inserted = out.filter((r) => r.inserted).length;
+    return { inserted, replaced: out.length - inserted };
+  },
+
+  /** Base-currency spend per dimension key over the dates firstDate ≤ date < endDate (YYYY-MM-DD). */
+  async spendByKey(db: Db, firstDate: string, endDate: string, by: MarketingDimension): Promise<{ key: string; spend: string }[]> {
+    return db.$queryRaw`
+      SELECT ${dimensionKey(by)} AS key, sum(amount_base)::text AS spend
+      FROM (SELECT channel, NULLIF(campaign, '') AS campaign, amount_base FROM ad_spend
+            WHERE date >= ${firstDate}::date AND date < ${endDate}::date) s
+      GROUP BY 1`;
+  },
+};

@@ -1,0 +1,286 @@
+/**
+ * Delivers webhook items, in every server process. Each active destination gets up to
+ * WEBHOOK_MAX_CONCURRENCY slots (requests in flight) in this process; slot 0 also carries the
+ * destination's segment changes, one batch at a time so they arrive in seq order. A slot loops while
+ * it finds work, then sleeps until the next poll or a wake-up (work queued in this process, or a
+ * membership change / alert published by any process).
+ *
+ * Several processes share the work through the database: queue items are claimed with FOR UPDATE
+ * SKIP LOCKED under a lease, the segment lane of a destination is held by one lease at a time, and an
+ * acknowledgement counts only under its own lease. A process killed mid-request leaves leases that
+ * run out (2 × WEBHOOK_REQUEST_TIMEOUT_MS + 1 s), and whoever takes over sends the same items with
+ * the same idempotency keys: at least once, and exactly once for a receiver that drops repeated keys.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../../db/client.ts';
+import type { Logger } from '../../logger.ts';
+import type { AppPubSub } from '../../pubsub/pubsub.ts';
+import { Topic } from '../../pubsub/topics.ts';
+import { isRetryableStatus, parseRetryAfter, retryDelayMs } from './webhook.backoff.ts';
+import type { WebhookDestinationRecord } from './webhook.model.ts';
+import { batchKey, requestBody, requestBodyFromText, segmentChangeItem } from './webhook.payload.ts';
+import { webhookRepository, type AttemptTally } from './webhook.repository.ts';
+import { DestinationAgent, type SendResult } from './webhook.sender.ts';
+import { SIGNATURE_HEADER, sign } from './webhook.signature.ts';
+import type { WebhookService } from './webhook.service.ts';
+import { checkWebhookUrl } from './url-guard.ts';
+
+/** What one request did, for metrics. */
+export interface DeliveryObservation {
+  destinationId: string;
+  delivered: number;
+  retried: number;
+  failed: number;
+  dead: number;
+  latencyMs: number | null;
+}
+
+export interface WorkerDeps {
+  db: Database;
+  logger: Logger;
+  pubsub?: AppPubSub;
+  observe?: (o: DeliveryObservation) => void;
+  /** Raises WEBHOOK_FAILING when a destination is paused for failing. */
+  raiseFailing?: (destination: WebhookDestinationRecord, details: Record<string, unknown>) => Promise<void>;
+}
+
+type Outcome = { kind: 'ok'; latencyMs: number } | { kind: 'retry'; error: string; retryAfterMs: number | null; latencyMs: number } | { kind: 'permanent'; error: string; latencyMs: number };
+
+interface DestinationState {
+  dest: WebhookDestinationRecord;
+  agent: DestinationAgent;
+  slots: (Promise<void> | null)[];
+}
+
+export class WebhookWorker {
+  private readonly states = new Map<string, DestinationState>();
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private ticking: Promise<void> | null = null;
+  private again = false;
+  private readonly offs: (() => void)[] = [];
+  private readonly log: Logger;
+
+  constructor(
+    private readonly service: WebhookService,
+    private readonly deps: WorkerDeps,
+  ) {
+    this.log = deps.logger.child({ module: 'webhook-worker' });
+  }
+
+  async start(): Promise<void> {
+    this.offs.push(this.service.onWork(() => this.wake()));
+    if (this.deps.pubsub) {
+      this.offs.push(await this.deps.pubsub.listen(Topic.MEMBERSHIP_CHANGED, () => this.wake()));
+      this.offs.push(await this.deps.pubsub.listen(Topic.ALERT_RAISED, () => this.wake()));
+    }
+    this.timer = setInterval(() => this.wake(), this.service.config.pollMs);
+    this.timer.unref();
+    this.wake();
+  }
+
+  /** Runs a tick now, or right after the one running. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = this.tick()
+      .catch((err) => this.log.error({ err }, 'webhook tick failed'))
+      .finally(() => {
+        this.ticking = null;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  private async tick(): Promise<void> {
+    const active = await this.service.activeDestinations();
+    const seen = new Set<string>();
+    for (const dest of active) {
+      seen.add(dest.id);
+      let st = this.states.get(dest.id);
+      if (!st || st.dest.url !== dest.url) {
+        st?.agent.close();
+        st = { dest, agent: new DestinationAgent(new URL(dest.url), this.service.config.maxConcurrency, this.service.allow), slots: st?.slots ?? [] };
+        this.states.set(dest.id, st);
+      }
+      st.dest = dest;
+      for (let i = 0; i < this.service.config.maxConcurrency; i++) {
+        if (st.slots[i]) continue;
+        const s = st;
+        st.slots[i] = this.runSlot(s, i).finally(() => (s.slots[i] = null));
+      }
+    }
+    for (const [id, st] of this.states) {
+      if (seen.has(id) || st.slots.some(Boolean)) continue;
+      st.agent.close();
+      this.states.delete(id);
+    }
+  }
+
+  private async runSlot(st: DestinationState, slot: number): Promise<void> {
+    try {
+      while (!this.stopped) {
+        const a = slot === 0 && st.dest.events.includes('SEGMENT_CHANGES') ? await this.segmentStep(st) : false;
+        const b = this.stopped ? false : await this.queueStep(st);
+        if (!a && !b) return;
+      }
+    } catch (err) {
+      if (!this.stopped) this.log.error({ err, webhookId: st.dest.id }, 'webhook delivery failed');
+    }
+  }
+
+  /** A retry is due before the next poll: wake up for it (timers do not keep the process alive). */
+  private wakeAt(delayMs: number): void {
+    if (delayMs >= this.service.config.pollMs) return;
+    setTimeout(() => this.wake(), Math.max(0, delayMs) + 1).unref();
+  }
+
+  private leaseUntil(now: Date): Date {
+    return new Date(now.getTime() + 2 * this.service.config.requestTimeoutMs + 1_000);
+  }
+
+  /** One batch of segment changes after the destination's cursor. Answers whether there was work. */
+  private async segmentStep(st: DestinationState): Promise<boolean> {
+    const cfg = this.service.config;
+    const db = this.deps.db.prisma;
+    const page = await webhookRepository.segmentPage(db, { destinationId: st.dest.id, limit: cfg.batchSize });
+    if (!page) return false;
+    const now = this.service.now();
+    if (page.horizon > page.cursor) {
+      // Only when the outbox was pruned past a cursor (e.g. a retention change): said loudly, never silently.
+      this.log.warn({ webhookId: st.dest.id, cursor: String(page.cursor), prunedThroughSeq: String(page.horizon) }, 'segment changes pruned before delivery were skipped');
+      await webhookRepository.advanceIdleCursor(db, { id: st.dest.id, from: page.cursor, to: page.horizon, now });
+      return true;
+    }
+    if (page.changes.length === 0) {
+      if (page.head > page.cursor) await webhookRepository.advanceIdleCursor(db, { id: st.dest.id, from: page.cursor, to: page.head, now });
+      return false;
+    }
+    const token = randomUUID();
+    const claim = await webhookRepository.claimSegmentLane(db, { id: st.dest.id, from: page.cursor, now, leaseUntil: this.leaseUntil(now), token });
+    if (!claim) return false;
+    const last = BigInt(page.changes.at(-1)!.seq);
+    // A short page saw everything up to the head: the cursor may pass the changes of other segments too.
+    const to = page.changes.length < cfg.batchSize && page.head > last ? page.head : last;
+    const items = page.changes.map(segmentChangeItem);
+    const body = requestBody(st.dest.id, items, st.dest.maskPii);
+    const outcome = await this.send(st.dest, st.agent, body, items.map((i) => i.id), claim.attempts);
+    const done = this.service.now();
+    const n = items.length;
+    const retried = claim.attempts > 1 ? n : 0;
+    if (outcome.kind === 'ok') {
+      await webhookRepository.ackSegmentLane(db, { id: st.dest.id, token, to, now: done, tally: { delivered: n, retried, failed: 0, dead: 0, latencyMs: outcome.latencyMs, error: null } });
+      this.observe(st.dest.id, { delivered: n, retried, failed: 0, dead: 0, latencyMs: outcome.latencyMs });
+      return true;
+    }
+    const firstFailed = claim.firstFailedAt ? new Date(claim.firstFailedAt) : done;
+    const expired = firstFailed.getTime() <= done.getTime() - cfg.retryWindowMs;
+    if (outcome.kind === 'retry' && !expired) {
+      const nextAt = new Date(done.getTime() + retryDelayMs(claim.attempts, { baseMs: cfg.retryBaseMs, maxDelayMs: cfg.retryMaxDelayMs }, outcome.retryAfterMs));
+      await webhookRepository.retrySegmentLane(db, { id: st.dest.id, token, nextAt, now: done, tally: { delivered: 0, retried, failed: n, dead: 0, latencyMs: outcome.latencyMs, error: outcome.error } });
+      this.wakeAt(nextAt.getTime() - done.getTime());
+      this.observe(st.dest.id, { delivered: 0, retried, failed: n, dead: 0, latencyMs: outcome.latencyMs });
+      return false;
+    }
+    const streak = await webhookRepository.deadSegmentLane(db, {
+      id: st.dest.id,
+      token,
+      to,
+      items: items.map((i) => ({ itemKey: i.id, payload: i })),
+      error: outcome.error,
+      now: done,
+      tally: { delivered: 0, retried, failed: n, dead: n, latencyMs: outcome.latencyMs, error: outcome.error },
+    });
+    this.observe(st.dest.id, { delivered: 0, retried, failed: n, dead: n, latencyMs: outcome.latencyMs });
+    if (streak !== null) await this.maybePause(st.dest, streak, outcome.error);
+    return true;
+  }
+
+  /** One batch of queued items. Answers whether there was work. */
+  private async queueStep(st: DestinationState): Promise<boolean> {
+    const cfg = this.service.config;
+    const db = this.deps.db.prisma;
+    const now = this.service.now();
+    const token = randomUUID();
+    const rows = await webhookRepository.claimQueue(db, { destinationId: st.dest.id, limit: cfg.batchSize, now, leaseUntil: this.leaseUntil(now), token });
+    if (rows.length === 0) return false;
+    const attempt = Math.max(...rows.map((r) => r.attempts));
+    const body = requestBodyFromText(st.dest.id, rows.map((r) => r.item), st.dest.maskPii);
+    const outcome = await this.send(st.dest, st.agent, body, rows.map((r) => r.itemKey), attempt);
+    const done = this.service.now();
+    const ids = rows.map((r) => r.id);
+    const retried = rows.filter((r) => r.attempts > 1).length;
+    if (outcome.kind === 'ok') {
+      const acked = await webhookRepository.ackQueue(db, { destinationId: st.dest.id, ids, token, now: done, tally: { retried, failed: 0, dead: 0, latencyMs: outcome.latencyMs, error: null } });
+      this.observe(st.dest.id, { delivered: acked, retried, failed: 0, dead: 0, latencyMs: outcome.latencyMs });
+      return true;
+    }
+    const delay = retryDelayMs(attempt, { baseMs: cfg.retryBaseMs, maxDelayMs: cfg.retryMaxDelayMs }, outcome.kind === 'retry' ? outcome.retryAfterMs : null);
+    const r = await webhookRepository.failQueue(db, {
+      destinationId: st.dest.id,
+      ids,
+      token,
+      now: done,
+      nextAt: new Date(done.getTime() + delay),
+      deadBefore: new Date(done.getTime() - cfg.retryWindowMs),
+      permanent: outcome.kind === 'permanent',
+      error: outcome.error,
+      latencyMs: outcome.latencyMs,
+      retried,
+    });
+    this.observe(st.dest.id, { delivered: 0, retried, failed: r.retrying + r.dead, dead: r.dead, latencyMs: outcome.latencyMs });
+    if (r.retrying) this.wakeAt(delay);
+    if (r.dead) await this.maybePause(st.dest, r.consecutiveDead, outcome.error);
+    // Items that wait for a retry are not work for now; dead ones free the slot for the next batch.
+    return r.dead > 0;
+  }
+
+  private async send(dest: WebhookDestinationRecord, agent: DestinationAgent, body: string, itemIds: string[], attempt: number): Promise<Outcome> {
+    const cfg = this.service.config;
+    // Checked before every request too: an allow-list change or a host that now resolves inward.
+    const verdict = await checkWebhookUrl(dest.url, this.service.allow);
+    if (!verdict.ok) return { kind: 'permanent', error: `refused: ${verdict.reason}`, latencyMs: 0 };
+    const t = Math.floor(Date.now() / 1000);
+    const result: SendResult = await agent.post(
+      body,
+      { [SIGNATURE_HEADER]: sign(dest.secret, t, body), 'idempotency-key': batchKey(itemIds), 'x-cdp-webhook-id': dest.id, 'x-cdp-attempt': String(attempt) },
+      cfg.requestTimeoutMs,
+    );
+    if (result.kind === 'error') {
+      if (result.error.includes('EWEBHOOKADDR')) return { kind: 'permanent', error: result.error, latencyMs: result.latencyMs };
+      return { kind: 'retry', error: result.error, retryAfterMs: null, latencyMs: result.latencyMs };
+    }
+    if (result.status >= 200 && result.status < 300) return { kind: 'ok', latencyMs: result.latencyMs };
+    const error = `HTTP ${result.status}`;
+    if (isRetryableStatus(result.status)) return { kind: 'retry', error, retryAfterMs: parseRetryAfter(result.retryAfter, new Date()), latencyMs: result.latencyMs };
+    return { kind: 'permanent', error: result.status >= 300 && result.status < 400 ? `${error} (redirects are not followed)` : error, latencyMs: result.latencyMs };
+  }
+
+  private observe(destinationId: string, t: Omit<AttemptTally, 'error'>): void {
+    this.deps.observe?.({ destinationId, ...t });
+  }
+
+  private async maybePause(dest: WebhookDestinationRecord, streak: number, error: string): Promise<void> {
+    const limit = this.service.config.pauseAfterDead;
+    if (streak < limit) return;
+    const reason = `${streak} items dead-lettered in a row (last error: ${error})`;
+    if (!(await webhookRepository.pauseIfActive(this.deps.db.prisma, dest.id, reason, this.service.now()))) return;
+    this.log.warn({ webhookId: dest.id, streak, error }, 'webhook paused: it keeps failing');
+    await this.deps.raiseFailing?.(dest, { webhookId: dest.id, name: dest.name, deadInARow: streak, lastError: error });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    for (const off of this.offs) off();
+    await this.ticking;
+    await Promise.all([...this.states.values()].flatMap((s) => s.slots.filter(Boolean)));
+    for (const s of this.states.values()) s.agent.close();
+    this.states.clear();
+  }
+}

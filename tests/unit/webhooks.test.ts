@@ -1,0 +1,74 @@
+/** Pure parts of webhook delivery, on hand-checked cases: the address guard, backoff, Retry-After, signatures. */
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { isRetryableStatus, parseRetryAfter, retryDelayMs } from '../../src/modules/webhooks/webhook.backoff.ts';
+import { sign, verify } from '../../src/modules/webhooks/webhook.signature.ts';
+import { AllowList, checkWebhookUrl, embeddedIpv4, isInternalAddress } from '../../src/modules/webhooks/url-guard.ts';
+
+describe('webhook address guard', () => {
+  it('knows internal addresses, v4, v6 and IPv4 inside IPv6', () => {
+    for (const a of ['127.0.0.1', '10.9.8.7', '172.31.255.255', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '224.0.0.1', '255.255.255.255', '::1', '::', 'fe80::1', 'fd12:3456::1', 'ff02::1', '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:10.0.0.1', '::7f00:1'])
+      expect(isInternalAddress(a), a).toBe(true);
+    for (const a of ['8.8.8.8', '172.32.0.1', '192.169.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])
+      expect(isInternalAddress(a), a).toBe(false);
+    expect(embeddedIpv4('::ffff:c0a8:101')).toBe('192.168.1.1');
+    expect(embeddedIpv4('2606:4700::1')).toBeNull();
+  });
+
+  it('lets through what WEBHOOK_ALLOWED_HOSTS names, by host or range', () => {
+    const allow = new AllowList(['127.0.0.1', 'hooks.internal', '10.1.0.0/16', 'fd00::/8']);
+    expect(allow.permits('x', '127.0.0.1')).toBe(true);
+    expect(allow.permits('x', '127.0.0.2')).toBe(false);
+    expect(allow.permits('x', '10.1.200.3')).toBe(true);
+    expect(allow.permits('x', '10.2.0.1')).toBe(false);
+    expect(allow.permits('hooks.internal', '192.168.5.5')).toBe(true);
+    expect(allow.permits('x', 'fd00::5')).toBe(true);
+    expect(allow.permits('x', '::ffff:127.0.0.1')).toBe(true);
+  });
+
+  it('refuses http, credentials and internal hosts; allows http only to allowed hosts', async () => {
+    const none = new AllowList([]);
+    const local = new AllowList(['127.0.0.1']);
+    expect((await checkWebhookUrl('http://127.0.0.1:9/h', none)).ok).toBe(false);
+    expect((await checkWebhookUrl('http://127.0.0.1:9/h', local)).ok).toBe(true);
+    expect((await checkWebhookUrl('https://[::ffff:7f00:1]/h', none)).ok).toBe(false);
+    expect((await checkWebhookUrl('https://u:p@127.0.0.1/h', local)).ok).toBe(false);
+    expect((await checkWebhookUrl('ftp://127.0.0.1/h', local)).ok).toBe(false);
+    expect((await checkWebhookUrl('not a url', local)).ok).toBe(false);
+  });
+});
+
+describe('webhook backoff', () => {
+  const opts = { baseMs: 1_000, maxDelayMs: 60_000 };
+  it('draws from [0, base × 2^(attempt−1)) capped, honours Retry-After as the least delay', () => {
+    expect(retryDelayMs(1, opts, null, () => 0.999)).toBe(999);
+    expect(retryDelayMs(3, opts, null, () => 0.5)).toBe(2_000);
+    expect(retryDelayMs(30, opts, null, () => 0.5)).toBe(30_000);
+    expect(retryDelayMs(1, opts, 5_000, () => 0.1)).toBe(5_000);
+    expect(retryDelayMs(1, opts, 3_600_000, () => 0.1)).toBe(60_000);
+  });
+  it('reads Retry-After in seconds or as an HTTP date', () => {
+    const now = new Date('2026-03-01T00:00:00Z');
+    expect(parseRetryAfter('7', now)).toBe(7_000);
+    expect(parseRetryAfter('Sun, 01 Mar 2026 00:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('soon', now)).toBeNull();
+    expect(parseRetryAfter(null, now)).toBeNull();
+  });
+  it('retries network-like answers only', () => {
+    expect([408, 429, 500, 502, 503].every(isRetryableStatus)).toBe(true);
+    expect([301, 400, 401, 404, 410, 422].some(isRetryableStatus)).toBe(false);
+  });
+});
+
+describe('webhook signature', () => {
+  it('is HMAC-SHA256 of "t.body", verifiable and tamper-evident', () => {
+    const body = '{"webhookId":"w","items":[]}';
+    const header = sign('s3cret-s3cret-s3cret', 1_767_225_600, body);
+    const hex = createHmac('sha256', 's3cret-s3cret-s3cret').update(`1767225600.${body}`).digest('hex');
+    expect(header).toBe(`t=1767225600,v1=${hex}`);
+    expect(verify('s3cret-s3cret-s3cret', header, body, 1_767_225_700)).toBe(true);
+    expect(verify('s3cret-s3cret-s3cret', header, body + ' ', 1_767_225_700)).toBe(false);
+    expect(verify('other-secret-other', header, body, 1_767_225_700)).toBe(false);
+    expect(verify('s3cret-s3cret-s3cret', header, body, 1_767_225_600 + 301)).toBe(false);
+  });
+});
