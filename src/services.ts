@@ -23,6 +23,7 @@ import { AlertService } from './modules/alerts/alert.service.ts';
 import { ChannelPerformanceService } from './modules/analytics/channel-performance.service.ts';
 import { RfmService } from './modules/analytics/rfm.service.ts';
 import { ExperimentService } from './modules/analytics/experiment.service.ts';
+import { EventDictionaryService } from './modules/analytics/events.service.ts';
 import { TrendService } from './modules/analytics/trend.service.ts';
 import { MetricService } from './modules/analytics/metric.service.ts';
 import { CurrencyService } from './modules/currency/currency.service.ts';
@@ -89,6 +90,7 @@ export function createServices(deps: ServiceDeps) {
     alerts,
     rfm: new RfmService(db, { clock }),
     experiments: new ExperimentService(db),
+    events: new EventDictionaryService(db),
     trends,
     metrics: new MetricService(db, { trends, sessionGapMinutes: config.sessionTimeoutMinutes }),
     currency,

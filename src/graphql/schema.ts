@@ -14,6 +14,7 @@ import { AttributionResolver } from '../modules/analytics/attribution.resolver.t
 import { ChannelPerformanceResolver } from '../modules/analytics/channel-performance.resolver.ts';
 import { RfmResolver } from '../modules/analytics/rfm.resolver.ts';
 import { ExperimentResolver } from '../modules/analytics/experiment.resolver.ts';
+import { EventDictionaryResolver } from '../modules/analytics/events.resolver.ts';
 import { TrendResolver } from '../modules/analytics/trend.resolver.ts';
 import { MetricResolver } from '../modules/analytics/metric.resolver.ts';
 import { CurrencyResolver } from '../modules/currency/currency.resolver.ts';
@@ -24,9 +25,9 @@ import { TagDetailResolver, TagResolver } from '../modules/tags/tag.resolver.ts'
 import { ApiKeyResolver } from '../modules/auth/api-key.resolver.ts';
 import { AuditResolver } from '../modules/audit/audit.resolver.ts';
 import { PrivacyResolver } from '../modules/privacy/privacy.resolver.ts';
+import { FailedEventConnectionResolver, JourneyConnectionResolver, TouchpointFieldsResolver, TouchpointResolver } from '../modules/touchpoints/touchpoint.resolver.ts';
 import { WebhookResolver } from '../modules/webhooks/webhook.resolver.ts';
 import { CustomerSentimentResolver, SentimentResolver } from '../modules/sentiment/sentiment.resolver.ts';
-import { FailedEventConnectionResolver, JourneyConnectionResolver, TouchpointResolver } from '../modules/touchpoints/touchpoint.resolver.ts';
 
 export const resolvers = [
   SystemResolver,
@@ -34,6 +35,7 @@ export const resolvers = [
   CustomerConnectionResolver,
   UpsertCustomerResultResolver,
   TouchpointResolver,
+  TouchpointFieldsResolver,
   FailedEventConnectionResolver,
   JourneyConnectionResolver,
   MergeResolver,
@@ -49,6 +51,7 @@ export const resolvers = [
   AlertResolver,
   RfmResolver,
   ExperimentResolver,
+  EventDictionaryResolver,
   TrendResolver,
   MetricResolver,
   CurrencyResolver,

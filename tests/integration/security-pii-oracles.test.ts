@@ -113,6 +113,8 @@ describe.each(dbKinds)('READER cannot read or test personal data on %s', (kind) 
       Funnel: { scope, steps: [{ event: 'Product Viewed' }, { event: 'Order Completed' }], windowHours: 24, breakdownBy: { by: 'TRAIT', traitKey: 'plan' } },
       Retention: { scope, cohortPeriod: 'WEEK', startEvent: 'Product Viewed', returnEvent: 'Order Completed' },
       Paths: { scope, startEvent: 'Product Viewed' },
+      EventDictionary: { scope, first: 100 },
+      TypedFunnel: { scope, steps: [{ type: 'PAGE' }, { event: 'Order Completed' }], windowHours: 24 },
       Rfm: { asOf: TO },
       CustomerRfmTier: { id: grace },
       CustomerById: { id: grace },

@@ -48,6 +48,7 @@ const randomInstant = (maxDays: number) => new Date(NOW.getTime() - Math.floor(r
 
 const EVENTS = ['Page Viewed', 'Order Completed', 'Login', 'Signed Up', 'Product Viewed', 'Cart Abandoned'];
 const CHANNELS = ['WEB', 'APP', 'EMAIL', 'STORE_POS', 'MINI_PROGRAM'] as const;
+const TOUCHPOINT_TYPES = ['TRACK', 'PAGE', 'SCREEN', 'IDENTIFY'] as const;
 const BOUNDARY_DAYS = [1, 7, 30, 60, 90, 365];
 const TEXT_VALUES = {
   rfmTier: ['CHAMPIONS', 'LOYAL', 'POTENTIAL', 'NEW', 'AT_RISK', 'HIBERNATING', 'LOST', 'champions'],
@@ -162,6 +163,7 @@ const propertyValues: Record<string, unknown[]> = {
 interface TouchpointRow {
   id: string;
   customerId: string;
+  type: string;
   event: string | null;
   channel: string;
   properties: string;
@@ -178,6 +180,7 @@ for (const c of customers) {
     touchpoints.push({
       id: uuid(),
       customerId: c.id,
+      type: rnd.pick(TOUCHPOINT_TYPES),
       event,
       channel: rnd.pick(CHANNELS),
       properties: jsonText(pickDefined(Object.fromEntries(Object.entries(propertyValues).map(([p, vs]) => [p, rnd.pick(vs)])))),
@@ -187,7 +190,7 @@ for (const c of customers) {
   }
 }
 const edgeTouchpoint = (customerId: string, event: string, days: number, properties: object, revenue: string | null = null) =>
-  touchpoints.push({ id: uuid(), customerId, event, channel: 'WEB', properties: jsonText(properties), revenue, occurredAt: ago(days).toISOString() });
+  touchpoints.push({ id: uuid(), customerId, type: 'TRACK', event, channel: 'WEB', properties: jsonText(properties), revenue, occurredAt: ago(days).toISOString() });
 edgeTouchpoint(EDGE.sum, 'Order Completed', 2, { amount: 0.1 }, '0.10');
 edgeTouchpoint(EDGE.sum, 'Order Completed', 2, { amount: 0.2 }, '0.20');
 edgeTouchpoint(EDGE.boundary, 'Login', 7, {});
@@ -214,9 +217,9 @@ async function insertData(db: Database) {
     WHERE c.id = r.id`;
   await p.$executeRaw`
     INSERT INTO touchpoint (id, message_id, customer_id, type, event, channel, properties, revenue, occurred_at)
-    SELECT r.id, r.id::text, r."customerId", 'TRACK', r.event, r.channel::"Channel", r.properties::jsonb, r.revenue::numeric, r."occurredAt"
+    SELECT r.id, r.id::text, r."customerId", r.type::"TouchpointType", r.event, r.channel::"Channel", r.properties::jsonb, r.revenue::numeric, r."occurredAt"
     FROM jsonb_to_recordset(${JSON.stringify(touchpoints)}::jsonb) AS r(
-      id uuid, "customerId" uuid, event text, channel text, properties text, revenue text, "occurredAt" timestamptz)`;
+      id uuid, "customerId" uuid, type text, event text, channel text, properties text, revenue text, "occurredAt" timestamptz)`;
   await p.$executeRaw`
     INSERT INTO tag (id, key, name) SELECT r.id, r.key, r.key
     FROM jsonb_to_recordset(${JSON.stringify(TAGS.map((key, i) => ({ id: tagIds[i], key })))}::jsonb) AS r(id uuid, key text)`;
@@ -307,6 +310,7 @@ const eventRule: fc.Arbitrary<Rule> = fc
   .record(
     {
       event: fc.constantFrom(...EVENTS, 'Never Happened'),
+      type: fc.constantFrom(...TOUCHPOINT_TYPES),
       channel: fc.constantFrom(...CHANNELS),
       where: fc.array(propFilter, { minLength: 1, maxLength: 2 }),
       count: fc.record({ op: fc.constantFrom(...ORDER_OPS), value: fc.integer({ min: 0, max: 12 }) }),
@@ -317,8 +321,9 @@ const eventRule: fc.Arbitrary<Rule> = fc
       }),
       withinDays: fc.constantFrom(...BOUNDARY_DAYS, 400, 3650),
     },
-    { requiredKeys: ['event'] },
+    { requiredKeys: [] },
   )
+  .filter((r) => r.event !== undefined || r.type !== undefined)
   .map((r) => r as Rule);
 
 const seenWindow = fc

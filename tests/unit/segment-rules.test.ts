@@ -3,6 +3,7 @@ import { addDecimal, compareDecimal, parseDecimal } from '../../src/modules/segm
 import { JsonNumber, parseExactJson } from '../../src/modules/segments/rules/exact-json.ts';
 import {
   eventWindows,
+  typeWindows,
   ruleDependsOnTime,
   ruleEventNames,
   ruleMaxWindowDays,
@@ -106,6 +107,9 @@ describe('parseRule', () => {
     ['a negative count', { event: 'X', count: { op: 'gt', value: -1 } }, '$.count.value', /./],
     ['a sum without prop', { event: 'X', sum: { op: 'gt', value: 1 } }, '$.sum.prop', /./],
     ['an unknown channel', { event: 'X', channel: 'FAX' }, '$.channel', /channel must be one of/],
+    ['an unknown touchpoint type', { type: 'CLICK' }, '$.type', /type must be one of TRACK, PAGE/],
+    ['an event condition with neither event nor type', { event: undefined, count: { op: 'gt', value: 1 } }, '$.event', /needs "event", "type" or both/],
+    ['type beside another kind', { hasTag: 'a', type: 'PAGE' }, '$', /exactly one/],
     ['an unknown key on a leaf', { event: 'X', withinDay: 7 }, '$.withinDay', /unknown key "withinDay"/],
     ['an unknown key on and', { and: [{ hasTag: 'a' }], note: 'x' }, '$.note', /unknown key "note"/],
     ['an empty and', { not: { and: [] } }, '$.not.and', /at least one/],
@@ -175,6 +179,11 @@ describe('rule analysis', () => {
         ['B', Infinity],
       ]),
     );
+    // Conditions by type alone get their own windows; an event with a type is loaded by its event.
+    const byType: Rule[] = [{ type: 'PAGE', withinDays: 30 }, { or: [{ type: 'PAGE', withinDays: 7 }, { event: 'C', type: 'SCREEN' }] }];
+    expect(typeWindows(byType)).toEqual(new Map([['PAGE', 30]]));
+    expect(eventWindows(byType)).toEqual(new Map([['C', Infinity]]));
+    expect(ruleDependsOnTime({ type: 'PAGE', withinDays: 30 })).toBe(true);
   });
 });
 
@@ -227,6 +236,7 @@ const NOW = new Date('2025-06-15T12:00:00.000Z');
 const ago = (days: number) => new Date(NOW.getTime() - days * 86_400_000);
 const tp = (event: string, days: number, properties: TouchpointFacts['properties'] = {}, extra: Partial<TouchpointFacts> = {}): TouchpointFacts => ({
   event,
+  type: event === 'Page Viewed' ? 'PAGE' : 'TRACK',
   channel: 'WEB',
   occurredAt: ago(days),
   revenue: null,
@@ -352,6 +362,25 @@ describe('evaluateRule', () => {
     expect(check({ not: { event: 'Login', count: { op: 'gte', value: 1 }, withinDays: 7 } }, f)).toBe(true);
     // A sum over nothing is 0.
     expect(check({ event: 'Refund', sum: { prop: 'revenue', op: 'eq', value: 0 } }, f)).toBe(true);
+  });
+
+  it('selects touchpoints by type, with or without an event name', () => {
+    const f = facts({
+      touchpoints: [
+        tp('Page Viewed', 1, { name: 'Home' }),
+        tp('Page Viewed', 2, { name: 'Cart' }),
+        tp('Page Viewed', 40, { name: 'Home' }, { type: 'TRACK' }), // a track call named like a page view
+        tp('Screen Viewed', 3, {}, { type: 'SCREEN' }),
+        tp('Order Completed', 1),
+      ],
+    });
+    expect(check({ type: 'PAGE', count: { op: 'eq', value: 2 } }, f)).toBe(true);
+    expect(check({ event: 'Page Viewed', count: { op: 'eq', value: 3 } }, f)).toBe(true);
+    expect(check({ event: 'Page Viewed', type: 'TRACK', count: { op: 'eq', value: 1 } }, f)).toBe(true);
+    expect(check({ type: 'PAGE', where: [{ prop: 'name', op: 'eq', value: 'Home' }], count: { op: 'eq', value: 1 } }, f)).toBe(true);
+    expect(check({ type: 'SCREEN', withinDays: 2 }, f)).toBe(false);
+    expect(check({ type: 'TRACK', count: { op: 'eq', value: 2 } }, f)).toBe(true);
+    expect(check({ type: 'IDENTIFY' }, f)).toBe(false);
   });
 
   it('lastSeen/firstSeen: never seen is false; newer includes the boundary, older excludes it', () => {

@@ -29,7 +29,7 @@
  */
 import type { Db } from '../../db/client.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
-import type { Channel } from '../../generated/prisma/enums.ts';
+import type { Channel, TouchpointType } from '../../generated/prisma/enums.ts';
 import { NUMERIC_STRING } from '../segments/rules/rule.values.ts';
 import type { AnalyticsScope } from './analytics.scope.ts';
 import { scopedTouchpoints } from './analytics.scope.sql.ts';
@@ -50,7 +50,9 @@ export interface StepFilter {
   value: Scalar | Scalar[] | null;
 }
 export interface FunnelStepSpec {
-  event: string;
+  /** At least one of event and type is set. */
+  event: string | null;
+  type: TouchpointType | null;
   channel: Channel | null;
   where: StepFilter[];
 }
@@ -119,7 +121,9 @@ export function filterSql(f: StepFilter): Sql {
 }
 
 function stepSql(s: FunnelStepSpec): Sql {
-  const parts: Sql[] = [sql`e.event = ${s.event}::text`];
+  const parts: Sql[] = [];
+  if (s.event !== null) parts.push(sql`e.event = ${s.event}::text`);
+  if (s.type !== null) parts.push(sql`e.type::text = ${s.type}::text`);
   if (s.channel) parts.push(sql`e.channel::text = ${s.channel}::text`);
   for (const f of s.where) parts.push(filterSql(f));
   return sql`(${join(parts, ' AND ')})`;
@@ -138,7 +142,16 @@ export const funnelRepository = {
     const n = q.steps.length;
     const ks = Array.from({ length: n }, (_, i) => i + 1);
     const later = ks.slice(1);
-    const events = [...new Set(q.steps.map((s) => s.event))];
+    // A step by event name reads that name's touchpoints; a step by type alone reads every touchpoint of the type in scope.
+    const events = [...new Set(q.steps.flatMap((s) => (s.event === null ? [] : [s.event])))];
+    const types = [...new Set(q.steps.flatMap((s) => (s.event === null && s.type !== null ? [s.type] : [])))];
+    // Without type-only steps the filter stays a plain event list, an index range scan per name.
+    const candidates =
+      types.length === 0
+        ? sql`AND t.event = ANY(${events}::text[])`
+        : events.length === 0
+          ? sql`AND t.type::text = ANY(${types}::text[])`
+          : sql`AND (t.event = ANY(${events}::text[]) OR t.type::text = ANY(${types}::text[]))`;
     const win = sql`(${q.windowHours}::float8 * interval '1 hour')`;
     const R = (i: number) => raw(String(i));
     // 0 stands for "no such row": ts[0] is NULL, and arrays without NULLs are subscripted in O(1).
@@ -182,7 +195,7 @@ export const funnelRepository = {
     const groups = q.dims.length === 0 ? Prisma.empty : sql`UNION ALL ${aggregate('g', sql`g.gi::int AS gi, g.grp`, raw('g.gi, g.grp, v.k'), sql`AND g.gi <= ${MAX_GROUPS + 1}`)}`;
 
     return db.$queryRaw<FunnelRow[]>`
-      WITH tp AS (${scopedTouchpoints(q.scope, sql`AND t.event = ANY(${events}::text[])`)}),
+      WITH tp AS (${scopedTouchpoints(q.scope, candidates, sql`, t.type`)}),
       ev AS (
         SELECT e.person, e.occurred_at, e.id,
                row_number() OVER (PARTITION BY e.person ORDER BY e.occurred_at DESC, e.id DESC) AS rn,

@@ -71,7 +71,13 @@ export function validSteps(steps: FunnelStepInput[]): FunnelStepSpec[] {
   return steps.map((s, i) => {
     const where = s.where ?? [];
     if (where.length > MAX_FILTERS) throw bad(`steps[${i}] has more than ${MAX_FILTERS} property filters`, `steps[${i}].where`);
-    return { event: eventName(s.event, `steps[${i}].event`), channel: s.channel ?? null, where: where.map((f, j) => validFilter(f, `steps[${i}].where[${j}]`)) };
+    if (s.event == null && s.type == null) throw bad(`steps[${i}] needs an event, a type or both`, `steps[${i}].event`);
+    return {
+      event: s.event == null ? null : eventName(s.event, `steps[${i}].event`),
+      type: s.type ?? null,
+      channel: s.channel ?? null,
+      where: where.map((f, j) => validFilter(f, `steps[${i}].where[${j}]`)),
+    };
   });
 }
 
@@ -102,6 +108,7 @@ function stepsOf(specs: FunnelStepSpec[], rows: FunnelRow[]): FunnelStep[] {
     return {
       index: i + 1,
       event: s.event,
+      type: s.type,
       count,
       conversionFromPrevious: ratio(count, prev),
       conversionFromFirst: ratio(count, counts[0]!),
@@ -144,7 +151,7 @@ export class FunnelService {
     if (typeof w !== 'number' || !Number.isFinite(w) || w <= 0 || w > MAX_WINDOW_HOURS)
       throw bad(`windowHours must be more than 0 and at most ${MAX_WINDOW_HOURS} (got ${w})`, 'windowHours');
     const dims = validFunnelBreakdown(args.breakdownBy, args.breakdown);
-    await assertKnownEvents(this.db, steps.map((s) => s.event));
+    await assertKnownEvents(this.db, steps.flatMap((s) => (s.event === null ? [] : [s.event])));
 
     const rows = await funnelRepository.run(this.db.prisma, { scope, steps, windowHours: w, dims, now: this.deps.clock() });
     const overall = rows.filter((r) => r.gi === null);

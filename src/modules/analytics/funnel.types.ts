@@ -1,7 +1,7 @@
 /** GraphQL inputs and results of `funnel` (semantics: funnel.repository.ts). */
 import { Field, Float, InputType, Int, ObjectType, registerEnumType, UseMiddleware } from 'type-graphql';
 import { MaskPii } from '../../graphql/pii.middleware.ts';
-import { Channel, JSONScalar } from '../../graphql/scalars.ts';
+import { Channel, JSONScalar, TouchpointType } from '../../graphql/scalars.ts';
 
 export enum PropertyOp {
   EQ = 'EQ',
@@ -34,9 +34,10 @@ export class PropertyFilterInput {
   value?: unknown;
 }
 
-@InputType({ description: 'One funnel step: touchpoints with this event name, and optionally this channel and these property conditions.' })
+@InputType({ description: 'One funnel step: touchpoints with this event name and/or touchpoint type (at least one), and optionally this channel and these property conditions.' })
 export class FunnelStepInput {
-  @Field(() => String) event!: string;
+  @Field(() => String, { nullable: true, description: 'Event name; "Page Viewed" and "Screen Viewed" are how page and screen calls are stored.' }) event?: string | null;
+  @Field(() => TouchpointType, { nullable: true, description: 'Touchpoint type, e.g. PAGE for every page view whatever its name.' }) type?: TouchpointType | null;
   @Field(() => Channel, { nullable: true }) channel?: Channel | null;
   @Field(() => [PropertyFilterInput], { nullable: true, description: 'All must hold (at most 20).' }) where?: PropertyFilterInput[] | null;
 }
@@ -50,7 +51,8 @@ export class FunnelBreakdownInput {
 @ObjectType()
 export class FunnelStep {
   @Field(() => Int, { description: '1-based.' }) index!: number;
-  @Field(() => String) event!: string;
+  @Field(() => String, { nullable: true, description: 'The step\'s event name; null for a step that selects by type alone.' }) event!: string | null;
+  @Field(() => TouchpointType, { nullable: true, description: 'The step\'s touchpoint type, when it names one.' }) type!: TouchpointType | null;
   @Field(() => Int, { description: 'People who reached this step (and every step before it).' }) count!: number;
   @Field(() => Float, { nullable: true, description: 'count / count of the previous step (1 for step 1); null when that is 0.' })
   conversionFromPrevious!: number | null;
@@ -68,7 +70,7 @@ export class FunnelStep {
 @ObjectType({ description: 'The step where the funnel loses the largest share of the people who reached the step before it.' })
 export class FunnelDropOff {
   @Field(() => Int, { description: 'The 1-based index of the step people failed to reach (2 or more).' }) step!: number;
-  @Field(() => String) event!: string;
+  @Field(() => String, { nullable: true, description: 'The step\'s event name; null for a step that selects by type alone.' }) event!: string | null;
   @Field(() => Int, { description: 'count of the previous step − count of this one.' }) dropOff!: number;
   @Field(() => Float, { description: 'dropOff / count of the previous step: the largest of the funnel (the earliest step on ties).' }) dropOffRate!: number;
 }

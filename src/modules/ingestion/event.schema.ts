@@ -42,6 +42,8 @@ export const eventPayloadSchema = z.object({
   messageId: z.string().trim().min(1).max(MAX_MESSAGE_ID_LENGTH).optional(),
   event: eventName.optional(),
   name: eventName.optional(),
+  // page / screen: kept in properties.category; lenient, as it never mattered before it was kept.
+  category: z.unknown().optional(),
   userId: id.optional(),
   anonymousId: id.optional(),
   previousId: id.optional(),

@@ -106,3 +106,10 @@ export function maskValue(kind: PiiKind, value: unknown): unknown {
       return maskJson(value);
   }
 }
+
+/** A value as READER keys see it when it sits under `key` in a trait, property or context object (maskJson's rule for one entry). */
+export function maskValueUnderKey(key: string, value: unknown): unknown {
+  const holder: Record<string, unknown> = {};
+  Object.defineProperty(holder, key, { value, enumerable: true });
+  return (maskJson(holder) as Record<string, unknown>)[key];
+}

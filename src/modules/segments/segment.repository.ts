@@ -94,3 +94,13 @@ export const segmentStore = {
     return rows.map((r) => r.id);
   },
 };
+
+/** Repairs of derived state asked for by data migrations (table derived_repair), by name. */
+export const repairStore = {
+  async pending(db: Db): Promise<string[]> {
+    return (await db.derivedRepair.findMany({ select: { name: true } })).map((r) => r.name);
+  },
+  async done(db: Db, name: string): Promise<void> {
+    await db.derivedRepair.deleteMany({ where: { name } });
+  },
+};

@@ -10,7 +10,8 @@ import type { SegmentService } from './segment.service.ts';
 
 export function startSegmentScheduler(segments: SegmentService, opts: { intervalMs: number; logger: Logger } & RecurringOptions) {
   return startRecurring('segment-scheduler', opts.intervalMs, opts.logger, async () => {
-    const changes = await segments.recheckTimeDependent();
+    // A repair a data migration asked for runs once, before the first re-check after it.
+    const changes = (await segments.repairPending()) + (await segments.recheckTimeDependent());
     return changes ? { changes } : null;
   }, opts);
 }

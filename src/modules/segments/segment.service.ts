@@ -24,7 +24,8 @@ import type DataLoader from 'dataloader';
 import type { CustomerRecord } from '../customers/customer.model.ts';
 import { decodeCursor, encodeCursor, pageInfoOf, pageSize } from '../../graphql/pagination.ts';
 import { DerivedGraph, refOf, ruleRefs, type DerivedNode } from './rules/rule.graph.ts';
-import { segmentStore, type SegmentFull } from './segment.repository.ts';
+import { repairStore, segmentStore, type SegmentFull } from './segment.repository.ts';
+import { ruleReadsEvents } from './rules/rule.analysis.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 
 export const PREVIEW_SAMPLE = 20;
@@ -84,6 +85,9 @@ function validName(name: string): string {
   if (!n || n.length > MAX_NAME) throw new UserError(ErrorCode.BAD_USER_INPUT, `name must be 1-${MAX_NAME} characters`, { field: 'name' });
   return n;
 }
+
+/** The derived_repair request of migration 0012 (page and screen touchpoints renamed). */
+const EVENTS_REWRITTEN = 'segments-reading-events';
 
 export class SegmentService {
   private readonly log: Logger;
@@ -338,11 +342,29 @@ export class SegmentService {
    * (and one that commits later re-evaluates its customers itself): nothing is written from stale reads.
    */
   async recheckTimeDependent(): Promise<number> {
+    return this.recheck((graph, n) => graph.dependsOnTime(n), 'schedule');
+  }
+
+  /**
+   * Repairs a data migration asked for (derived_repair), once: after migration 0012 rewrote the event
+   * names of page and screen touchpoints, every set that reads events is compared with its members
+   * like the time re-check does, and the people found out of date are re-evaluated (reason `repair`).
+   * Returns the number of membership changes.
+   */
+  async repairPending(): Promise<number> {
+    if (!(await repairStore.pending(this.db.prisma)).includes(EVENTS_REWRITTEN)) return 0;
+    const changes = await this.recheck((_graph, n) => ruleReadsEvents(n.rule), 'repair');
+    await repairStore.done(this.db.prisma, EVENTS_REWRITTEN);
+    this.log.info({ changes }, 'segments and rule tags that read events were repaired after the page-view migration');
+    return changes;
+  }
+
+  private async recheck(select: (graph: DerivedGraph, n: DerivedNode) => boolean, kind: string): Promise<number> {
     const now = this.deps.clock();
     const graph = await this.graph(this.db.prisma);
     const stale = new Set<string>();
     for (const n of graph.order) {
-      if (!graph.dependsOnTime(n)) continue;
+      if (!select(graph, n)) continue;
       const members = compileMembers(n.rule, { now });
       const differing = n.kind === 'segment' ? await segmentStore.diff(this.db.prisma, n.id, members) : await this.deps.ruleTags().ruleTagDiff(this.db.prisma, n.id, members);
       for (const id of differing) stale.add(id);
@@ -354,7 +376,7 @@ export class SegmentService {
       const changes = await this.db.prisma.$transaction(
         async (tx) => {
           await membershipRepository.lockOutbox(tx);
-          return this.evaluateIn(tx, chunk, 'schedule', {}, now);
+          return this.evaluateIn(tx, chunk, kind, {}, now);
         },
         { maxWait: 15_000, timeout: 120_000 },
       );

@@ -46,3 +46,10 @@ export interface ChannelCount {
   channel: Channel;
   count: number;
 }
+
+/** Which page or screen a PAGE / SCREEN touchpoint was: properties.name (ingest keeps the page name there). */
+export function pageNameOf(t: { type: TouchpointType; properties: Record<string, unknown> }): string | null {
+  if (t.type !== 'PAGE' && t.type !== 'SCREEN') return null;
+  const name = t.properties?.name;
+  return typeof name === 'string' && name !== '' ? name : null;
+}

@@ -4,7 +4,9 @@ import { Audited } from '../../graphql/audit.middleware.ts';
 import { Access } from '../auth/access.ts';
 import type { Context } from '../../graphql/context.ts';
 import { TouchpointInput } from './touchpoint.inputs.ts';
-import { FailedEventConnection, JourneyConnection, JourneySession, RecordTouchpointsPayload, ReprocessFailedEventsPayload } from './touchpoint.type.ts';
+import { MaskPii } from '../../graphql/pii.middleware.ts';
+import { pageNameOf, type TouchpointRecord } from './touchpoint.model.ts';
+import { FailedEventConnection, JourneyConnection, JourneySession, RecordTouchpointsPayload, ReprocessFailedEventsPayload, Touchpoint } from './touchpoint.type.ts';
 
 @ArgsType()
 class FailedEventsArgs {
@@ -65,5 +67,16 @@ export class JourneyConnectionResolver {
   @FieldResolver(() => Int)
   channelSwitches(@Root() c: { channelSwitches: Lazy<number> }) {
     return c.channelSwitches();
+  }
+}
+
+@Resolver(() => Touchpoint)
+export class TouchpointFieldsResolver {
+  // Page and screen names are the site's or app's own labels, not the person's: shown as they are
+  // (an email-shaped one is masked for READER keys), while properties.name stays masked as any "name".
+  @FieldResolver(() => String, { nullable: true, description: 'For PAGE and SCREEN touchpoints: which page or screen (properties.name).' })
+  @UseMiddleware(MaskPii('json'))
+  pageName(@Root() t: Pick<TouchpointRecord, 'type' | 'properties'>) {
+    return pageNameOf(t);
   }
 }

@@ -137,10 +137,18 @@ describe('normalizeEvent', () => {
   });
 
   describe('event name', () => {
-    it('uses the page or screen name when there is no event', async () => {
-      expect((await value({ type: 'page', name: ' Home ', userId: 'u' })).event).toBe('Home');
-      expect((await value({ type: 'screen', name: 'Cart', userId: 'u' })).event).toBe('Cart');
-      expect((await value({ type: 'page', userId: 'u' })).event).toBeNull();
+    it('stores page and screen calls as "Page Viewed" / "Screen Viewed", the name and category kept as properties', async () => {
+      const home = await value({ type: 'page', name: ' Home ', category: 'Docs', userId: 'u', properties: { path: '/' } });
+      expect([home.event, home.properties]).toEqual(['Page Viewed', { path: '/', name: 'Home', category: 'Docs' }]);
+      const cart = await value({ type: 'screen', name: 'Cart', userId: 'u' });
+      expect([cart.event, cart.properties]).toEqual(['Screen Viewed', { name: 'Cart' }]);
+      // A name the client already put in properties wins; a page without a name is still a page view.
+      expect((await value({ type: 'page', name: 'Top', userId: 'u', properties: { name: 'Mine' } })).properties).toEqual({ name: 'Mine' });
+      expect(await value({ type: 'page', userId: 'u' })).toMatchObject({ event: 'Page Viewed', properties: {} });
+      // Older GraphQL senders put the page name in `event`.
+      expect(await value({ type: 'PAGE', event: 'Checkout', userId: 'u' })).toMatchObject({ event: 'Page Viewed', properties: { name: 'Checkout' } });
+      expect(await value({ type: 'PAGE', event: 'Page Viewed', userId: 'u' })).toMatchObject({ event: 'Page Viewed', properties: {} });
+      expect(await value({ type: 'page', name: 'Page Viewed', userId: 'u' })).toMatchObject({ event: 'Page Viewed', properties: {} });
       expect((await value({ type: 'identify', userId: 'u', name: 'Ann' })).event).toBeNull();
     });
   });

@@ -4,6 +4,7 @@
  */
 import { identityKey, normalizeIdentity } from '../../identities/identity.normalize.ts';
 import { inferChannel } from '../channel-inference.ts';
+import type { TouchpointType } from '../../../generated/prisma/enums.ts';
 import type { EventIdentity, NormalizedEvent, ValidatedEvent } from '../event.model.ts';
 import { identityCandidates } from '../event-identities.ts';
 import { normalizeCurrency, parseAmount, roundToCents } from '../event-money.ts';
@@ -44,7 +45,7 @@ export function createNormalizeEventStep(opts: { defaultPhoneRegion: string }) {
       return quarantine('missing_identity', 'no identity is left after normalisation (all were empty or malformed)');
     }
 
-    const properties = p.properties ?? {};
+    const properties = pageProperties(p.type, p.properties ?? {}, pageName(p), p.category);
     const context = p.context ?? {};
     const inferred = inferChannel({ type: p.type, context, properties });
     const revenue = parseAmount(properties.revenue) ?? parseAmount(properties.total) ?? p.revenue ?? null;
@@ -54,7 +55,7 @@ export function createNormalizeEventStep(opts: { defaultPhoneRegion: string }) {
       source: validated.source,
       label: validated.label,
       type: p.type,
-      event: p.event || ((p.type === 'PAGE' || p.type === 'SCREEN') && p.name) || null,
+      event: VIEWED_EVENT[p.type] ?? (p.event || null),
       channel: p.channel ?? parseChannel(context.channel) ?? inferred.channel,
       sourceName: inferred.sourceName,
       campaign: inferred.campaign,
@@ -73,6 +74,31 @@ export function createNormalizeEventStep(opts: { defaultPhoneRegion: string }) {
       raw: validated.raw,
     });
   };
+}
+
+/**
+ * Page and screen calls are stored under one event name each, so every selector on "Page Viewed"
+ * (rules, funnels, trends, attribution, paths) counts them without special cases; which page it was
+ * stays in properties.name (Segment's page spec), migration 0012 rewrote older rows the same way.
+ */
+export const VIEWED_EVENT: Partial<Record<TouchpointType, string>> = { PAGE: 'Page Viewed', SCREEN: 'Screen Viewed' };
+
+/**
+ * The page or screen name: `name`, else `event` (older GraphQL senders put it there); none when it is
+ * the canonical event name itself, as migration 0012 treats stored rows.
+ */
+function pageName(p: { type: TouchpointType; name?: string; event?: string }): string | null {
+  const name = p.name || p.event;
+  return name && name !== VIEWED_EVENT[p.type] ? name : null;
+}
+
+/** properties with the page name and category added; a value the client already put there wins. */
+function pageProperties(type: TouchpointType, properties: Record<string, unknown>, name: string | null, category: unknown): Record<string, unknown> {
+  if (!VIEWED_EVENT[type]) return properties;
+  const added: Record<string, unknown> = {};
+  if (name !== null && properties.name === undefined) added.name = name;
+  if (typeof category === 'string' && category.trim() !== '' && properties.category === undefined) added.category = category.trim();
+  return Object.keys(added).length === 0 ? properties : { ...properties, ...added };
 }
 
 /** A trimmed, non-empty, bounded id (numbers allowed), else null. */

@@ -37,7 +37,8 @@ export interface CustomerRow {
 
 export interface TouchpointRow {
   live: string;
-  event: string;
+  event: string | null;
+  type: string;
   channel: string;
   occurred_at: number;
   revenue: string | null;
@@ -76,26 +77,28 @@ export const ruleFactsRepository = {
   },
 
   /**
-   * Touchpoints of the merged sets of the `live` customers, for each (event, since) window (since null:
-   * all time), tagged with the live customer they count for.
+   * Touchpoints of the merged sets of the `live` customers that fall in some (event or type, since)
+   * window (since null: all time), each once, tagged with the live customer they count for.
    */
-  async touchpointRows(db: Db, liveIds: string[], windows: { event: string; since: string | null }[]): Promise<TouchpointRow[]> {
+  async touchpointRows(db: Db, liveIds: string[], windows: { event: string | null; type: string | null; since: string | null }[]): Promise<TouchpointRow[]> {
     const live = JSON.stringify(liveIds);
-    // One index range scan on touchpoint (customer_id, occurred_at) per member of a merged set and event.
+    // One index range scan on touchpoint (customer_id, occurred_at) per member of a merged set, from the
+    // earliest window on; a row matching several windows (an event and its type) is returned once.
     return db.$queryRaw<TouchpointRow[]>`
       WITH live AS (SELECT value::uuid AS id FROM jsonb_array_elements_text(${live}::jsonb)),
       members AS (
         SELECT id, id AS live FROM live
         UNION ALL
         SELECT m.id, m.merged_into_id FROM customer m WHERE m.merged_into_id IN (SELECT id FROM live)),
-      windows AS (SELECT * FROM jsonb_to_recordset(${JSON.stringify(windows)}::jsonb) AS w(event text, since timestamptz))
-      SELECT mb.live::text AS live, t.event, t.channel::text AS channel,
+      windows AS (SELECT * FROM jsonb_to_recordset(${JSON.stringify(windows)}::jsonb) AS w(event text, type text, since timestamptz))
+      SELECT mb.live::text AS live, t.event, t.type::text AS type, t.channel::text AS channel,
              (extract(epoch FROM t.occurred_at) * 1000)::float8 AS occurred_at,
              t.revenue::text AS revenue, t.properties::text AS properties,
              t.sentiment_label::text AS sentiment_label, t.sentiment_score::text AS sentiment_score
-      FROM members mb CROSS JOIN windows w
-      CROSS JOIN LATERAL (
-        SELECT * FROM touchpoint t
-        WHERE t.customer_id = mb.id AND t.occurred_at >= COALESCE(w.since, '-infinity'::timestamptz) AND t.event = w.event) t`;
+      FROM members mb JOIN touchpoint t ON t.customer_id = mb.id
+      WHERE t.occurred_at >= (SELECT min(COALESCE(since, '-infinity'::timestamptz)) FROM windows)
+        AND EXISTS (SELECT 1 FROM windows w
+                    WHERE t.occurred_at >= COALESCE(w.since, '-infinity'::timestamptz)
+                      AND (w.event IS NULL OR t.event = w.event) AND (w.type IS NULL OR t.type::text = w.type))`;
   },
 };

@@ -2,7 +2,8 @@
  * Pure questions about a rule, asked by the scheduler (which segments must be re-checked as time passes),
  * the incremental evaluator (which facts to load) and the segments service (references to check).
  */
-import type { EventRule, Rule } from './rule.schema.ts';
+import type { TouchpointType } from '../../../generated/prisma/enums.ts';
+import { isEventRule, type EventRule, type Rule } from './rule.schema.ts';
 
 /** Every node of the rule, depth first. */
 export function* ruleNodes(rule: Rule): Generator<Rule> {
@@ -12,7 +13,7 @@ export function* ruleNodes(rule: Rule): Generator<Rule> {
   else if ('not' in rule) yield* ruleNodes(rule.not);
 }
 
-const eventNodes = (rule: Rule): EventRule[] => [...ruleNodes(rule)].filter((n): n is EventRule => 'event' in n);
+const eventNodes = (rule: Rule): EventRule[] => [...ruleNodes(rule)].filter(isEventRule);
 const distinct = (values: Iterable<string>) => [...new Set(values)];
 
 /**
@@ -21,7 +22,7 @@ const distinct = (values: Iterable<string>) => [...new Set(values)];
  */
 export function ruleDependsOnTime(rule: Rule): boolean {
   for (const n of ruleNodes(rule)) {
-    if ('event' in n && n.withinDays !== undefined) return true;
+    if (isEventRule(n) && n.withinDays !== undefined) return true;
     if ('lastSeen' in n || 'firstSeen' in n) return true;
     // Recency quintiles move as days pass.
     if ('attr' in n && n.attr === 'rfmTier') return true;
@@ -31,8 +32,11 @@ export function ruleDependsOnTime(rule: Rule): boolean {
 
 export const ruleUsesRfm = (rule: Rule): boolean => [...ruleNodes(rule)].some((n) => 'attr' in n && n.attr === 'rfmTier');
 
+/** True when the rule has an event condition (by name or type). */
+export const ruleReadsEvents = (rule: Rule): boolean => eventNodes(rule).length > 0;
+
 /** Distinct event names the rule reads, in order of appearance. */
-export const ruleEventNames = (rule: Rule): string[] => distinct(eventNodes(rule).map((n) => n.event));
+export const ruleEventNames = (rule: Rule): string[] => distinct(eventNodes(rule).flatMap((n) => (n.event === undefined ? [] : [n.event])));
 
 /**
  * The widest event window of the rule in days: Infinity when some event condition has no window (it
@@ -42,11 +46,20 @@ export function ruleMaxWindowDays(rule: Rule): number {
   return eventNodes(rule).reduce((max, n) => Math.max(max, n.withinDays ?? Infinity), 0);
 }
 
-/** Per event name, the widest window in days over the rules (Infinity: all history). */
+/** Per event name, the widest window in days over the rules (Infinity: all history); conditions by type alone are in typeWindows. */
 export function eventWindows(rules: readonly Rule[]): Map<string, number> {
   const windows = new Map<string, number>();
   for (const rule of rules) {
-    for (const n of eventNodes(rule)) windows.set(n.event, Math.max(windows.get(n.event) ?? 0, n.withinDays ?? Infinity));
+    for (const n of eventNodes(rule)) if (n.event !== undefined) windows.set(n.event, Math.max(windows.get(n.event) ?? 0, n.withinDays ?? Infinity));
+  }
+  return windows;
+}
+
+/** Per touchpoint type, the widest window of the conditions that name a type and no event. */
+export function typeWindows(rules: readonly Rule[]): Map<TouchpointType, number> {
+  const windows = new Map<TouchpointType, number>();
+  for (const rule of rules) {
+    for (const n of eventNodes(rule)) if (n.event === undefined && n.type !== undefined) windows.set(n.type, Math.max(windows.get(n.type) ?? 0, n.withinDays ?? Infinity));
   }
   return windows;
 }

@@ -22,6 +22,7 @@ import { Prisma } from '../../../generated/prisma/client.ts';
 import { isUuid } from '../../../lib/uuid.ts';
 import {
   ATTR_TYPES,
+  isEventRule,
   REVENUE_PROP,
   SENTIMENT_PROP,
   SENTIMENT_SCORE_PROP,
@@ -126,7 +127,7 @@ function expr(rule: Rule, ctx: Context): Sql {
   if ('not' in rule) return sql`(NOT ${expr(rule.not, ctx)})`;
   if ('attr' in rule) return definite(attrExpr(rule));
   if ('trait' in rule) return definite(jsonExpr(sql`c.traits -> ${rule.trait}::text`, rule));
-  if ('event' in rule) return definite(eventExpr(rule, ctx));
+  if (isEventRule(rule)) return definite(eventExpr(rule, ctx));
   if ('lastSeen' in rule) return definite(seenExpr(raw('c.last_seen_at'), rule.lastSeen, ctx.now));
   if ('firstSeen' in rule) return definite(seenExpr(raw('c.first_seen_at'), rule.firstSeen, ctx.now));
   if ('hasTag' in rule) {
@@ -244,7 +245,9 @@ function filterExpr(f: PropFilter): Sql {
  */
 function eventExpr(rule: EventRule, ctx: Context): Sql {
   const name = raw(`ev${ctx.ctes.length}`);
-  const conditions: Sql[] = [sql`t.event = ${rule.event}::text`];
+  const conditions: Sql[] = [];
+  if (rule.event !== undefined) conditions.push(sql`t.event = ${rule.event}::text`);
+  if (rule.type !== undefined) conditions.push(sql`t.type::text = ${rule.type}::text`);
   if (rule.channel) conditions.push(sql`t.channel::text = ${rule.channel}::text`);
   if (rule.withinDays !== undefined) conditions.push(sql`t.occurred_at >= ${daysBefore(ctx.now, rule.withinDays).toISOString()}::timestamptz`);
   for (const f of rule.where ?? []) conditions.push(filterExpr(f));

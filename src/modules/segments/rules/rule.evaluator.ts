@@ -8,6 +8,7 @@ import type { FactValue } from './exact-json.ts';
 import type { CustomerFacts, TouchpointFacts } from './rule.facts.ts';
 import {
   ATTR_TYPES,
+  isEventRule,
   REVENUE_PROP,
   SENTIMENT_PROP,
   SENTIMENT_SCORE_PROP,
@@ -28,7 +29,7 @@ export function evaluateRule(rule: Rule, facts: CustomerFacts, now: Date): boole
   if ('not' in rule) return !evaluateRule(rule.not, facts, now);
   if ('attr' in rule) return attr(rule, facts);
   if ('trait' in rule) return json(own(facts.traits, rule.trait), rule);
-  if ('event' in rule) return event(rule, facts, now);
+  if (isEventRule(rule)) return event(rule, facts, now);
   if ('lastSeen' in rule) return seen(facts.attrs.lastSeenAt, rule.lastSeen, now);
   if ('firstSeen' in rule) return seen(facts.attrs.firstSeenAt, rule.firstSeen, now);
   if ('hasTag' in rule) return facts.tagKeys.has(rule.hasTag);
@@ -129,7 +130,8 @@ function event(rule: EventRule, facts: CustomerFacts, now: Date): boolean {
   let count = 0;
   let sum = ZERO;
   for (const t of facts.touchpoints) {
-    if (t.event !== rule.event) continue;
+    if (rule.event !== undefined && t.event !== rule.event) continue;
+    if (rule.type !== undefined && t.type !== rule.type) continue;
     if (rule.channel && t.channel !== rule.channel) continue;
     if (since !== null && t.occurredAt.getTime() < since) continue;
     if (rule.where && !rule.where.every((f) => passes(t, f))) continue;

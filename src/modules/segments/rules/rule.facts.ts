@@ -10,7 +10,7 @@
  */
 import type { Db } from '../../../db/client.ts';
 import { isUuid } from '../../../lib/uuid.ts';
-import { eventWindows, ruleSegmentRefs, ruleTagKeys } from './rule.analysis.ts';
+import { eventWindows, ruleSegmentRefs, ruleTagKeys, typeWindows } from './rule.analysis.ts';
 import type { AttrName, Rule } from './rule.schema.ts';
 import { JsonNumber, parseExactJson, type FactValue } from './exact-json.ts';
 import { daysBefore } from './rule.values.ts';
@@ -30,7 +30,8 @@ export type AttrFacts = { [K in Exclude<AttrName, 'sentimentAverage'>]: K extend
 };
 
 export interface TouchpointFacts {
-  event: string;
+  event: string | null;
+  type: string;
   channel: string;
   occurredAt: Date;
   /** Exact decimal text of the revenue column (or a number), null when absent. */
@@ -111,15 +112,17 @@ export async function loadFacts(db: Db, customerIds: readonly string[], rules: r
     });
   }
 
-  const windows = [...eventWindows(rules)].map(([event, days]) => ({
-    event,
-    since: Number.isFinite(days) ? daysBefore(now, days).toISOString() : null,
-  }));
+  const since = (days: number) => (Number.isFinite(days) ? daysBefore(now, days).toISOString() : null);
+  const windows = [
+    ...[...eventWindows(rules)].map(([event, days]) => ({ event, type: null, since: since(days) })),
+    ...[...typeWindows(rules)].map(([type, days]) => ({ event: null, type, since: since(days) })),
+  ];
   if (windows.length === 0 || facts.size === 0) return facts;
   const touchpoints = await ruleFactsRepository.touchpointRows(db, [...facts.keys()], windows);
   for (const t of touchpoints) {
     facts.get(t.live)?.touchpoints.push({
       event: t.event,
+      type: t.type,
       channel: t.channel,
       occurredAt: new Date(Number(t.occurred_at)),
       revenue: t.revenue,

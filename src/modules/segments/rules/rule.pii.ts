@@ -4,7 +4,7 @@
  * What counts as personal is defined once, in privacy/pii-mask.ts.
  */
 import { isPiiAttr, isPiiJsonKey, isPiiShapedValue } from '../../privacy/pii-mask.ts';
-import { REVENUE_PROP, type Rule } from './rule.schema.ts';
+import { isEventRule, REVENUE_PROP, type Rule } from './rule.schema.ts';
 
 /** Paths of property filters ({ prop, value }, in rules and funnel steps) on personal data. */
 export const piiPathsInPropFilters = (filters: readonly { prop: string; value?: unknown }[] | null | undefined, at: string): string[] =>
@@ -29,7 +29,7 @@ export function piiPathsInRule(rule: Rule, path = '$'): string[] {
       if (isPiiShapedValue(f.value)) out.push(`${path}.account.where[${i}].value`);
     });
   }
-  if ('event' in rule) {
+  if (isEventRule(rule)) {
     out.push(...piiPathsInPropFilters(rule.where, `${path}.where`));
     if (rule.sum && rule.sum.prop !== REVENUE_PROP && isPiiJsonKey(rule.sum.prop)) out.push(`${path}.sum.prop`);
   }

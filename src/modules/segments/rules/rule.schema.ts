@@ -8,7 +8,7 @@
  * Each node is still validated by the node's own zod schema.
  */
 import { z } from 'zod';
-import { Channel } from '../../../generated/prisma/enums.ts';
+import { Channel, TouchpointType } from '../../../generated/prisma/enums.ts';
 import { parseIsoInstant } from './rule.values.ts';
 
 export const MAX_DEPTH = 10;
@@ -62,6 +62,7 @@ export const SENTIMENT_SCORE_PROP = 'sentimentScore';
 const SENTIMENT_LABELS = ['NEGATIVE', 'NEUTRAL', 'POSITIVE'];
 
 export const CHANNELS = Object.values(Channel) as [Channel, ...Channel[]];
+export const TOUCHPOINT_TYPES = Object.values(TouchpointType) as [TouchpointType, ...TouchpointType[]];
 
 export type Scalar = string | number | boolean;
 export interface Comparison {
@@ -77,8 +78,10 @@ export interface TraitRule extends Comparison {
 export interface PropFilter extends Comparison {
   prop: string;
 }
+/** An event condition names an event, a touchpoint type, or both (at least one). */
 export interface EventRule {
-  event: string;
+  event?: string;
+  type?: TouchpointType;
   channel?: Channel;
   where?: PropFilter[];
   count?: { op: AggregateOp; value: number };
@@ -197,7 +200,11 @@ export const PropFilterSchema = z
 
 export const EventRuleSchema = z
   .strictObject({
-    event: name('event').describe('Event name, as stored on the touchpoint'),
+    event: name('event').describe('Event name, as stored on the touchpoint').optional(),
+    type: z
+      .enum(TOUCHPOINT_TYPES, { error: () => `type must be one of ${TOUCHPOINT_TYPES.join(', ')}` })
+      .describe('Touchpoint type (PAGE: Segment page calls, SCREEN: screen calls, TRACK, ...)')
+      .optional(),
     channel: z.enum(CHANNELS, { error: () => `channel must be one of ${CHANNELS.join(', ')}` }).optional(),
     where: z.array(PropFilterSchema).max(MAX_WHERE, `at most ${MAX_WHERE} filters`).optional(),
     count: z
@@ -213,7 +220,11 @@ export const EventRuleSchema = z
       .optional(),
     withinDays: days('withinDays').describe('Only touchpoints of the last N days (N × 24 h before now); all time when omitted').optional(),
   })
-  .describe('Touchpoints of the customer (merged profiles included) with this event name. Without count or sum: at least one. With both: both must hold.');
+  .refine((n) => n.event !== undefined || n.type !== undefined, { message: 'an event condition needs "event", "type" or both', path: ['event'] })
+  .describe('Touchpoints of the customer (merged profiles included) with this event name and/or touchpoint type. Without count or sum: at least one. With both: both must hold.');
+
+/** Event conditions are told apart by `event` or, when they select by type alone, `type`. */
+export const isEventRule = (rule: Rule): rule is EventRule => 'event' in rule || 'type' in rule;
 
 const seenWindow = (what: string) =>
   z
@@ -310,7 +321,8 @@ function walk(node: unknown, path: string, depth: number, counter: { nodes: numb
   if (depth > MAX_DEPTH) throw new RuleError(path, `rules nest at most ${MAX_DEPTH} levels deep`);
   if (++counter.nodes > MAX_NODES) throw new RuleError(path, `a rule has at most ${MAX_NODES} nodes`);
   if (!isObject(node)) throw new RuleError(path, `expected a rule object with one of the keys ${KINDS.join(', ')}`);
-  const kinds = KINDS.filter((k) => Object.hasOwn(node, k));
+  // `type` alone also makes an event condition ({ "type": "PAGE" }).
+  const kinds = KINDS.filter((k) => Object.hasOwn(node, k) || (k === 'event' && Object.hasOwn(node, 'type')));
   if (kinds.length === 0) {
     const keys = Object.keys(node);
     const found = keys.length > 0 ? ` (found ${keys.map((k) => JSON.stringify(k)).join(', ')})` : '';
