@@ -78,6 +78,9 @@ function metricsPlugin(metrics: Metrics): ApolloServerPlugin<Context> {
   };
 }
 
+/** How long a start waits for the rate limiter's Redis connection; past it, limits count in memory until it is up. */
+const LIMITER_READY_WAIT_MS = 2_000;
+
 export async function startServer(opts: { config: Config; db: Database; logger: Logger; clock?: () => Date }): Promise<RunningServer> {
   const { config, db, logger } = opts;
   const metrics = createMetrics();
@@ -130,6 +133,7 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
   const deps = { db, logger, services, pubsub };
 
   const limiterStore = createLimiterStore({ redisUrl: config.redisUrl, prefix: channelPrefix(config.database), logger });
+  await limiterStore.ready(LIMITER_READY_WAIT_MS);
   const rateLimit = createRateLimit(config.security.rateLimitPerMinute, limiterStore);
   const gate = createAuthGate({ apiKeys: services.apiKeys, failuresPerMinute: config.security.authFailuresPerMinute, store: limiterStore });
   const guards = createQueryGuards(config.security.limits);

@@ -18,12 +18,18 @@ export interface LimiterStore {
   readonly kind: 'memory' | 'redis';
   /** A limiter of `points` per `durationSeconds` window; `name` keeps different limits apart. */
   limiter(name: string, points: number, durationSeconds: number): RateLimiterAbstract;
+  /**
+   * Resolves once Redis answers, or after `timeoutMs` whatever happens: a process that starts counting
+   * before its connection is up counts its first requests in memory, outside the shared budget.
+   */
+  ready(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
 export const memoryLimiterStore: LimiterStore = {
   kind: 'memory',
   limiter: (_name, points, duration) => new RateLimiterMemory({ points, duration }),
+  ready: async () => {},
   close: async () => {},
 };
 
@@ -53,6 +59,15 @@ export function createLimiterStore(opts: { redisUrl?: string; prefix: string; lo
         rejectIfRedisNotReady: true,
         insuranceLimiter: new RateLimiterMemory({ points, duration }),
       }),
+    async ready(timeoutMs) {
+      if (client.status === 'ready') return;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => client.once('ready', () => resolve())),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+      ]);
+      clearTimeout(timer);
+    },
     async close() {
       client.disconnect();
     },
