@@ -23,7 +23,7 @@ export async function storedCounts(c: pg.Client) {
 
 /** Every outbox row, as seq lists per segment in seq order. */
 export async function outboxBySegment(c: pg.Client): Promise<Map<string, number[]>> {
-  const { rows } = await c.query<{ segment_id: string; seq: string }>('SELECT segment_id, seq::text AS seq FROM membership_change ORDER BY seq');
+  const { rows } = await c.query<{ segment_id: string; seq: string }>('SELECT segment_id, seq::text AS seq FROM membership_change ORDER BY membership_change.seq');
   const by = new Map<string, number[]>();
   for (const r of rows) {
     const list = by.get(r.segment_id) ?? [];
