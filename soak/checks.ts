@@ -33,19 +33,7 @@ export async function outboxBySegment(c: pg.Client): Promise<Map<string, number[
   return by;
 }
 
-/** Least-squares slope of y over x. */
-export function slope(points: { x: number; y: number }[]): number {
-  const n = points.length;
-  if (n < 2) return NaN;
-  const mx = points.reduce((s, p) => s + p.x, 0) / n;
-  const my = points.reduce((s, p) => s + p.y, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (const p of points) {
-    num += (p.x - mx) * (p.y - my);
-    den += (p.x - mx) ** 2;
-  }
-  return den === 0 ? NaN : num / den;
-}
+/** Least-squares slope of y over x: the bench's, one definition for both. */
+export { slope } from '../bench/lib/rss.ts';
 
 export const sameList = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => x === b[i]);

@@ -4,6 +4,7 @@
  */
 import { Field, ObjectType } from 'type-graphql';
 import { ErrorCode, UserError } from '../errors.ts';
+import { isUuid } from '../lib/uuid.ts';
 
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './page-limits.ts';
 
@@ -37,6 +38,14 @@ export function decodeCursor(cursor: string, length: number): unknown[] {
     /* fall through */
   }
   throw new UserError(ErrorCode.INVALID_CURSOR, 'the `after` cursor is not one this server issued');
+}
+
+/** The id after which a page of ids starts: null without `after`, INVALID_CURSOR unless it is one of ours. */
+export function afterIdOf(after: string | null | undefined): string | null {
+  if (!after) return null;
+  const [v] = decodeCursor(after, 1);
+  if (!isUuid(v)) throw new UserError(ErrorCode.INVALID_CURSOR, 'the `after` cursor is not one this server issued');
+  return v;
 }
 
 /** pageInfo for a page cut from `fetched` rows (one more than `take` was asked for, to see if more exist). */

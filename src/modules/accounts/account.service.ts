@@ -7,7 +7,7 @@
 import type DataLoader from 'dataloader';
 import type { Database, Db } from '../../db/client.ts';
 import { ErrorCode, UserError } from '../../errors.ts';
-import { decodeCursor, encodeCursor, pageInfoOf, pageSize } from '../../graphql/pagination.ts';
+import { afterIdOf, decodeCursor, encodeCursor, pageInfoOf, pageSize } from '../../graphql/pagination.ts';
 import { noAfterCommit, type AfterCommit, type CustomerChange } from '../../lib/change-hooks.ts';
 import { isUuid } from '../../lib/uuid.ts';
 import type { Logger } from '../../logger.ts';
@@ -60,12 +60,7 @@ export class AccountService implements GroupCallSink {
 
   async members(accountId: string, first: number | null | undefined, after: string | null | undefined, customers: DataLoader<string, CustomerRecord | null>) {
     const take = pageSize(first);
-    let afterId: string | null = null;
-    if (after) {
-      const [v] = decodeCursor(after, 1);
-      if (!isUuid(v)) throw new UserError(ErrorCode.INVALID_CURSOR, 'the `after` cursor is not one this server issued');
-      afterId = v;
-    }
+    const afterId = afterIdOf(after);
     const rows = await repo.members(this.db.prisma, accountId, take + 1, afterId);
     const page = rows.slice(0, take);
     const nodes = await customers.loadMany(page.map((r) => r.customerId));

@@ -22,7 +22,7 @@ import { parseRule, ruleJsonSchema, type Rule } from './rules/rule.schema.ts';
 import { sinceExpired, type MembershipFeed } from './membership.feed.ts';
 import type DataLoader from 'dataloader';
 import type { CustomerRecord } from '../customers/customer.model.ts';
-import { decodeCursor, encodeCursor, pageInfoOf, pageSize } from '../../graphql/pagination.ts';
+import { afterIdOf, encodeCursor, pageInfoOf, pageSize } from '../../graphql/pagination.ts';
 import { DerivedGraph, refOf, ruleRefs, type DerivedNode } from './rules/rule.graph.ts';
 import { repairStore, segmentStore, type SegmentFull } from './segment.repository.ts';
 import { ruleReadsEvents } from './rules/rule.analysis.ts';
@@ -400,12 +400,7 @@ export class SegmentService {
 
   async members(id: string, first: number | undefined, after: string | undefined, customers: DataLoader<string, CustomerRecord | null>) {
     const take = pageSize(first);
-    let afterId: string | null = null;
-    if (after) {
-      const [v] = decodeCursor(after, 1);
-      if (!isUuid(v)) throw new UserError(ErrorCode.INVALID_CURSOR, 'the `after` cursor is not one this server issued');
-      afterId = v;
-    }
+    const afterId = afterIdOf(after);
     const ids = await membershipRepository.members(this.db.prisma, id, take + 1, afterId);
     const page = ids.slice(0, take);
     const nodes = await customers.loadMany(page);
