@@ -48,6 +48,9 @@ export function testConfig(database: Config['database'], overrides: Partial<Conf
     logLevel: 'silent',
     nodeEnv: 'test',
     shutdownGraceMs: 5_000,
+    // The webhook worker's idle poll would run statements in the middle of tests that count them;
+    // webhook tests set their own short interval.
+    webhooks: { ...loadConfig({}).webhooks, pollMs: 3_600_000 },
     ...overrides,
   };
 }
