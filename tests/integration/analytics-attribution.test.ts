@@ -19,6 +19,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AttributionDocument, ChannelPerformanceDocument, type AttributionModel, type Channel, type TouchpointInput } from '../generated/graphql.ts';
+import { CA_CHANNEL } from '../helpers/channel-attribution.ts';
 import { dbKinds } from '../helpers/databases.ts';
 import { readCsv } from '../helpers/fixtures.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -31,20 +32,7 @@ const DAY = 24 * HOUR;
 const HALF_LIFE_DAYS = 0.125; // 3 hours: with touches an hour apart, clearly unlike LINEAR
 const EVENT = 'CA Conversion';
 
-const CHANNEL: Record<string, Channel> = {
-  alpha: 'WEB',
-  beta: 'APP',
-  gamma: 'MINI_PROGRAM',
-  delta: 'SOCIAL',
-  epsilon: 'EMAIL',
-  zeta: 'SMS',
-  eta: 'ADS',
-  theta: 'SEARCH',
-  iota: 'CALL_CENTER',
-  kappa: 'SUPPORT',
-  lambda: 'STORE_POS',
-  mi: 'CRM',
-};
+const CHANNEL = CA_CHANNEL;
 
 interface PathRow {
   channels: Channel[];

@@ -30,6 +30,7 @@ import {
   type SpendInput,
   type TouchpointInput,
 } from '../generated/graphql.ts';
+import { CA_CHANNEL } from '../helpers/channel-attribution.ts';
 import { dbKinds } from '../helpers/databases.ts';
 import { readCsv } from '../helpers/fixtures.ts';
 import { recordAll } from '../helpers/record.ts';
@@ -42,20 +43,7 @@ const EVENT = 'CA Conversion';
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const scope = { from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' };
 
-const CHANNEL: Record<string, Channel> = {
-  alpha: 'WEB',
-  beta: 'APP',
-  gamma: 'MINI_PROGRAM',
-  delta: 'SOCIAL',
-  epsilon: 'EMAIL',
-  zeta: 'SMS',
-  eta: 'ADS',
-  theta: 'SEARCH',
-  iota: 'CALL_CENTER',
-  kappa: 'SUPPORT',
-  lambda: 'STORE_POS',
-  mi: 'CRM',
-};
+const CHANNEL = CA_CHANNEL;
 
 interface Touch {
   channel: Channel;
