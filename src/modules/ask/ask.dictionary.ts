@@ -163,7 +163,7 @@ add(
       'and', 'so far', 'at', 'it', 'its', 'that', 'who', 'those', 'total', 'overall', 'all', 'get', 'many', 'much',
       'drives', 'drive', 'drove', 'brings', 'bring', 'brought', 'generates', 'generated', 'generate', 'performing',
       'performs', 'perform', 'performance', 'rate', 'value', 'time', 'our', 'currently', 'now', 'right now', 'members',
-      'member', 'see', 'this'
+      'member', 'see', 'this', 'among', 'amongst', 'within', 'across'
     ],
     zh: [
       '的', '是', '了', '吗', '呢', '在', '里', '有', '我', '我们', '们', '请', '给', '看', '看看', '显示', '一下', '个', '名',

@@ -119,7 +119,7 @@ class QuestionParser extends EmbeddedActionsParser {
     this.ACTION(() => {
       this.s.top = n ? matchOf(n).number! : 1;
       this.s.order ??= 'desc';
-      this.note(() => [`${t.image}${n ? ` ${n.image}` : ''}`, 'TOP_N', this.s.top]);
+      this.note(() => [`${t.image}${n ? ` ${n.image}` : ''}`, 'TOP_N', this.s.top ?? 1]);
     });
   });
 
