@@ -45,7 +45,7 @@ export class AskInterpretation {
 @ObjectType({ description: 'The answer as a table and one sentence in the question\'s language.' })
 export class AskAnswer {
   @Field(() => [String]) columns!: string[];
-  @Field(() => [[JSONScalar]], { description: 'One array per row, cells in the order of `columns`.' }) rows!: unknown[][];
+  @Field(() => [JSONScalar], { description: 'One JSON array per row, cells in the order of `columns` (a cell may be null).' }) rows!: unknown[][];
   @Field(() => String) sentence!: string;
 }
 
