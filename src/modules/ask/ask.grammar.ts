@@ -116,10 +116,11 @@ class QuestionParser extends EmbeddedActionsParser {
   topN = this.RULE('topN', () => {
     const t = this.CONSUME(Tok.Top);
     const n = this.OPTION(() => this.CONSUME(Tok.Number));
+    // "top" with no number ranks without fixing how many: "top events" lists ten, "top channel" one.
     this.ACTION(() => {
-      this.s.top = n ? matchOf(n).number! : 1;
+      if (n) this.s.top = matchOf(n).number!;
       this.s.order ??= 'desc';
-      this.note(() => [`${t.image}${n ? ` ${n.image}` : ''}`, 'TOP_N', this.s.top ?? 1]);
+      this.note(() => [`${t.image}${n ? ` ${n.image}` : ''}`, 'TOP_N', n ? matchOf(n).number! : 'top']);
     });
   });
 

@@ -132,3 +132,14 @@ describe('questions that are not understood', () => {
       expect(no(q), q).toBe(true);
   });
 });
+
+describe('top without a number', () => {
+  it('lists ten events, and one channel', () => {
+    const events = parseQuestion('what are the top events this week');
+    const e = events.ok && interpret(events.slots, { now: NOW, timezone: 'UTC', lang: 'en' });
+    expect(e && e.ok && e.plan.variables).toMatchObject({ first: 10 });
+    const channel = parseQuestion('top channel by revenue last month');
+    const c = channel.ok && interpret(channel.slots, { now: NOW, timezone: 'UTC', lang: 'en' });
+    expect(c && c.ok && c.plan.variables).toMatchObject({ breakdownLimit: 1 });
+  });
+});
