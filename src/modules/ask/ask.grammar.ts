@@ -226,6 +226,7 @@ function segmentNames(lexed: Lexed): IToken[] {
     if (t.tokenType === Tok.Segment && /^[a-z]/i.test(t.image)) {
       let j = i + 1;
       while (j < all.length && !stop.has(all[j]!.tokenType)) j++;
+      // A leading small word is not part of the name ("segment the VIP" is "VIP"), unless it is all there is.
       const words = all.slice(i + 1, j).filter((w, k, arr) => !(k === 0 && w.tokenType.name === 'Filler' && arr.length > 1));
       out.push(t);
       if (words.length > 0) {
