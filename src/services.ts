@@ -33,6 +33,7 @@ import { PartitionService } from './modules/system/partition.service.ts';
 import { WebhookService } from './modules/webhooks/webhook.service.ts';
 import { SentimentScorer } from './modules/sentiment/sentiment.scorer.ts';
 import { SentimentService } from './modules/sentiment/sentiment.service.ts';
+import { AskService } from './modules/ask/ask.service.ts';
 
 export interface ServiceDeps {
   db: Database;
@@ -99,6 +100,7 @@ export function createServices(deps: ServiceDeps) {
     partitions: new PartitionService(db, { clock, logger, config: config.partitions }),
     webhooks,
     sentiment,
+    ask: new AskService({ clock }),
     pubsub,
     clock,
   };

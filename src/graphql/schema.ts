@@ -28,8 +28,10 @@ import { PrivacyResolver } from '../modules/privacy/privacy.resolver.ts';
 import { FailedEventConnectionResolver, JourneyConnectionResolver, TouchpointFieldsResolver, TouchpointResolver } from '../modules/touchpoints/touchpoint.resolver.ts';
 import { WebhookResolver } from '../modules/webhooks/webhook.resolver.ts';
 import { CustomerSentimentResolver, SentimentResolver } from '../modules/sentiment/sentiment.resolver.ts';
+import { AskResolver } from '../modules/ask/ask.resolver.ts';
 
 export const resolvers = [
+  AskResolver,
   SystemResolver,
   CustomerResolver,
   CustomerConnectionResolver,
