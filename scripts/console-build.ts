@@ -7,6 +7,7 @@
  *   tsx scripts/console-build.ts --force  build anyway
  *   tsx scripts/console-build.ts --size   print the Live page's first-load JavaScript, compressed
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -22,15 +23,15 @@ const TEXT = /\.(js|css|html|svg|json|map|txt)$/;
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = join(dir, e.name);
-    if (e.isDirectory()) return e.name === 'dist' || e.name === 'node_modules' ? [] : files(p);
+    if (e.isDirectory()) return ['dist', 'node_modules', 'generated'].includes(e.name) ? [] : files(p);
     return [p];
   });
 }
 
-/** What the build reads: the console's sources and the locked dependency versions. */
+/** What the build reads: the console's sources, the schema its documents are typed by, the locked dependency versions. */
 function sourceHash(): string {
   const h = createHash('sha256');
-  for (const f of [...files(consoleDir), join(root, 'package-lock.json')].sort()) {
+  for (const f of [...files(consoleDir), join(root, 'schema.graphql'), join(root, 'package-lock.json')].sort()) {
     h.update(relative(root, f));
     h.update(readFileSync(f));
   }
@@ -53,6 +54,8 @@ function precompress() {
 export async function buildConsole(opts: { force?: boolean } = {}): Promise<boolean> {
   if (!opts.force && !isStale()) return false;
   const hash = sourceHash();
+  // The typed documents are generated (not committed): a fresh clone has none before this.
+  execFileSync(join(root, 'node_modules', '.bin', 'graphql-codegen'), ['--config', 'codegen.ts', '--silent'], { cwd: root, stdio: 'inherit' });
   const { build } = await import('vite');
   await build({ configFile: join(consoleDir, 'vite.config.ts'), logLevel: 'warn' });
   precompress();
