@@ -53,7 +53,7 @@ export function consoleStatic(dist = CONSOLE_DIST): RequestHandler {
     if (encoding) res.setHeader('content-encoding', encoding);
     if (!asset) {
       // The shell is small and names the current hashed assets; a strict policy keeps it to our origin.
-      res.setHeader('content-security-policy', "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self' 'unsafe-inline'");
+      res.setHeader('content-security-policy', "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; font-src 'self' data:; style-src 'self' 'unsafe-inline'");
       res.setHeader('x-content-type-options', 'nosniff');
     }
     const body = readFileSync(path);
