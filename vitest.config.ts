@@ -13,6 +13,8 @@ export default defineConfig({
   },
   test: {
     include: ['tests/**/*.test.ts'],
+    // The browser tests need the built console; a build happens only when its sources changed.
+    globalSetup: ['tests/helpers/console-build.ts'],
     // Integration tests start servers and databases; a hang (e.g. a PGlite deadlock) fails fast.
     testTimeout: 60_000,
     hookTimeout: 120_000,

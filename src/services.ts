@@ -15,6 +15,7 @@ import { MembershipFeed } from './modules/segments/membership.feed.ts';
 import { SegmentService } from './modules/segments/segment.service.ts';
 import { TagService } from './modules/tags/tag.service.ts';
 import { TouchpointService } from './modules/touchpoints/touchpoint.service.ts';
+import { TouchpointFeed } from './modules/touchpoints/touchpoint.feed.ts';
 import { FunnelService } from './modules/analytics/funnel.service.ts';
 import { PathsService } from './modules/analytics/paths.service.ts';
 import { RetentionService } from './modules/analytics/retention.service.ts';
@@ -67,7 +68,8 @@ export function createServices(deps: ServiceDeps) {
   segments.holdOutboxPruning(() => webhooks.outboxHold());
   // The sentiment models are read from models/ once, here, and scored in memory.
   const sentiment = new SentimentService(SentimentScorer.load(), { defaultLanguage: config.sentiment.defaultLanguage });
-  const ingestion = new IngestionService(db, { logger, config, hooks, groups: accounts, sentiment: { scorer: sentiment.scorer, config: config.sentiment } });
+  const liveTouchpoints = new TouchpointFeed(pubsub, logger);
+  const ingestion = new IngestionService(db, { logger, config, hooks, groups: accounts, sentiment: { scorer: sentiment.scorer, config: config.sentiment }, live: liveTouchpoints });
   const trends = new TrendService(db, { clock });
   const currency = new CurrencyService(db, { config, hooks, logger });
   const attribution = new AttributionService(db);
@@ -80,6 +82,7 @@ export function createServices(deps: ServiceDeps) {
     merges: new MergeService(db, { logger, config, hooks }),
     privacy: new PrivacyService(db, { logger, hooks, clock }),
     touchpoints: new TouchpointService(db, { ingestion, config }),
+    liveTouchpoints,
     segments,
     tags,
     feed,
