@@ -13,6 +13,7 @@ export default defineConfig({
   },
   test: {
     include: ['tests/**/*.test.ts'],
+    globalSetup: ['tests/global-setup.ts'],
     // Integration tests start servers and databases; a hang (e.g. a PGlite deadlock) fails fast.
     testTimeout: 60_000,
     hookTimeout: 120_000,
