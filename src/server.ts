@@ -155,6 +155,9 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
     introspection: !config.production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // main.ts owns SIGINT/SIGTERM. Apollo's own handler (on outside NODE_ENV=test) re-raised the signal
+    // after stopping, which main.ts took for an operator's second signal and exited 1.
+    stopOnTerminationSignals: false,
     validationRules: guards.apollo.validationRules,
     parseOptions: guards.apollo.parseOptions,
     plugins: [
