@@ -21,5 +21,10 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
+    // A worker runs file after file without importing the server again for each (the imports cost
+    // several seconds of CPU per file). Files share no state: each starts its own servers on its own
+    // databases; per-file clean-up is in tests/setup-file.ts.
+    isolate: false,
+    setupFiles: ['tests/setup-file.ts'],
   },
 });

@@ -1,16 +1,17 @@
 /**
  * The real CLI (`node bin/cdp.js ...`) as a child process, for tests that kill or restart servers.
- * Children still running when the test file ends are killed.
+ * Children still running when the test file ends are killed (tests/setup-file.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { afterAll } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const children = new Set<ChildProcess>();
-afterAll(() => {
+
+/** Kills every child still running; tests/setup-file.ts calls it after each test file. */
+export function killChildren(): void {
   for (const c of children) c.kill('SIGKILL');
-});
+}
 
 export interface CliProcess {
   child: ChildProcess;

@@ -75,7 +75,7 @@ const kinds: Kind[] = dbKinds.includes('postgres') ? ['postgres', 'pglite'] : ['
 
 describe.each(kinds)('kill -9 mid-stream on %s', (kind) => {
   // Two process starts (PGlite: ~6 s each on an idle machine) plus the stream: a longer bound than the default 60 s.
-  it('every acknowledged batch survives; resending everything stores each event exactly once', { timeout: 120_000 }, async () => {
+  it('every acknowledged batch survives; resending everything stores each event exactly once', { timeout: 420_000 }, async () => {
     const started = Date.now();
     let env: Record<string, string>;
     let dbConfig: Config['database'];
@@ -126,7 +126,7 @@ describe.each(kinds)('kill -9 mid-stream on %s', (kind) => {
 
       // 1. Stream batches from a few concurrent senders; SIGKILL once a random number has been acked.
       const first = spawnCli(['serve'], env);
-      const base = await waitForReady(first);
+      const base = await waitForReady(first, 150_000);
       const killAfter = 3 + Math.floor(Math.random() * 20);
       const acked = new Set<number>();
       let next = 0;
@@ -170,7 +170,7 @@ describe.each(kinds)('kill -9 mid-stream on %s', (kind) => {
 
       // 3. Restart on the same database and resend everything.
       const second = spawnCli(['serve'], env);
-      const base2 = await waitForReady(second);
+      const base2 = await waitForReady(second, 150_000);
       const phases = [`started+streamed+killed ${Date.now() - started} ms`];
       let accepted = 0;
       let duplicates = 0;

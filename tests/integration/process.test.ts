@@ -26,7 +26,7 @@ function cdp(args: string[], env: Record<string, string>) {
   return { child, exited, output: () => out };
 }
 
-async function waitForUrl(p: { output: () => string; child: ChildProcess }, ms = 90_000): Promise<string> {
+async function waitForUrl(p: { output: () => string; child: ChildProcess }, ms = 150_000): Promise<string> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     const m = /ready at (http:\/\/\S+\/graphql)/.exec(p.output());
@@ -38,7 +38,8 @@ async function waitForUrl(p: { output: () => string; child: ChildProcess }, ms =
 }
 
 describe('cdp serve as a process', () => {
-  it('serves, refuses a second process on the same data dir, and exits 0 on SIGTERM', async () => {
+  // Each test starts CLI processes (tsx compiles on start-up: tens of seconds on a busy machine).
+  it('serves, refuses a second process on the same data dir, and exits 0 on SIGTERM', { timeout: 300_000 }, async () => {
     const dataDir = path.join(dataRoot, 'a');
     const made = cdp(['keys', 'create', '--name', 'proc-test', '--role', 'READER'], { CDP_DATA_DIR: dataDir });
     expect(await made.exited).toBe(0);
@@ -72,7 +73,7 @@ describe('cdp serve as a process', () => {
     expect(again.output()).toContain(`up to date (${(await listMigrations()).length} migrations)`);
   });
 
-  it('takes over the lock of a process that died without releasing it', async () => {
+  it('takes over the lock of a process that died without releasing it', { timeout: 300_000 }, async () => {
     const dataDir = path.join(dataRoot, 'b');
     const server = cdp(['serve'], { CDP_DATA_DIR: dataDir });
     await waitForUrl(server);
