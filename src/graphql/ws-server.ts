@@ -16,6 +16,7 @@ import type { AuthGate } from '../http/auth-failures.ts';
 import type { RateLimit } from '../http/rate-limit.ts';
 import type { Metrics } from '../http/metrics.ts';
 import { bearerKey } from '../http/api-key-auth.ts';
+import { cohortSubscribe, joinCohort } from './cohort-subscribe.ts';
 import { createContext, type ContextDeps, type Principal } from './context.ts';
 import type { QueryGuards } from './limits.ts';
 import { findUnstorableArgument, unstorableArgumentError } from './storable-arguments.ts';
@@ -73,6 +74,7 @@ export function startWsServer(opts: {
       schema: opts.schema,
       parse: opts.guards.parse,
       validate: opts.guards.validate,
+      subscribe: cohortSubscribe,
       onConnect: async (ctx) => {
         const secret = keyFromParams(ctx.connectionParams);
         const auth = await opts.gate.authenticate(ctx.extra.request.socket.remoteAddress, secret);
@@ -96,7 +98,10 @@ export function startWsServer(opts: {
       },
       onSubscribe: async (ctx, _id, payload) => {
         const waitMs = await opts.rateLimit.take(ctx.extra.auth!.id);
-        if (waitMs === null) return operationArgs(payload);
+        if (waitMs === null) {
+          const args = operationArgs(payload);
+          return Array.isArray(args) ? args : joinCohort(args as ExecutionArgs, payload, ctx.extra.auth!.role);
+        }
         const message = `Too many requests: retry in ${Math.ceil(waitMs / 1000)} s`;
         ctx.extra.socket.close(WS_CLOSE_TOO_MANY, message);
         return [new GraphQLError(message, { extensions: { code: ErrorCode.RATE_LIMITED } })];
