@@ -2,7 +2,9 @@
  * graphql-ws on /graphql: the key comes in connectionParams (`{ authorization: "Bearer <key>" }` or
  * `{ apiKey: "<key>" }`) and is checked on connect: none or unknown → close 4401, a role that may not
  * read (WRITER) → 4403, an address over its budget of failed authentications → 4429. Every subscribe message spends the key's rate budget (over it → 4429) and
- * goes through the same document limits as HTTP. Each operation gets a fresh context (loaders).
+ * goes through the same document limits as HTTP. Each operation gets a fresh context (loaders); a live
+ * event is executed once per cohort of like subscriptions (cohort-subscribe.ts), and the messages a
+ * turn of the event loop sends on one socket go out in one write (ws-batched-writes.ts).
  */
 import type http from 'node:http';
 import { GraphQLError, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
@@ -17,6 +19,7 @@ import type { RateLimit } from '../http/rate-limit.ts';
 import type { Metrics } from '../http/metrics.ts';
 import { bearerKey } from '../http/api-key-auth.ts';
 import { cohortSubscribe, joinCohort } from './cohort-subscribe.ts';
+import { batchWritesPerTurn } from './ws-batched-writes.ts';
 import { createContext, type ContextDeps, type Principal } from './context.ts';
 import type { QueryGuards } from './limits.ts';
 import { findUnstorableArgument, unstorableArgumentError } from './storable-arguments.ts';
@@ -69,6 +72,7 @@ export function startWsServer(opts: {
     return { schema: opts.schema, document, operationName: payload.operationName, variableValues: payload.variables };
   };
   const wsServer = new WebSocketServer({ server: opts.httpServer, path: '/graphql', maxPayload: MAX_WS_MESSAGE_BYTES });
+  wsServer.on('connection', batchWritesPerTurn);
   const cleanup = useServer<Record<string, unknown>, Extra>(
     {
       schema: opts.schema,
