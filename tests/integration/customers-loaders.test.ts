@@ -26,7 +26,11 @@ describe.each(dbKinds)('field resolvers batch through DataLoaders on %s', (kind)
   afterAll(() => t?.stop());
 
   it('customers(first: 100) runs as many statements as customers(first: 10)', async () => {
+    // The key check is cached for 5 s and costs two statements when it is not (a slow, loaded
+    // machine gets there): warm it right before each count so only the query's own statements count.
+    await t.ok(CustomersWithRelationsDocument, { first: 1 });
     const small = await countStatements(t.db, () => t.ok(CustomersWithRelationsDocument, { first: 10 }));
+    await t.ok(CustomersWithRelationsDocument, { first: 1 });
     const large = await countStatements(t.db, () => t.ok(CustomersWithRelationsDocument, { first: 100 }));
     expect(small.result.customers.edges).toHaveLength(10);
     expect(large.result.customers.edges).toHaveLength(100);
@@ -55,6 +59,7 @@ describe.each(dbKinds)('field resolvers batch through DataLoaders on %s', (kind)
     const rec = await t.ok(RecordTouchpointsDocument, { input });
     expect(rec.recordTouchpoints.accepted).toBe(25);
     const id = ids[7]!;
+    await t.ok(ProfileReadDocument, { id }); // warms the key check (see above)
     const { result, statements } = await countStatements(t.db, () => t.ok(ProfileReadDocument, { id }));
     const c = result.customer!;
     expect(c.id).toBe(id);
@@ -69,6 +74,6 @@ describe.each(dbKinds)('field resolvers batch through DataLoaders on %s', (kind)
     // An hour apart is more than the 30-minute session gap: every touchpoint starts a session.
     expect(c.journey.edges.map((e) => e.node.session)).toEqual(input.slice(0, 20).map((_, i) => i + 1));
     expect(c.journey.edges.map((e) => e.node.channelSwitch)).toEqual(input.slice(0, 20).map((_, i) => i > 0));
-    expect(statements).toHaveLength(2);
+    expect(statements, statements.join('\n')).toHaveLength(2);
   });
 });
