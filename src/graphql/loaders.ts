@@ -6,21 +6,16 @@ import type { Db } from '../db/client.ts';
 import { createAccountsByCustomerIdLoader, createMemberCountByAccountIdLoader } from '../modules/accounts/account.loaders.ts';
 import { createRfmTierByCustomerIdLoader } from '../modules/analytics/rfm.loaders.ts';
 import { createCustomerByIdLoader } from '../modules/customers/customer.loaders.ts';
-import { createIdentitiesByCustomerIdLoader } from '../modules/identities/identity.loaders.ts';
+import { createProfilePartsLoader } from '../modules/customers/profile-parts.loaders.ts';
 import { createMergesByCustomerIdLoader } from '../modules/identities/merge.loaders.ts';
-import { createSegmentByIdLoader, createSegmentsByCustomerIdLoader } from '../modules/segments/segment.loaders.ts';
-import { createTagsByCustomerIdLoader } from '../modules/tags/tag.loaders.ts';
+import { createSegmentByIdLoader } from '../modules/segments/segment.loaders.ts';
 import { createSentimentByCustomerIdLoader } from '../modules/sentiment/sentiment.loaders.ts';
-import { createChannelCountsByCustomerIdLoader } from '../modules/touchpoints/touchpoint.loaders.ts';
 
 /** `now` is the services' clock, so what loaders derive from time agrees with segments. */
 export function createLoaders(db: Db, now: () => Date = () => new Date()) {
   return {
     customerById: createCustomerByIdLoader(db),
-    identitiesByCustomerId: createIdentitiesByCustomerIdLoader(db),
-    tagsByCustomerId: createTagsByCustomerIdLoader(db),
-    segmentsByCustomerId: createSegmentsByCustomerIdLoader(db),
-    channelCountsByCustomerId: createChannelCountsByCustomerIdLoader(db),
+    profileParts: createProfilePartsLoader(db),
     mergesByCustomerId: createMergesByCustomerIdLoader(db),
     segmentById: createSegmentByIdLoader(db),
     rfmTierByCustomerId: createRfmTierByCustomerIdLoader(db, now),

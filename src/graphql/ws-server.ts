@@ -2,7 +2,9 @@
  * graphql-ws on /graphql: the key comes in connectionParams (`{ authorization: "Bearer <key>" }` or
  * `{ apiKey: "<key>" }`) and is checked on connect: none or unknown → close 4401, a role that may not
  * read (WRITER) → 4403, an address over its budget of failed authentications → 4429. Every subscribe message spends the key's rate budget (over it → 4429) and
- * goes through the same document limits as HTTP. Each operation gets a fresh context (loaders).
+ * goes through the same document limits as HTTP. Each operation gets a fresh context (loaders); a live
+ * event is executed once per cohort of like subscriptions (cohort-subscribe.ts), and the messages a
+ * turn of the event loop sends on one socket go out in one write (ws-batched-writes.ts).
  */
 import type http from 'node:http';
 import { GraphQLError, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
@@ -16,6 +18,8 @@ import type { AuthGate } from '../http/auth-failures.ts';
 import type { RateLimit } from '../http/rate-limit.ts';
 import type { Metrics } from '../http/metrics.ts';
 import { bearerKey } from '../http/api-key-auth.ts';
+import { cohortSubscribe, joinCohort } from './cohort-subscribe.ts';
+import { batchWritesPerTurn } from './ws-batched-writes.ts';
 import { createContext, type ContextDeps, type Principal } from './context.ts';
 import type { QueryGuards } from './limits.ts';
 import { findUnstorableArgument, unstorableArgumentError } from './storable-arguments.ts';
@@ -68,11 +72,13 @@ export function startWsServer(opts: {
     return { schema: opts.schema, document, operationName: payload.operationName, variableValues: payload.variables };
   };
   const wsServer = new WebSocketServer({ server: opts.httpServer, path: '/graphql', maxPayload: MAX_WS_MESSAGE_BYTES });
+  wsServer.on('connection', batchWritesPerTurn);
   const cleanup = useServer<Record<string, unknown>, Extra>(
     {
       schema: opts.schema,
       parse: opts.guards.parse,
       validate: opts.guards.validate,
+      subscribe: cohortSubscribe,
       onConnect: async (ctx) => {
         const secret = keyFromParams(ctx.connectionParams);
         const auth = await opts.gate.authenticate(ctx.extra.request.socket.remoteAddress, secret);
@@ -96,7 +102,10 @@ export function startWsServer(opts: {
       },
       onSubscribe: async (ctx, _id, payload) => {
         const waitMs = await opts.rateLimit.take(ctx.extra.auth!.id);
-        if (waitMs === null) return operationArgs(payload);
+        if (waitMs === null) {
+          const args = operationArgs(payload);
+          return Array.isArray(args) ? args : joinCohort(args as ExecutionArgs, payload, ctx.extra.auth!.role);
+        }
         const message = `Too many requests: retry in ${Math.ceil(waitMs / 1000)} s`;
         ctx.extra.socket.close(WS_CLOSE_TOO_MANY, message);
         return [new GraphQLError(message, { extensions: { code: ErrorCode.RATE_LIMITED } })];

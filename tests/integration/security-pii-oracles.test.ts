@@ -133,6 +133,7 @@ describe.each(dbKinds)('READER cannot read or test personal data on %s', (kind) 
       MergeState: { id: grace },
       FailedEvents: {},
       Journey: { id: grace },
+      ProfileRead: { id: grace },
       CustomerMerges: { id: grace },
       MembershipChanged: { segmentIds: [segmentId], since: '0' },
       AlertRaised: {},

@@ -51,17 +51,17 @@ export class CustomerResolver {
 
   @FieldResolver(() => [Identity])
   identities(@Root() c: CustomerRecord, @Ctx() ctx: Context) {
-    return ctx.loaders.identitiesByCustomerId.load(c.id);
+    return ctx.loaders.profileParts.identities(c.id);
   }
 
   @FieldResolver(() => [Tag])
   tags(@Root() c: CustomerRecord, @Ctx() ctx: Context) {
-    return ctx.loaders.tagsByCustomerId.load(c.id);
+    return ctx.loaders.profileParts.tags(c.id);
   }
 
   @FieldResolver(() => [Segment], { description: 'Segments the customer is currently a member of.' })
   segments(@Root() c: CustomerRecord, @Ctx() ctx: Context) {
-    return ctx.loaders.segmentsByCustomerId.load(c.id);
+    return ctx.loaders.profileParts.segments(c.id);
   }
 
   @FieldResolver(() => [MergeEvent], { description: 'Merges this customer or anyone merged into it took part in, oldest first (refused ones included), so each can be undone.' })
@@ -81,7 +81,7 @@ export class CustomerResolver {
     @Arg('first', () => Int, { nullable: true, description: '20 by default, at most 100.' }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
-    return ctx.services.touchpoints.journey(c.id, { from, to, channels, first, after });
+    return ctx.services.touchpoints.journey(c.id, { from, to, channels, first, after }, ctx.loaders.profileParts.journeyPage);
   }
 
   @FieldResolver(() => RfmTier, {
@@ -94,7 +94,7 @@ export class CustomerResolver {
 
   @FieldResolver(() => CustomerStats)
   async stats(@Root() c: CustomerRecord, @Ctx() ctx: Context): Promise<CustomerStats> {
-    const channelCounts = [...(await ctx.loaders.channelCountsByCustomerId.load(c.id))].sort(
+    const channelCounts = [...(await ctx.loaders.profileParts.channelCounts(c.id))].sort(
       (a, b) => b.count - a.count || a.channel.localeCompare(b.channel),
     );
     return {

@@ -3,8 +3,13 @@
  * customer stats derived from them, inside their own transactions. Everything else stays behind
  * touchpointRepository, which only this module imports.
  */
+import { channelCountsSql } from './channel-counts.sql.ts';
+import { journeyPageSql, journeyRowOf } from './journey.sql.ts';
 import { startsSessionSql } from './session.sql.ts';
 import { dedupKey, touchpointRepository } from './touchpoint.repository.ts';
+
+export type { JourneyQuery, JourneyRow } from './journey.sql.ts';
+export type { ChannelCount } from './touchpoint.model.ts';
 
 export const touchpointQueries = {
   /** Ingestion answers DUPLICATE from the dedup table before doing any other work. */
@@ -19,4 +24,8 @@ export const touchpointQueries = {
   dedupKey,
   /** Analytics cuts sessions exactly as journeys do (session.sql.ts). */
   startsSessionSql,
+  /** The customers' profile loader reads channel counts and journey pages with the profile's other parts, in one statement. */
+  channelCountsSql,
+  journeyPageSql,
+  journeyRowOf,
 };

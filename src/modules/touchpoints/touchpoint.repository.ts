@@ -1,5 +1,4 @@
 import type { Db } from '../../db/client.ts';
-import type { Channel } from '../../generated/prisma/enums.ts';
 import type { ChannelCount, TouchpointWrite } from './touchpoint.model.ts';
 
 export const touchpointRepository = {
@@ -97,15 +96,6 @@ export const touchpointRepository = {
       FROM s WHERE c.id = s.id`;
   },
 
-  /** Touchpoints per channel of these live customers, over their merged sets. */
-  async channelCounts(db: Db, customerIds: readonly string[]): Promise<{ customerId: string; channel: Channel; count: number }[]> {
-    const ids = [...customerIds];
-    return db.$queryRaw`
-      SELECT COALESCE(c.merged_into_id, c.id)::text AS "customerId", t.channel::text AS channel, count(*)::int AS count
-      FROM customer c JOIN touchpoint t ON t.customer_id = c.id
-      WHERE c.id = ANY(${ids}::uuid[]) OR c.merged_into_id = ANY(${ids}::uuid[])
-      GROUP BY 1, 2 ORDER BY 1, 2`;
-  },
 };
 
 export type { ChannelCount };

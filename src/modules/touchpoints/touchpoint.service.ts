@@ -9,7 +9,7 @@ import { failedEventQueries } from '../ingestion/failed-event.queries.ts';
 import type { IngestionService } from '../ingestion/ingestion.service.ts';
 import { dedupScopeOfKey } from '../ingestion/ingestion.model.ts';
 import { stageOf } from './journey-stages.ts';
-import { journeyRepository } from './journey.repository.ts';
+import { journeyRepository, type JourneyQuery, type JourneyRow } from './journey.repository.ts';
 import { toRawEvent, type TouchpointInput } from './touchpoint.inputs.ts';
 
 export interface JourneyArgs {
@@ -38,11 +38,12 @@ export class TouchpointService {
     return this.deps.ingestion.ingest(inputs.map(toRawEvent), { source: dedupScopeOfKey(keyId) });
   }
 
-  async journey(customerId: string, args: JourneyArgs) {
+  /** `pageOf` reads the page (the request's profile loader, so it shares a statement with the profile's other parts). */
+  async journey(customerId: string, args: JourneyArgs, pageOf: (q: JourneyQuery, take: number, after: { occurredAt: Date; id: string } | null) => Promise<JourneyRow[]>) {
     const take = pageSize(args.first);
     if (args.from && args.to && args.from >= args.to) throw new UserError(ErrorCode.BAD_USER_INPUT, '`from` must be before `to`', { field: 'from' });
     const q = { customerId, from: args.from ?? null, to: args.to ?? null, channels: args.channels?.length ? args.channels : null, gapMinutes: this.deps.config.sessionTimeoutMinutes };
-    const rows = await journeyRepository.page(this.db.prisma, q, take + 1, afterKey(args.after));
+    const rows = await pageOf(q, take + 1, afterKey(args.after));
     const page = rows.slice(0, take);
     const edges = page.map((r) => {
       const { session, previousChannel, ...touchpoint } = r;
