@@ -33,6 +33,8 @@ import { PartitionService } from './modules/system/partition.service.ts';
 import { WebhookService } from './modules/webhooks/webhook.service.ts';
 import { SentimentScorer } from './modules/sentiment/sentiment.scorer.ts';
 import { SentimentService } from './modules/sentiment/sentiment.service.ts';
+import { ClusterService } from './modules/clusters/cluster.service.ts';
+import { PropensityService } from './modules/propensity/propensity.service.ts';
 
 export interface ServiceDeps {
   db: Database;
@@ -99,6 +101,8 @@ export function createServices(deps: ServiceDeps) {
     partitions: new PartitionService(db, { clock, logger, config: config.partitions }),
     webhooks,
     sentiment,
+    clusters: new ClusterService(db, { logger, clock, segments }),
+    propensity: new PropensityService(db, { logger, clock, segments }),
     pubsub,
     clock,
   };

@@ -11,6 +11,8 @@ import { createMergesByCustomerIdLoader } from '../modules/identities/merge.load
 import { createSegmentByIdLoader, createSegmentsByCustomerIdLoader } from '../modules/segments/segment.loaders.ts';
 import { createTagsByCustomerIdLoader } from '../modules/tags/tag.loaders.ts';
 import { createSentimentByCustomerIdLoader } from '../modules/sentiment/sentiment.loaders.ts';
+import { createClusterByCustomerIdLoader } from '../modules/clusters/cluster.loaders.ts';
+import { createPropensityByCustomerIdLoader } from '../modules/propensity/propensity.loaders.ts';
 import { createChannelCountsByCustomerIdLoader } from '../modules/touchpoints/touchpoint.loaders.ts';
 
 /** `now` is the services' clock, so what loaders derive from time agrees with segments. */
@@ -27,6 +29,8 @@ export function createLoaders(db: Db, now: () => Date = () => new Date()) {
     accountsByCustomerId: createAccountsByCustomerIdLoader(db),
     memberCountByAccountId: createMemberCountByAccountIdLoader(db),
     sentimentByCustomerId: createSentimentByCustomerIdLoader(db),
+    clusterByCustomerId: createClusterByCustomerIdLoader(db),
+    propensityByCustomerId: createPropensityByCustomerIdLoader(db),
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;

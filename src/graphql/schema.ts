@@ -28,6 +28,8 @@ import { PrivacyResolver } from '../modules/privacy/privacy.resolver.ts';
 import { FailedEventConnectionResolver, JourneyConnectionResolver, TouchpointFieldsResolver, TouchpointResolver } from '../modules/touchpoints/touchpoint.resolver.ts';
 import { WebhookResolver } from '../modules/webhooks/webhook.resolver.ts';
 import { CustomerSentimentResolver, SentimentResolver } from '../modules/sentiment/sentiment.resolver.ts';
+import { ClusterResolver, CustomerClusterResolver } from '../modules/clusters/cluster.resolver.ts';
+import { CustomerPropensityResolver, PropensityResolver } from '../modules/propensity/propensity.resolver.ts';
 
 export const resolvers = [
   SystemResolver,
@@ -66,6 +68,10 @@ export const resolvers = [
   WebhookResolver,
   SentimentResolver,
   CustomerSentimentResolver,
+  ClusterResolver,
+  CustomerClusterResolver,
+  PropensityResolver,
+  CustomerPropensityResolver,
 ] as const;
 
 /** pubSub is only used at run time; printing the SDL passes a stand-in. */
