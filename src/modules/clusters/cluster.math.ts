@@ -17,7 +17,8 @@ export interface Scaler {
 }
 
 const forward = (t: Transform, v: number) => (t === 'log1p' ? Math.log1p(Math.max(0, v)) : v);
-const backward = (t: Transform, v: number) => (t === 'log1p' ? Math.expm1(v) : v);
+// log1p columns hold values ≥ 0 (forward clamps them): keep rounding noise from showing as −1e-16.
+const backward = (t: Transform, v: number) => (t === 'log1p' ? Math.max(0, Math.expm1(v)) : v);
 
 /** Fits the transform-then-standardise scaler on the rows (population standard deviation). */
 export function fitScaler(rows: readonly number[][], transforms: Transform[]): Scaler {

@@ -12,8 +12,8 @@ import type { CustomerBehaviour } from './cluster.features.ts';
 export interface ClusterSummary {
   cluster: number;
   size: number;
-  /** Column name → centre coordinate in original units. */
-  centre: Record<string, number>;
+  /** Centre coordinates in original units, in column order (an array: jsonb would reorder object keys). */
+  centre: { name: string; value: number }[];
   description: string;
 }
 

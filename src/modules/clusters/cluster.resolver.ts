@@ -16,7 +16,6 @@ const toRun = (r: ClusterRunRecord): ClusterRun => ({
   segmentId: r.scope.segmentId,
   orderEvent: r.scope.orderEvent,
   features: r.features as ClusterRun['features'],
-  clusters: r.clusters.map((c) => ({ ...c, centre: Object.entries(c.centre).map(([name, value]) => ({ name, value })) })),
 });
 
 @Resolver()

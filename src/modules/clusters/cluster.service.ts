@@ -82,7 +82,7 @@ export class ClusterService {
         return {
           cluster: i,
           size: clustering.sizes[i]!,
-          centre: Object.fromEntries(columns.map((c, j) => [c.name, original[j]!])),
+          centre: columns.map((c, j) => ({ name: c.name, value: original[j]! })),
           description: describe(columns, z, original),
         };
       }),
