@@ -1,8 +1,9 @@
 /**
  * The behaviour features of a propensity model (docs/propensity.md lists them), from a snapshot: fixed
  * ones, a count per frequent event key (chosen on the training rows), and the mean of each requested
- * numeric property. Skewed values are log1p-scaled, then every column is standardised with the
- * training rows' mean and standard deviation, which the stored model keeps.
+ * numeric property. Counts, money and durations are log1p-scaled (property means are not), then
+ * every column is standardised with the training rows' mean and standard deviation, which the stored
+ * model keeps.
  */
 import type { Snapshot } from './propensity.repository.ts';
 
@@ -38,7 +39,8 @@ export function rawFeatures(s: Snapshot, spec: Pick<FeatureSpec, 'eventKeys' | '
     slog(s.firstAt && s.lastAt ? (+s.lastAt - +s.firstAt) / 1000 : 0),
     slog(s.revenue),
     ...spec.eventKeys.map((k) => slog(s.keys[k] ?? 0)),
-    ...spec.props.map((p) => slog(s.props[p] ?? 0)),
+    // Property means stay in their own units: a rate or a page value is not a count with a long tail.
+    ...spec.props.map((p) => s.props[p] ?? 0),
   ];
   if (spec.timing) v.push(slog(s.lastAt ? (+cut - +s.lastAt) / DAY : 0), slog((+cut - +s.firstSeen) / DAY));
   return v;
