@@ -115,7 +115,7 @@ describe.each(dbKinds)('trainPropensity on the UCI online shoppers sessions on %
     const auc = pairwiseAuc(heldScores);
     expect(model.auc).toBeCloseTo(auc, 9);
     expect(auc).toBeGreaterThanOrEqual(0.85);
-    for (const s of heldScores) expect(s.p).toBeGreaterThanOrEqual(0), expect(s.p).toBeLessThanOrEqual(1);
+    for (const s of heldScores) expect(s.p >= 0 && s.p <= 1).toBe(true);
 
     const listed = (await t.ok(PropensityModelsDocument, { kind: 'CONVERSION', first: 1 })).propensityModels;
     expect(listed.map((m) => m.id)).toEqual([model.id]);
