@@ -20,6 +20,7 @@ import {
   CustomersLearnedDocument,
   PreviewSegmentDocument,
   SegmentDetailDocument,
+  TrendsDocument,
   type ClusterCustomersInput,
   type ClusterRunFieldsFragment,
   type TouchpointInput,
@@ -150,6 +151,11 @@ describe.each(dbKinds)('clusterCustomers on the Olist sample on %s', (kind) => {
     checkAgainstReference(run, await assignments(null));
     // The centre of a cluster in original units: a channel share of 1 for an all-web shop.
     for (const c of run.clusters) expect(c.centre.find((v) => v.name === 'CHANNEL_MIX:WEB')!.value).toBeCloseTo(1, 9);
+    // Trends split by the latest run's cluster: every customer has one touchpoint, so sizes.
+    const trend = (
+      await t.ok(TrendsDocument, { scope: { from: FROM, to: TO }, series: [{ math: 'UNIQUE_CUSTOMERS', type: 'TRACK' }], interval: 'MONTH', breakdown: [{ by: 'ATTRIBUTE', key: 'cluster' }], breakdownLimit: 25 })
+    ).trends;
+    expect(new Map(trend.series.map((s) => [s.breakdownValue![0], s.total]))).toEqual(new Map(run.clusters.map((c) => [String(c.cluster), c.size])));
     expect((await t.ok(ClusterRunByIdDocument, { id: run.id })).clusterRun).toEqual(run);
   });
 

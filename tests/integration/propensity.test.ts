@@ -18,6 +18,7 @@ import {
   PropensityModelsDocument,
   SegmentDetailDocument,
   TrainPropensityDocument,
+  TrendsDocument,
   type CustomersLearnedQuery,
   type TouchpointInput,
   type TrainPropensityInput,
@@ -133,6 +134,29 @@ describe.each(dbKinds)('trainPropensity on the UCI online shoppers sessions on %
     const after = [...(await scores()).values()].filter((s) => s.conversion !== null && s.conversion > 0.5).length;
     expect(after).not.toBe(expected);
     expect((await t.ok(SegmentDetailDocument, { id: likely.id })).segment!.size).toBe(after);
+  });
+
+  it('splits trends by tenths of the score', async () => {
+    await t.ok(TrainPropensityDocument, { input });
+    const byUser = await scores();
+    const tenth = (p: number) => Math.min(Math.floor(Math.round(p * 1e6) / 1e5), 9);
+    const label = (k: number) => `${(k / 10).toFixed(1)}–${((k + 1) / 10).toFixed(1)}`;
+    const expected = new Map<string, number>();
+    for (const s of customers.filter((c) => c.bought)) {
+      const key = label(tenth(byUser.get(s.user)!.conversion!));
+      expected.set(key, (expected.get(key) ?? 0) + 1);
+    }
+    const r = (
+      await t.ok(TrendsDocument, {
+        scope: { from: '2017-01-01T00:00:00Z', to: '2018-01-01T00:00:00Z' },
+        series: [{ event: 'Order Completed', math: 'TOTAL' }],
+        interval: 'MONTH',
+        breakdown: [{ by: 'ATTRIBUTE', key: 'conversionProbability' }],
+        breakdownLimit: 25,
+      })
+    ).trends;
+    const got = new Map(r.series.filter((s) => !s.other).map((s) => [s.breakdownValue![0]!, s.total]));
+    expect(got).toEqual(expected);
   });
 
   it('refuses bad input with codes', async () => {

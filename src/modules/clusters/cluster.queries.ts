@@ -1,11 +1,14 @@
 /** The clusters module's public data API for the segment rules (both evaluators read the same rows). */
 import type { Db } from '../../db/client.ts';
 import { isUuid } from '../../lib/uuid.ts';
-import { clusterMembersSql, clusterRepository } from './cluster.repository.ts';
+import type { Prisma } from '../../generated/prisma/client.ts';
+import { clusterMembersSql, clusterRepository, latestClusterSql } from './cluster.repository.ts';
 
 export const LATEST_RUN = 'latest';
 
 export const clusterQueries = {
+  /** SQL of live customer `customer`'s cluster in the latest run (NULL when not placed): the trend breakdown's "cluster". */
+  latestClusterSql: (customer: Prisma.Sql) => latestClusterSql(customer),
   /** SQL of the members of `cluster` in `run` ("latest" or a run id); null when `run` names no run (matches nothing). */
   membersSql(run: string, cluster: number) {
     if (run === LATEST_RUN) return clusterMembersSql(null, cluster);

@@ -50,6 +50,10 @@ const toRecord = (r: {
 /** SQL of the latest run's id (the one `Customer.cluster` and `inCluster: { run: "latest" }` read). */
 export const latestRunSql = Prisma.sql`(SELECT r.id FROM cluster_run r ORDER BY r.created_at DESC, r.id DESC LIMIT 1)`;
 
+/** SQL of a customer's cluster in the latest run (NULL when the run did not place them). */
+export const latestClusterSql = (customer: Prisma.Sql) =>
+  Prisma.sql`SELECT ca.cluster FROM cluster_assignment ca WHERE ca.run_id = ${latestRunSql} AND ca.customer_id = ${customer}`;
+
 /** SQL of the live customers in cluster `cluster` of run `runId` (null: the latest run). */
 export function clusterMembersSql(runId: string | null, cluster: number): Prisma.Sql {
   const run = runId === null ? latestRunSql : Prisma.sql`${runId}::uuid`;
