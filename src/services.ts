@@ -70,6 +70,11 @@ export function createServices(deps: ServiceDeps) {
   const sentiment = new SentimentService(SentimentScorer.load(), { defaultLanguage: config.sentiment.defaultLanguage });
   const ingestion = new IngestionService(db, { logger, config, hooks, groups: accounts, sentiment: { scorer: sentiment.scorer, config: config.sentiment } });
   const trends = new TrendService(db, { clock });
+  // Cluster assignments and propensity scores are profiles of a person: erasure removes them.
+  const clusters = new ClusterService(db, { logger, clock, segments });
+  const propensity = new PropensityService(db, { logger, clock, segments });
+  hooks.add((tx, change) => clusters.onCustomerChange(tx, change));
+  hooks.add((tx, change) => propensity.onCustomerChange(tx, change));
   const currency = new CurrencyService(db, { config, hooks, logger });
   const attribution = new AttributionService(db);
   return {
@@ -101,8 +106,8 @@ export function createServices(deps: ServiceDeps) {
     partitions: new PartitionService(db, { clock, logger, config: config.partitions }),
     webhooks,
     sentiment,
-    clusters: new ClusterService(db, { logger, clock, segments }),
-    propensity: new PropensityService(db, { logger, clock, segments }),
+    clusters,
+    propensity,
     pubsub,
     clock,
   };

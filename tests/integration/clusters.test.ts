@@ -18,6 +18,7 @@ import {
   CreateSegmentDocument,
   type CustomersLearnedQuery,
   CustomersLearnedDocument,
+  EraseCustomerDocument,
   PreviewSegmentDocument,
   SegmentDetailDocument,
   TrendsDocument,
@@ -110,7 +111,8 @@ describe.each(dbKinds)('clusterCustomers on the Olist sample on %s', (kind) => {
     for (;;) {
       const page: CustomersLearnedQuery['customers'] = (await t.ok(CustomersLearnedDocument, { first: 100, after, runId })).customers;
       for (const e of page.edges) {
-        const crm = e.node.identities.find((i) => i.type === 'CRM_ID')!.value;
+        // An erased customer has no identities left: known by the id seen before.
+        const crm = e.node.identities.find((i) => i.type === 'CRM_ID')?.value ?? crmOf.get(e.node.id)!;
         crmOf.set(e.node.id, crm);
         if (e.node.cluster) out.set(crm, e.node.cluster.cluster);
       }
@@ -194,6 +196,18 @@ describe.each(dbKinds)('clusterCustomers on the Olist sample on %s', (kind) => {
     const next = (await t.ok(ClusterCustomersDocument, { input: baseInput({ k: 5, features: ['RECENCY', 'MONETARY'] }) })).clusterCustomers;
     expect((await members(latest.id)).size).toBe(next.clusters[0]!.size);
     expect((await members(byId.id)).size).toBe(run.clusters[1]!.size);
+  });
+
+  it('forgets an erased customer\'s clusters and leaves them out of later runs', async () => {
+    const run = (await t.ok(ClusterCustomersDocument, { input: baseInput({ k: 2 }) })).clusterCustomers;
+    await assignments(run.id);
+    const [id, crm] = [...crmOf].find(([, c]) => features.has(c))!;
+    await t.ok(EraseCustomerDocument, { id });
+    const after = await assignments(run.id);
+    expect(after.has(crm)).toBe(false);
+    expect(after.size).toBe(features.size - 1);
+    const next = (await t.ok(ClusterCustomersDocument, { input: baseInput({ k: 2 }) })).clusterCustomers;
+    expect(next.customers).toBe(features.size - 1);
   });
 
   it('refuses bad input with codes and stores nothing', async () => {

@@ -8,7 +8,7 @@
  * required to beat chance clearly on data built to be predictable.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateSegmentDocument, CustomersLearnedDocument, SegmentDetailDocument, TrainPropensityDocument, type CustomersLearnedQuery, type TouchpointInput } from '../generated/graphql.ts';
+import { CreateSegmentDocument, CustomersLearnedDocument, EraseCustomerDocument, SegmentDetailDocument, TrainPropensityDocument, type CustomersLearnedQuery, type TouchpointInput } from '../generated/graphql.ts';
 import { seededRandom } from '../../src/lib/random.ts';
 import { dbKinds } from '../helpers/databases.ts';
 import { recordAll } from '../helpers/record.ts';
@@ -62,12 +62,14 @@ describe.each(dbKinds)('trainPropensity CHURN on a synthetic app on %s', (kind) 
 
     // Every customer has a churn score and no conversion score; the rule reads the same numbers.
     const churn: number[] = [];
+    let someone = '';
     let after: string | null | undefined = null;
     for (;;) {
       const page: CustomersLearnedQuery['customers'] = (await t.ok(CustomersLearnedDocument, { first: 100, after })).customers;
       for (const e of page.edges) {
         expect(e.node.propensity.conversion).toBeNull();
         churn.push(e.node.propensity.churn!);
+        if (!someone) someone = e.node.id;
       }
       if (!page.pageInfo.hasNextPage) break;
       after = page.pageInfo.endCursor;
@@ -75,5 +77,10 @@ describe.each(dbKinds)('trainPropensity CHURN on a synthetic app on %s', (kind) 
     expect(churn).toHaveLength(users.length);
     const risky = (await t.ok(CreateSegmentDocument, { input: { name: 'churn risk', rule: { attr: 'churnProbability', op: 'gt', value: 0.7 } } })).createSegment;
     expect((await t.ok(SegmentDetailDocument, { id: risky.id })).segment!.size).toBe(churn.filter((p) => p > 0.7).length);
+
+    // Erasure removes the person's score.
+    await t.ok(EraseCustomerDocument, { id: someone });
+    const page = (await t.ok(CustomersLearnedDocument, { first: 100 })).customers;
+    expect(page.edges.find((e) => e.node.id === someone)!.node.propensity).toEqual({ conversion: null, churn: null });
   });
 });

@@ -71,7 +71,8 @@ export const clusterRepository = {
         SELECT person, max(occurred_at) AS last_at, min(occurred_at) AS first_at,
                (count(*) FILTER (WHERE event = ${orderEvent}::text))::int AS orders,
                COALESCE(sum(revenue) FILTER (WHERE event = ${orderEvent}::text), 0)::text AS monetary
-        FROM tp GROUP BY person ORDER BY person LIMIT ${limit + 1}::int),
+        FROM tp WHERE person IN (SELECT id FROM customer WHERE erased_at IS NULL)
+        GROUP BY person ORDER BY person LIMIT ${limit + 1}::int),
       mix AS (
         SELECT person, jsonb_object_agg(channel, n) AS channels
         FROM (SELECT person, channel::text AS channel, count(*)::int AS n FROM tp WHERE person IN (SELECT person FROM people) GROUP BY 1, 2) x
@@ -115,6 +116,11 @@ export const clusterRepository = {
         INSERT INTO cluster_assignment (run_id, customer_id, cluster)
         SELECT ${run.id}::uuid, c, n FROM unnest(${customerIds.slice(i, i + CHUNK)}::uuid[], ${clusters.slice(i, i + CHUNK)}::int[]) AS x(c, n)`;
     }
+  },
+
+  /** Erasure: the person's assignments go (a profile built from their behaviour). */
+  async forget(tx: Db, customerIds: string[]): Promise<void> {
+    await tx.$executeRaw`DELETE FROM cluster_assignment WHERE customer_id = ANY(${customerIds}::uuid[])`;
   },
 
   /** Customers of the latest run before this one (they may leave an `inCluster: latest` set). */

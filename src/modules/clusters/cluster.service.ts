@@ -4,7 +4,8 @@
  * and rule tags that read `inCluster` are brought up to date in the same transaction.
  */
 import { randomUUID } from 'node:crypto';
-import type { Database } from '../../db/client.ts';
+import type { Database, Db } from '../../db/client.ts';
+import type { CustomerChange } from '../../lib/change-hooks.ts';
 import { ErrorCode, UserError } from '../../errors.ts';
 import { isUuid } from '../../lib/uuid.ts';
 import type { Logger } from '../../logger.ts';
@@ -101,6 +102,12 @@ export class ClusterService {
     await afterCommit();
     this.log.info({ run: run.id, customers: run.customers, k: run.k, silhouette: run.silhouette }, 'customers clustered');
     return run;
+  }
+
+  /** Change hook: an erased person keeps no cluster. */
+  async onCustomerChange(tx: Db, change: CustomerChange): Promise<void> {
+    if (change.kind !== 'erase') return;
+    await clusterRepository.forget(tx, [...new Set(change.customerIds)]);
   }
 
   async get(id: string): Promise<ClusterRunRecord | null> {

@@ -119,6 +119,11 @@ export const propensityRepository = {
     }
   },
 
+  /** Erasure: the person's scores go (a profile built from their behaviour). */
+  async forget(tx: Db, customerIds: string[]): Promise<void> {
+    await tx.$executeRaw`DELETE FROM customer_propensity WHERE customer_id = ANY(${customerIds}::uuid[])`;
+  },
+
   /** Customers scored by the current model of `kind` (they may leave a set that reads the score). */
   async scoredCustomers(db: Db, kind: PropensityKind): Promise<string[]> {
     const rows = await db.$queryRaw<{ id: string }[]>`SELECT customer_id::text AS id FROM customer_propensity WHERE kind = ${kind}::"PropensityKind"`;

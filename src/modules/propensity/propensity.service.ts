@@ -11,7 +11,8 @@
  * before asOf: the probability of no touchpoint in the H days after asOf.
  */
 import { randomUUID } from 'node:crypto';
-import type { Database } from '../../db/client.ts';
+import type { Database, Db } from '../../db/client.ts';
+import type { CustomerChange } from '../../lib/change-hooks.ts';
 import { ErrorCode, UserError } from '../../errors.ts';
 import type { PropensityKind } from '../../generated/prisma/enums.ts';
 import type { Logger } from '../../logger.ts';
@@ -126,6 +127,12 @@ export class PropensityService {
     await afterCommit();
     this.log.info({ model: stored.id, kind: stored.kind, auc, train: stored.trainCount, evaluate: stored.evalCount }, 'propensity model trained');
     return stored;
+  }
+
+  /** Change hook: an erased person keeps no score. */
+  async onCustomerChange(tx: Db, change: CustomerChange): Promise<void> {
+    if (change.kind !== 'erase') return;
+    await propensityRepository.forget(tx, [...new Set(change.customerIds)]);
   }
 
   models(kind: PropensityKind | null | undefined, first: number | null | undefined): Promise<StoredModel[]> {
