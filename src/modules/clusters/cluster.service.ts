@@ -51,6 +51,7 @@ export class ClusterService {
     if (!Number.isInteger(seed) || seed < 0) throw new UserError(ErrorCode.BAD_USER_INPUT, 'seed must be a whole number ≥ 0', { field: 'seed' });
     const scope = validScope(input.scope);
     const orderEvent = input.orderEvent?.trim() || 'Order Completed';
+    if (orderEvent.length > 256) throw new UserError(ErrorCode.VALUE_TOO_LONG, 'orderEvent has at most 256 characters', { field: 'orderEvent', max: 256 });
 
     const rows = await clusterRepository.behaviour(this.db.prisma, scope, orderEvent, MAX_CLUSTER_CUSTOMERS);
     if (rows.length > MAX_CLUSTER_CUSTOMERS)

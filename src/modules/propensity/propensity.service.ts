@@ -26,6 +26,7 @@ import { propensityRepository, type Snapshot, type StoredModel } from './propens
 /** Most customers one training reads (each snapshot is held in memory). */
 export const MAX_PROPENSITY_CUSTOMERS = 100_000;
 export const MAX_NUMERIC_PROPERTIES = 10;
+const MAX_NAME = 256;
 const DAY = 86_400_000;
 
 export interface TrainInput {
@@ -52,6 +53,9 @@ export class PropensityService {
     const props = [...new Set((input.numericProperties ?? []).map((p) => p.trim()).filter(Boolean))];
     if (props.length > MAX_NUMERIC_PROPERTIES)
       throw new UserError(ErrorCode.BAD_USER_INPUT, `at most ${MAX_NUMERIC_PROPERTIES} numericProperties`, { field: 'numericProperties', max: MAX_NUMERIC_PROPERTIES });
+    const long = [input.conversionEvent ?? '', ...props].findIndex((s) => s.length > MAX_NAME);
+    if (long >= 0)
+      throw new UserError(ErrorCode.VALUE_TOO_LONG, `event and property names have at most ${MAX_NAME} characters`, { field: long === 0 ? 'conversionEvent' : `numericProperties.${long - 1}`, max: MAX_NAME });
     const l2 = input.l2 ?? 1e-3;
     if (!(l2 >= 0 && l2 <= 100)) throw new UserError(ErrorCode.BAD_USER_INPUT, 'l2 must be from 0 to 100', { field: 'l2' });
     const limit = MAX_PROPENSITY_CUSTOMERS;
