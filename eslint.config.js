@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import layers from './lint/layers.js';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'src/generated/', 'tests/generated/', 'coverage/', '.cdp/', 'bench/results/'] },
+  { ignores: ['node_modules/', 'src/generated/', 'tests/generated/', 'coverage/', '.cdp/', 'bench/results/', 'console/dist/', 'console/src/generated/'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -60,6 +60,7 @@ export interface Scrape {
   leader: number;
   runs: Record<string, number>;
   rssBytes: number;
+  heapUsedBytes: number;
 }
 
 /** Leader gauge, recurring-job run counts and RSS of one process, from its /metrics (open on loopback). */
@@ -72,5 +73,6 @@ export async function scrape(base: string): Promise<Scrape> {
     leader: Number(/^cdp_leader (\d+)$/m.exec(text)?.[1] ?? NaN),
     runs,
     rssBytes: Number(/^process_resident_memory_bytes (\d+(?:\.\d+)?(?:e\+\d+)?)$/m.exec(text)?.[1] ?? NaN),
+    heapUsedBytes: Number(/^nodejs_heap_size_used_bytes (\d+(?:\.\d+)?(?:e\+\d+)?)$/m.exec(text)?.[1] ?? NaN),
   };
 }

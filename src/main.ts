@@ -53,6 +53,7 @@ export async function serve(opts: { demo?: boolean; config?: Config } = {}): Pro
   const admin = adminKey?.ok ? adminKey.value.key : null;
   process.stdout.write(
     `\nCDP server ready at ${server.url} (WebSocket ${server.wsUrl})\n` +
+      `Console (open in a browser, sign in with an API key): ${server.consoleUrl}\n` +
       (admin
         ? `Demo ADMIN key (new at each demo start; shown only this once, stored hashed):\n  ${admin}\n` +
           `Try:\n  curl -s ${server.url} -H 'content-type: application/json' -H 'authorization: Bearer ${admin}' \\\n` +

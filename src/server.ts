@@ -20,6 +20,7 @@ import { startWsServer } from './graphql/ws-server.ts';
 import { storableArgumentsPlugin } from './graphql/storable-arguments.ts';
 import { requireApiKey, sendGraphqlError } from './http/api-key-auth.ts';
 import { createHttpApp, MAX_GRAPHQL_BODY } from './http/app.ts';
+import { consoleStatic } from './http/console-static.ts';
 import { createAuthGate } from './http/auth-failures.ts';
 import { createLimiterStore } from './http/limiter-store.ts';
 import { createRateLimit } from './http/rate-limit.ts';
@@ -41,6 +42,8 @@ import { Topic, type MembershipChangedPayload } from './pubsub/topics.ts';
 export interface RunningServer {
   url: string;
   wsUrl: string;
+  /** The operator console (the browser app). */
+  consoleUrl: string;
   port: number;
   services: Services;
   /** The listening HTTP server (its timeouts are part of the deployment's contract with a load balancer). */
@@ -152,6 +155,9 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
     introspection: !config.production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // main.ts owns SIGINT/SIGTERM. Apollo's own handler (on outside NODE_ENV=test) re-raised the signal
+    // after stopping, which main.ts took for an operator's second signal and exited 1.
+    stopOnTerminationSignals: false,
     validationRules: guards.apollo.validationRules,
     parseOptions: guards.apollo.parseOptions,
     plugins: [
@@ -178,6 +184,8 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
       context: async ({ res }) => createContext(deps, res.locals.auth as Principal, { requestId: res.locals.requestId as string }),
     }),
   );
+  // The operator console: every other GET is the browser app (after the API routes, so they win).
+  app.use(consoleStatic());
   // Malformed JSON and oversized bodies get a JSON error with a code, not an HTML page.
   app.use(((err, _req, res, next) => {
     if (res.headersSent) return next(err);
@@ -200,6 +208,7 @@ export async function startServer(opts: { config: Config; db: Database; logger: 
 
   return {
     url: `http://${host}:${port}/graphql`,
+    consoleUrl: `http://${host}:${port}/`,
     wsUrl: `ws://${host}:${port}/graphql`,
     port,
     services,

@@ -15,6 +15,7 @@ import { MembershipFeed } from './modules/segments/membership.feed.ts';
 import { SegmentService } from './modules/segments/segment.service.ts';
 import { TagService } from './modules/tags/tag.service.ts';
 import { TouchpointService } from './modules/touchpoints/touchpoint.service.ts';
+import { TouchpointFeed } from './modules/touchpoints/touchpoint.feed.ts';
 import { FunnelService } from './modules/analytics/funnel.service.ts';
 import { PathsService } from './modules/analytics/paths.service.ts';
 import { RetentionService } from './modules/analytics/retention.service.ts';
@@ -35,6 +36,7 @@ import { SentimentScorer } from './modules/sentiment/sentiment.scorer.ts';
 import { SentimentService } from './modules/sentiment/sentiment.service.ts';
 import { ClusterService } from './modules/clusters/cluster.service.ts';
 import { PropensityService } from './modules/propensity/propensity.service.ts';
+import { AskService } from './modules/ask/ask.service.ts';
 
 export interface ServiceDeps {
   db: Database;
@@ -68,7 +70,8 @@ export function createServices(deps: ServiceDeps) {
   segments.holdOutboxPruning(() => webhooks.outboxHold());
   // The sentiment models are read from models/ once, here, and scored in memory.
   const sentiment = new SentimentService(SentimentScorer.load(), { defaultLanguage: config.sentiment.defaultLanguage });
-  const ingestion = new IngestionService(db, { logger, config, hooks, groups: accounts, sentiment: { scorer: sentiment.scorer, config: config.sentiment } });
+  const liveTouchpoints = new TouchpointFeed(pubsub, logger);
+  const ingestion = new IngestionService(db, { logger, config, hooks, groups: accounts, sentiment: { scorer: sentiment.scorer, config: config.sentiment }, live: liveTouchpoints });
   const trends = new TrendService(db, { clock });
   // Cluster assignments and propensity scores are profiles of a person: erasure removes them.
   const clusters = new ClusterService(db, { logger, clock, segments });
@@ -86,6 +89,7 @@ export function createServices(deps: ServiceDeps) {
     merges: new MergeService(db, { logger, config, hooks }),
     privacy: new PrivacyService(db, { logger, hooks, clock }),
     touchpoints: new TouchpointService(db, { ingestion, config }),
+    liveTouchpoints,
     segments,
     tags,
     feed,
@@ -108,6 +112,7 @@ export function createServices(deps: ServiceDeps) {
     sentiment,
     clusters,
     propensity,
+    ask: new AskService({ clock }),
     pubsub,
     clock,
   };

@@ -26,12 +26,15 @@ import { ApiKeyResolver } from '../modules/auth/api-key.resolver.ts';
 import { AuditResolver } from '../modules/audit/audit.resolver.ts';
 import { PrivacyResolver } from '../modules/privacy/privacy.resolver.ts';
 import { FailedEventConnectionResolver, JourneyConnectionResolver, TouchpointFieldsResolver, TouchpointResolver } from '../modules/touchpoints/touchpoint.resolver.ts';
+import { LiveTouchpointResolver } from '../modules/touchpoints/touchpoint-live.resolver.ts';
 import { WebhookResolver } from '../modules/webhooks/webhook.resolver.ts';
 import { CustomerSentimentResolver, SentimentResolver } from '../modules/sentiment/sentiment.resolver.ts';
 import { ClusterResolver, CustomerClusterResolver } from '../modules/clusters/cluster.resolver.ts';
 import { CustomerPropensityResolver, PropensityResolver } from '../modules/propensity/propensity.resolver.ts';
+import { AskResolver } from '../modules/ask/ask.resolver.ts';
 
 export const resolvers = [
+  AskResolver,
   SystemResolver,
   CustomerResolver,
   CustomerConnectionResolver,
@@ -40,6 +43,7 @@ export const resolvers = [
   TouchpointFieldsResolver,
   FailedEventConnectionResolver,
   JourneyConnectionResolver,
+  LiveTouchpointResolver,
   MergeResolver,
   SegmentResolver,
   MembershipChangeResolver,

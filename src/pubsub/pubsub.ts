@@ -82,7 +82,11 @@ export function createPubSub(opts: { redisUrl?: string; logger: Logger; channelP
   // Both connections keep ioredis's offline queue: commands sent while Redis is away go out when it is
   // back (and ioredis subscribes again after every reconnect).
   const publisher = connect();
-  const subscriber = connect();
+  // No ready check on the subscriber: ioredis writes a SUBSCRIBE made during the handshake at once, and
+  // its ready check (INFO) then failed as "not allowed in subscriber mode", tearing the connection down
+  // (tests/integration/pubsub-handshake.test.ts). The check only waits for Redis to load its dataset,
+  // which pub/sub does not need.
+  const subscriber = connect({ enableReadyCheck: false });
   const redis = new RedisPubSub({ publisher, subscriber });
   const engine = opts.channelPrefix ? new PrefixedPubSubEngine(redis, opts.channelPrefix) : redis;
 

@@ -6,6 +6,7 @@ export const Topic = {
   PING: 'system/ping',
   MEMBERSHIP_CHANGED: 'segment/membership_changed',
   ALERT_RAISED: 'alerts/raised',
+  TOUCHPOINT_RECEIVED: 'touchpoints/received',
 } as const;
 
 /** The alerts one check (or one ingested batch, for NEGATIVE_FEEDBACK) raised: new ones only, a key already stored is never published again. */
@@ -33,6 +34,23 @@ export interface MembershipChangedPayload {
   }[];
 }
 
+/** One ingested batch, after its commit: what was stored and what was quarantined (no payloads: they may hold personal data). */
+export interface TouchpointReceivedPayload {
+  events: {
+    quarantined: boolean;
+    touchpointId: string | null;
+    messageId: string | null;
+    type: string | null;
+    event: string | null;
+    channel: string | null;
+    source: string;
+    customerId: string | null;
+    reason: string | null;
+    occurredAt: string | null;
+    receivedAt: string;
+  }[];
+}
+
 export interface PingPayload {
   message: string;
   at: string;
@@ -42,5 +60,6 @@ export interface TopicPayloads {
   [Topic.PING]: PingPayload;
   [Topic.MEMBERSHIP_CHANGED]: MembershipChangedPayload;
   [Topic.ALERT_RAISED]: AlertRaisedPayload;
+  [Topic.TOUCHPOINT_RECEIVED]: TouchpointReceivedPayload;
 }
 export type TopicName = keyof TopicPayloads;

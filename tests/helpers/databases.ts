@@ -4,7 +4,9 @@
  * Postgres schema that is dropped afterwards, so test files never see each other's rows.
  */
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import pg from 'pg';
+import { inject } from 'vitest';
 import type { Config } from '../../src/config/env.ts';
 import { testEnv } from '../../src/config/env.ts';
 
@@ -29,4 +31,12 @@ export async function dropDatabase(config: Config['database']): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+let snapshot: Promise<Blob> | undefined;
+
+/** The migrated PGlite that tests/global-setup.ts saved, read once per test process. */
+export function pgliteSnapshot(): Promise<Blob> {
+  snapshot ??= readFile(inject('pgliteSnapshot')).then((bytes) => new Blob([bytes]));
+  return snapshot;
 }

@@ -12,7 +12,7 @@ import { migrate } from '../../src/db/migrate.ts';
 import { ApiKeyRole } from '../../src/generated/prisma/enums.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
-import { databaseConfig, dropDatabase, redisUrl, type DbKind } from './databases.ts';
+import { databaseConfig, dropDatabase, pgliteSnapshot, redisUrl, type DbKind } from './databases.ts';
 
 export interface GqlResponse<T> {
   status: number;
@@ -64,7 +64,9 @@ export interface TestServerOptions {
 
 export async function startTestServer(kind: DbKind, overrides: Partial<Config> = {}, opts: TestServerOptions = {}): Promise<TestServer> {
   const config = testConfig(opts.database ?? databaseConfig(kind), overrides);
-  const db = await openDatabase(config.database);
+  // A fresh in-memory PGlite starts from the suite's migrated snapshot; migrate() then finds nothing to do.
+  const fresh = !opts.database && config.database.kind === 'pglite' && config.database.dataDir === null;
+  const db = await openDatabase(config.database, fresh ? { pgliteSnapshot: await pgliteSnapshot() } : {});
   await migrate(db);
   const server = await startServer({ config, db, logger: createLogger(config), clock: opts.clock });
   const clients: Client[] = [];

@@ -7,6 +7,8 @@
  * - `blackhole()`: open connections are destroyed, new ones are accepted but nothing is forwarded
  *   either way, like a network partition (the client only finds out through its own timeouts).
  * - `restore()`: forwards again, on the same port.
+ * - `holdReplies()` / `releaseReplies()`: what the server sends is held back, then delivered in
+ *   order, so a client stays mid-handshake (connected, no answers yet) for as long as a test needs.
  */
 import net from 'node:net';
 
@@ -14,6 +16,12 @@ export interface TcpProxy {
   readonly port: number;
   /** Connections currently forwarded. */
   readonly connections: number;
+  /** Client connections that have sent at least one byte (a handshake under way). */
+  readonly clientsHeard: number;
+  /** Bytes the clients have sent, in all. */
+  readonly bytesFromClients: number;
+  holdReplies(): void;
+  releaseReplies(): void;
   drop(): Promise<void>;
   blackhole(): Promise<void>;
   restore(): Promise<void>;
@@ -25,6 +33,10 @@ type Mode = 'forward' | 'blackhole' | 'refuse';
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   let mode: Mode = 'forward';
   const sockets = new Set<net.Socket>();
+  let holding = false;
+  const held: (() => void)[] = [];
+  let clientsHeard = 0;
+  let bytesFromClients = 0;
   const track = (s: net.Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -36,7 +48,9 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     const upstream = net.connect(targetPort, targetHost);
     track(upstream);
     client.pipe(upstream);
-    upstream.pipe(client);
+    client.once('data', () => clientsHeard++);
+    client.on('data', (d: Buffer) => (bytesFromClients += d.length));
+    upstream.on('data', (d: Buffer) => (holding ? held.push(() => client.write(d)) : client.write(d)));
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });
@@ -60,6 +74,19 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     port,
     get connections() {
       return sockets.size;
+    },
+    get clientsHeard() {
+      return clientsHeard;
+    },
+    get bytesFromClients() {
+      return bytesFromClients;
+    },
+    holdReplies() {
+      holding = true;
+    },
+    releaseReplies() {
+      holding = false;
+      for (const send of held.splice(0)) send();
     },
     async drop() {
       mode = 'refuse';

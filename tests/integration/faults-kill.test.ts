@@ -15,12 +15,9 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testEnv, type Config } from '../../src/config/env.ts';
 import { openDatabase } from '../../src/db/client.ts';
-import { migrate } from '../../src/db/migrate.ts';
-import { createLogger } from '../../src/logger.ts';
-import { ApiKeyService } from '../../src/modules/auth/api-key.service.ts';
-import { testConfig } from '../helpers/server.ts';
 import { spawnCli, waitForReady } from '../helpers/cli-process.ts';
 import { dbKinds } from '../helpers/databases.ts';
+import { migrateWithKeys } from '../helpers/prepared-database.ts';
 
 const dataRoot = mkdtempSync(path.join(tmpdir(), 'cdp-kill-'));
 afterAll(() => rmSync(dataRoot, { recursive: true, force: true }));
@@ -125,16 +122,7 @@ describe.each(kinds)('kill -9 mid-stream on %s', (kind) => {
 
     try {
       // The write key, made here rather than by `cdp keys create` (one process start less).
-      const setup = await openDatabase(dbConfig);
-      let key: string;
-      try {
-        await migrate(setup);
-        const made = await new ApiKeyService(setup, { logger: createLogger(testConfig(dbConfig)) }).create({ name: 'kill-test', role: 'WRITER' });
-        if (!made.ok) throw new Error(made.message);
-        key = made.value.key;
-      } finally {
-        await setup.close();
-      }
+      const key = (await migrateWithKeys(dbConfig, 'kill-test', ['WRITER'])).WRITER;
 
       // 1. Stream batches from a few concurrent senders; SIGKILL once a random number has been acked.
       const first = spawnCli(['serve'], env);

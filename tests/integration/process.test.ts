@@ -43,7 +43,9 @@ describe('cdp serve as a process', () => {
     const made = cdp(['keys', 'create', '--name', 'proc-test', '--role', 'READER'], { CDP_DATA_DIR: dataDir });
     expect(await made.exited).toBe(0);
     const key = /^\s+(cdp_\S+)$/m.exec(made.output())![1]!;
-    const server = cdp(['serve'], { CDP_DATA_DIR: dataDir });
+    // As operators run it: outside NODE_ENV=test Apollo used to add a signal handler of its own that
+    // turned one SIGTERM into two (exit 1).
+    const server = cdp(['serve'], { CDP_DATA_DIR: dataDir, NODE_ENV: 'production' });
     try {
       const url = await waitForUrl(server);
       const anonymous = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ version }"}' });

@@ -15,14 +15,10 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testEnv, type Config } from '../../src/config/env.ts';
-import { openDatabase } from '../../src/db/client.ts';
-import { migrate } from '../../src/db/migrate.ts';
-import { createLogger } from '../../src/logger.ts';
-import { ApiKeyService } from '../../src/modules/auth/api-key.service.ts';
 import { spawnCli, waitForReady, type CliProcess } from '../helpers/cli-process.ts';
 import { dbKinds } from '../helpers/databases.ts';
-import { testConfig } from '../helpers/server.ts';
 import { startReceiver } from '../helpers/webhook-receiver.ts';
+import { migrateWithKeys } from '../helpers/prepared-database.ts';
 
 const dataRoot = mkdtempSync(path.join(tmpdir(), 'cdp-webhook-kill-'));
 afterAll(() => rmSync(dataRoot, { recursive: true, force: true }));
@@ -85,16 +81,7 @@ describe.each(dbKinds)('webhook delivery killed with SIGKILL on %s', (kind) => {
       return { status: 200 };
     });
     try {
-      const setup = await openDatabase(dbConfig);
-      let key: string;
-      try {
-        await migrate(setup);
-        const made = await new ApiKeyService(setup, { logger: createLogger(testConfig(dbConfig)) }).create({ name: 'webhook-kill', role: 'ADMIN' });
-        if (!made.ok) throw new Error(made.message);
-        key = made.value.key;
-      } finally {
-        await setup.close();
-      }
+      const key = (await migrateWithKeys(dbConfig, 'webhook-kill', ['ADMIN'])).ADMIN;
 
       server = spawnCli(['serve'], env);
       let base = await waitForReady(server, 150_000);

@@ -4,71 +4,22 @@
  * configuration; every wait is a bounded poll on something observable (what the receiver got, what
  * the API says), never a sleep.
  */
-import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type WebhookConfig } from '../../src/config/env.ts';
 import {
   AlertsDocument,
   CreateSegmentDocument,
   CreateWebhookDocument,
   DeleteWebhookDocument,
-  RecordTouchpointsDocument,
   ReplayWebhookDeadLettersDocument,
   ResumeWebhookDocument,
   SegmentDetailDocument,
   WebhookDeadLettersDocument,
-  WebhookDocument,
   WebhooksDocument,
-  type CreateWebhookInput,
-  type TouchpointInput,
 } from '../generated/graphql.ts';
 import { dbKinds } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { startReceiver, type Receiver, type ReceivedRequest } from '../helpers/webhook-receiver.ts';
-
-const base: WebhookConfig = {
-  ...loadConfig({}).webhooks,
-  allowedHosts: ['127.0.0.1'],
-  pollMs: 50,
-  retryBaseMs: 20,
-  retryMaxDelayMs: 100,
-  requestTimeoutMs: 5_000,
-  batchSize: 10,
-};
-
-/** The receiver's side of the signature: recomputed here from the raw body, not with the server's code. */
-function verifySignature(secret: string, req: ReceivedRequest): boolean {
-  const header = String(req.headers['x-cdp-signature'] ?? '');
-  const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header);
-  if (!m) return false;
-  const expected = createHmac('sha256', secret).update(`${m[1]}.${req.raw}`).digest('hex');
-  return expected === m[2] && Math.abs(Date.now() / 1000 - Number(m[1])) < 300;
-}
-
-async function createWebhook(t: TestServer, input: CreateWebhookInput) {
-  return (await t.ok(CreateWebhookDocument, { input })).createWebhook;
-}
-
-async function record(t: TestServer, input: TouchpointInput[]) {
-  const r = (await t.ok(RecordTouchpointsDocument, { input })).recordTouchpoints;
-  expect(r.accepted).toBe(input.length);
-  return r.results;
-}
-
-async function webhook(t: TestServer, id: string) {
-  return (await t.ok(WebhookDocument, { id })).webhook!;
-}
-
-/** Bounded poll on the API. */
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not reached in ${timeoutMs} ms; last ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { base, createWebhook, record, until, verifySignature, webhook } from '../helpers/webhook-api.ts';
+import { startReceiver, type Receiver } from '../helpers/webhook-receiver.ts';
 
 describe.each(dbKinds)('webhooks on %s', (kind) => {
   let t: TestServer;

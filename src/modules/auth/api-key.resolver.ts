@@ -3,10 +3,16 @@ import { Audited } from '../../graphql/audit.middleware.ts';
 import type { Context } from '../../graphql/context.ts';
 import { ErrorCode, UserError } from '../../errors.ts';
 import { Access } from './access.ts';
-import { ApiKey, ApiKeyRole, CreatedApiKey } from './api-key.types.ts';
+import { ApiKey, ApiKeyRole, CreatedApiKey, Viewer } from './api-key.types.ts';
 
 @Resolver(() => ApiKey)
 export class ApiKeyResolver {
+  @Authorized()
+  @Query(() => Viewer, { description: 'The signed-in key: its name and role (any role).' })
+  viewer(@Ctx() ctx: Context): Viewer {
+    return { id: ctx.auth.id, name: ctx.auth.name, role: ctx.auth.role };
+  }
+
   @Authorized(...Access.ADMIN)
   @Query(() => [ApiKey], { description: 'Every key, revoked ones too, oldest first. ADMIN only.' })
   apiKeys(@Ctx() ctx: Context) {

@@ -23,3 +23,10 @@ export class CreatedApiKey {
   @Field(() => String, { description: 'The secret. Shown in this answer only; only its hash is stored.' }) key!: string;
   @Field(() => ApiKey) apiKey!: ApiKey;
 }
+
+@ObjectType({ description: 'The key this request is signed with: what a client (the console) may offer.' })
+export class Viewer {
+  @Field(() => ID) id!: string;
+  @Field(() => String) name!: string;
+  @Field(() => ApiKeyRole) role!: ApiKeyRole;
+}

@@ -17,6 +17,7 @@ import { applyIdentifyTraits } from '../customers/customer.identify.ts';
 import { isBlocked } from '../identities/identity-resolution.ts';
 import { resolveIdentities } from '../identities/identity-resolver.ts';
 import type { TouchpointWrite } from '../touchpoints/touchpoint.model.ts';
+import type { LiveTouchpointPayload, TouchpointFeed } from '../touchpoints/touchpoint.feed.ts';
 import { touchpointQueries } from '../touchpoints/touchpoint.queries.ts';
 import { currencyQueries } from '../currency/currency.queries.ts';
 import type { NormalizedEvent } from './event.model.ts';
@@ -57,6 +58,8 @@ export class IngestionService {
       groups?: GroupCallSink;
       /** Scores the free text of touchpoints; without it no sentiment is stored. */
       sentiment?: { scorer: SentimentScorer; config: SentimentConfig };
+      /** The live stream (touchpointReceived); each batch is published to it after its commit. */
+      live?: TouchpointFeed;
     },
   ) {
     this.log = deps.logger.child({ module: 'ingestion-service' });
@@ -120,19 +123,25 @@ export class IngestionService {
       seen.add(key);
     }
 
+    const storedRows: StoredTouchpoint[] = [];
+    let storedFailures: typeof failures = [];
     if (fresh.length || (failures.length && opts.quarantine !== false)) {
       const afterCommit = await this.db.prisma.$transaction(
         async (tx) => {
           // First, before any other lock: a concurrent setExchangeRates then either precedes this batch or follows it.
           if (fresh.some((c) => this.isForeign(c.event))) await currencyQueries.lockRatesShared(tx);
           const kept = await this.dropSuppressed(tx, fresh, results);
-          const after = kept.length ? await this.store(tx, kept, results) : noAfterCommit;
-          if (opts.quarantine !== false) await failedEventRepository.insertMany(tx, await this.dropSuppressedFailures(tx, failures, results));
+          const after = kept.length ? await this.store(tx, kept, results, storedRows) : noAfterCommit;
+          if (opts.quarantine !== false) {
+            storedFailures = await this.dropSuppressedFailures(tx, failures, results);
+            await failedEventRepository.insertMany(tx, storedFailures);
+          }
           return after;
         },
         { maxWait: 15_000, timeout: 120_000 },
       );
       await afterCommit();
+      await this.deps.live?.publish(liveEvents(storedRows, storedFailures, raws, receivedAt));
     }
 
     const count = (s: IngestResult['status']) => results.filter((r) => r.status === s).length;
@@ -170,7 +179,7 @@ export class IngestionService {
     });
   }
 
-  private async store(tx: Db, fresh: Candidate[], results: IngestResult[]): Promise<AfterCommit> {
+  private async store(tx: Db, fresh: Candidate[], results: IngestResult[], storedRows: StoredTouchpoint[]): Promise<AfterCommit> {
     const resolved = await resolveIdentities(
       tx,
       fresh.map((c) => c.event.identities),
@@ -234,10 +243,49 @@ export class IngestionService {
     for (const r of rows) if (inserted.has(r.id)) triggers[r.customerId] = { messageId: r.messageId, event: r.event, source: r.source };
     const mergedAway = resolved.plan.merges.map((m) => m.loserId).filter((id) => !resolved.plan.newCustomerIds.includes(id));
     const touchpoints = rows.filter((r) => inserted.has(r.id));
+    storedRows.push(...touchpoints);
     const afterHooks = await this.deps.hooks.run(tx, { customerIds: [...resolved.touched, ...mergedAway], kind: 'touchpoint', triggers, touchpoints });
     return async () => {
       await afterGroups();
       await afterHooks();
     };
   }
+}
+
+/** What the live stream shows of a batch: the stored rows and the quarantined events, in the order sent. */
+function liveEvents(stored: StoredTouchpoint[], failed: { index: number; source: string; reason: string }[], raws: unknown[], receivedAt: Date): LiveTouchpointPayload[] {
+  const at = receivedAt.toISOString();
+  const good = stored.map((r) => ({
+    index: r.index,
+    quarantined: false,
+    touchpointId: r.id,
+    messageId: r.messageId,
+    type: r.type,
+    event: r.event,
+    channel: r.channel,
+    source: r.source,
+    customerId: r.customerId,
+    reason: null,
+    occurredAt: r.occurredAt,
+    receivedAt: at,
+  }));
+  const bad = failed.map((f) => {
+    const raw = (raws[f.index] ?? {}) as Record<string, unknown>;
+    const text = (v: unknown) => (typeof v === 'string' ? v.slice(0, 200) : null);
+    return {
+      index: f.index,
+      quarantined: true,
+      touchpointId: null,
+      messageId: text(raw.messageId),
+      type: text(raw.type),
+      event: text(raw.event),
+      channel: null,
+      source: f.source || text(raw.source) || '',
+      customerId: null,
+      reason: f.reason,
+      occurredAt: null,
+      receivedAt: at,
+    };
+  });
+  return [...good, ...bad].sort((a, b) => a.index - b.index).map(({ index: _index, ...e }) => e);
 }

@@ -36,3 +36,11 @@ export function toRawEvent(t: TouchpointInput): Record<string, unknown> {
   for (const [k, v] of Object.entries(raw)) if (v === null || v === undefined) delete raw[k];
   return raw;
 }
+
+@InputType({ description: 'What touchpointReceived streams; every list empty or absent means all.' })
+export class LiveTouchpointFilter {
+  @Field(() => [String], { nullable: true, description: 'Event names (a quarantined event matches on the name it was sent with).' }) events?: string[] | null;
+  @Field(() => [Channel], { nullable: true, description: 'Channels; quarantined events have none, so a channel filter leaves them out.' }) channels?: Channel[] | null;
+  @Field(() => [String], { nullable: true, description: 'Touchpoint sources.' }) sources?: string[] | null;
+  @Field(() => Boolean, { nullable: true, description: 'true: quarantined only; false: stored only; absent: both.' }) quarantined?: boolean | null;
+}

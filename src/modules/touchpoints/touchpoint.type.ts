@@ -129,3 +129,20 @@ export class JourneyConnection {
   @Field(() => [JourneySession], { description: 'Every session in the range (not only this page).' }) sessions!: JourneySession[];
   @Field(() => Int, { description: 'How many times the journey changed channel in the range.' }) channelSwitches!: number;
 }
+
+@ObjectType({ description: 'A touchpoint as it arrives (touchpointReceived): stored, or quarantined with its reason.' })
+export class LiveTouchpoint {
+  @Field(() => Boolean, { description: 'true: the event failed validation and is in failedEvents (OPERATOR/ADMIN can reprocess it).' }) quarantined!: boolean;
+  @Field(() => ID, { nullable: true, description: 'The stored touchpoint; null when quarantined.' }) touchpointId!: string | null;
+  @Field(() => String, { nullable: true }) messageId!: string | null;
+  @Field(() => String, { nullable: true, description: 'TRACK, PAGE, ... (as sent, when quarantined).' }) type!: string | null;
+  @Field(() => String, { nullable: true }) event!: string | null;
+  @Field(() => Channel, { nullable: true, description: 'null when quarantined (it was never normalised).' }) channel!: Channel | null;
+  @Field(() => String) source!: string;
+  @Field(() => ID, { nullable: true }) customerId!: string | null;
+  @Field(() => String, { nullable: true, description: 'Why it was quarantined (snake_case).' }) reason!: string | null;
+  @Field(() => Date, { nullable: true }) occurredAt!: Date | null;
+  @Field(() => Date) receivedAt!: Date;
+  @Field(() => Int, { description: 'Matching events not delivered to this subscriber since the previous one: the stream is sampled above 50 events a second per subscriber.' })
+  skippedBefore!: number;
+}
