@@ -11,6 +11,7 @@
  *   npm run bench -- --only W11                 # roi by campaign against hand-written SQL
  *   npm run bench -- --only W12                 # webhook deliveries/s vs a bare HTTP client
  *   npm run bench -- --embedded --only W13      # sentiment accuracy (needs ../shared/datasets) and speed
+ *   npm run bench -- --embedded --only W14      # cluster silhouette and propensity AUC (needs ../shared/datasets)
  *
  * The server runs with production settings and an ADMIN API key made at start-up (ctx.apiKey), sent
  * on every GraphQL request and graphql-ws connection; only its per-key rate limit is raised out of
@@ -36,6 +37,7 @@ import { runW10 } from './workloads/w10-insights.ts';
 import { runW11 } from './workloads/w11-roi.ts';
 import { runW12 } from './workloads/w12-webhooks.ts';
 import { runW13 } from './workloads/w13-sentiment.ts';
+import { runW14 } from './workloads/w14-learned.ts';
 
 interface Workload {
   id: string;
@@ -62,6 +64,7 @@ const WORKLOADS: Workload[] = [
   { id: 'W11', title: 'roi by campaign (LAST_TOUCH) vs B12 hand-written SQL', run: runW11 },
   { id: 'W12', title: 'webhook deliveries/s to a local receiver vs a bare HTTP client posting the same bodies', run: runW12 },
   { id: 'W13', title: 'sentiment: held-out accuracy pt/zh vs the majority class, texts/s on one core vs a lexicon lookup', run: runW13 },
+  { id: 'W14', title: 'learned insights: silhouette of a demo clustering vs spend tiers, held-out propensity AUC vs a page-count score', run: runW14 },
   // Last: it reads what W1 sampled, or runs W1's door phases itself; then --steady-minutes of steady load.
   { id: 'W7', title: 'peak RSS during W1, RSS and heap growth over minutes of steady load, vs idle', run: runW7 },
 ];

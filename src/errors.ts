@@ -41,6 +41,10 @@ export const ErrorCode = {
   NO_EXCHANGE_RATE: 'NO_EXCHANGE_RATE',
   /** `sentiment(language)` names a language no shipped model reads. */
   UNKNOWN_LANGUAGE: 'UNKNOWN_LANGUAGE',
+  /** clusterCustomers or trainPropensity would read more customers than one run may (`extensions.max`). */
+  TOO_MANY_CUSTOMERS: 'TOO_MANY_CUSTOMERS',
+  /** Too few customers (or no positive and negative examples) to cluster or train and evaluate on. */
+  NOT_ENOUGH_DATA: 'NOT_ENOUGH_DATA',
   ALREADY_EXISTS: 'ALREADY_EXISTS',
   ALREADY_MERGED: 'ALREADY_MERGED',
   ALREADY_UNDONE: 'ALREADY_UNDONE',

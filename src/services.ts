@@ -34,6 +34,8 @@ import { PartitionService } from './modules/system/partition.service.ts';
 import { WebhookService } from './modules/webhooks/webhook.service.ts';
 import { SentimentScorer } from './modules/sentiment/sentiment.scorer.ts';
 import { SentimentService } from './modules/sentiment/sentiment.service.ts';
+import { ClusterService } from './modules/clusters/cluster.service.ts';
+import { PropensityService } from './modules/propensity/propensity.service.ts';
 import { AskService } from './modules/ask/ask.service.ts';
 
 export interface ServiceDeps {
@@ -71,6 +73,11 @@ export function createServices(deps: ServiceDeps) {
   const liveTouchpoints = new TouchpointFeed(pubsub, logger);
   const ingestion = new IngestionService(db, { logger, config, hooks, groups: accounts, sentiment: { scorer: sentiment.scorer, config: config.sentiment }, live: liveTouchpoints });
   const trends = new TrendService(db, { clock });
+  // Cluster assignments and propensity scores are profiles of a person: erasure removes them.
+  const clusters = new ClusterService(db, { logger, clock, segments });
+  const propensity = new PropensityService(db, { logger, clock, segments });
+  hooks.add((tx, change) => clusters.onCustomerChange(tx, change));
+  hooks.add((tx, change) => propensity.onCustomerChange(tx, change));
   const currency = new CurrencyService(db, { config, hooks, logger });
   const attribution = new AttributionService(db);
   return {
@@ -103,6 +110,8 @@ export function createServices(deps: ServiceDeps) {
     partitions: new PartitionService(db, { clock, logger, config: config.partitions }),
     webhooks,
     sentiment,
+    clusters,
+    propensity,
     ask: new AskService({ clock }),
     pubsub,
     clock,

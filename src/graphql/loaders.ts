@@ -10,6 +10,8 @@ import { createProfilePartsLoader } from '../modules/customers/profile-parts.loa
 import { createMergesByCustomerIdLoader } from '../modules/identities/merge.loaders.ts';
 import { createSegmentByIdLoader } from '../modules/segments/segment.loaders.ts';
 import { createSentimentByCustomerIdLoader } from '../modules/sentiment/sentiment.loaders.ts';
+import { createClusterByCustomerIdLoader } from '../modules/clusters/cluster.loaders.ts';
+import { createPropensityByCustomerIdLoader } from '../modules/propensity/propensity.loaders.ts';
 
 /** `now` is the services' clock, so what loaders derive from time agrees with segments. */
 export function createLoaders(db: Db, now: () => Date = () => new Date()) {
@@ -22,6 +24,8 @@ export function createLoaders(db: Db, now: () => Date = () => new Date()) {
     accountsByCustomerId: createAccountsByCustomerIdLoader(db),
     memberCountByAccountId: createMemberCountByAccountIdLoader(db),
     sentimentByCustomerId: createSentimentByCustomerIdLoader(db),
+    clusterByCustomerId: createClusterByCustomerIdLoader(db),
+    propensityByCustomerId: createPropensityByCustomerIdLoader(db),
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;

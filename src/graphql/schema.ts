@@ -29,6 +29,8 @@ import { FailedEventConnectionResolver, JourneyConnectionResolver, TouchpointFie
 import { LiveTouchpointResolver } from '../modules/touchpoints/touchpoint-live.resolver.ts';
 import { WebhookResolver } from '../modules/webhooks/webhook.resolver.ts';
 import { CustomerSentimentResolver, SentimentResolver } from '../modules/sentiment/sentiment.resolver.ts';
+import { ClusterResolver, CustomerClusterResolver } from '../modules/clusters/cluster.resolver.ts';
+import { CustomerPropensityResolver, PropensityResolver } from '../modules/propensity/propensity.resolver.ts';
 import { AskResolver } from '../modules/ask/ask.resolver.ts';
 
 export const resolvers = [
@@ -70,6 +72,10 @@ export const resolvers = [
   WebhookResolver,
   SentimentResolver,
   CustomerSentimentResolver,
+  ClusterResolver,
+  CustomerClusterResolver,
+  PropensityResolver,
+  CustomerPropensityResolver,
 ] as const;
 
 /** pubSub is only used at run time; printing the SDL passes a stand-in. */

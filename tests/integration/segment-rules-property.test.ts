@@ -244,6 +244,8 @@ const columnValues = (attr: AttrName): (string | number)[] => {
   if (attr === 'orderCount' || attr === 'touchpointCount') return [0, 1, 5, 15, 29, 100, 199];
   // The generated data has no scored touchpoints: every customer lacks the value, so both evaluators must say false.
   if (attr === 'sentimentAverage') return [-0.5, -0.2, 0, 0.3];
+  // No propensity model is trained here either: both evaluators must say false.
+  if (attr === 'conversionProbability' || attr === 'churnProbability') return [0, 0.25, 0.7, 1];
   if (ATTR_TYPES[attr] === 'date') {
     const exactOnes = distinctOf(customers.map((c) => c[key] as string | null)).slice(0, 6);
     return [...exactOnes, '2025-01-01', '2000-02-29', '1980-06-15', '2024-12-31T23:00:00-02:00', '2025-06-01T08:30:00+08:00', ago(60).toISOString()];

@@ -145,8 +145,8 @@ describe('ruleJsonSchema', () => {
     const schema = ruleJsonSchema();
     const text = JSON.stringify(schema);
     expect(schema.$schema).toMatch(/json-schema/);
-    expect(schema.anyOf).toHaveLength(11);
-    for (const key of ['"and"', '"or"', '"not"', '"attr"', '"trait"', '"event"', '"lastSeen"', '"firstSeen"', '"hasTag"', '"inSegment"', '"account"', '"withinDays"', '"rfmTier"']) {
+    expect(schema.anyOf).toHaveLength(12);
+    for (const key of ['"and"', '"or"', '"not"', '"attr"', '"trait"', '"event"', '"lastSeen"', '"firstSeen"', '"hasTag"', '"inSegment"', '"account"', '"inCluster"', '"withinDays"', '"rfmTier"', '"churnProbability"']) {
       expect(text).toContain(key);
     }
     expect(text).toContain('"maximum":3650');
@@ -279,6 +279,20 @@ const check = (rule: Rule, f: CustomerFacts) => {
 };
 
 describe('evaluateRule', () => {
+  it('reads clusters by run reference and propensity scores as numbers', () => {
+    const run = '0F8FAD5B-D9CB-469F-A165-70867728950E';
+    const f = facts({ clusters: new Map([['latest', 2], [run.toLowerCase(), 1]]), attrs: { churnProbability: '0.712345' } });
+    expect(check({ inCluster: { run: 'latest', cluster: 2 } }, f)).toBe(true);
+    expect(check({ inCluster: { run, cluster: 1 } }, f)).toBe(true);
+    expect(check({ inCluster: { run, cluster: 2 } }, f)).toBe(false);
+    expect(check({ inCluster: { run: 'latest', cluster: 0 } }, facts())).toBe(false);
+    expect(check({ attr: 'churnProbability', op: 'gt', value: 0.7 }, f)).toBe(true);
+    expect(check({ attr: 'churnProbability', op: 'gt', value: 0.712345 }, f)).toBe(false);
+    expect(check({ attr: 'conversionProbability', op: 'lt', value: 1 }, f)).toBe(false);
+    expect(parseRule({ inCluster: { run: 'latest', cluster: 1.5 } })).toMatchObject({ ok: false, path: '$.inCluster.cluster' });
+    expect(parseRule({ inCluster: { run: '', cluster: 1 } })).toMatchObject({ ok: false, path: '$.inCluster.run' });
+  });
+
   it('treats a missing value as matching no comparison, neq included', () => {
     const f = facts();
     expect(check({ attr: 'country', op: 'eq', value: 'CN' }, f)).toBe(false);

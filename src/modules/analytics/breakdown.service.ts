@@ -14,7 +14,7 @@ export const MAX_CONTEXT_DEPTH = 5;
  * Customer columns a breakdown may read. Personal columns (email, phone, names, birthday) are left
  * out: grouping by them would list people one by one.
  */
-export const BREAKDOWN_ATTRIBUTES = ['country', 'city', 'gender', 'company', 'source', 'rfmTier'] as const;
+export const BREAKDOWN_ATTRIBUTES = ['country', 'city', 'gender', 'company', 'source', 'rfmTier', 'cluster', 'conversionProbability', 'churnProbability'] as const;
 export type BreakdownAttribute = (typeof BREAKDOWN_ATTRIBUTES)[number];
 
 export type Dimension =

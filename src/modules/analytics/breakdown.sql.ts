@@ -14,6 +14,8 @@ import { Prisma } from '../../generated/prisma/client.ts';
 import { accountQueries } from '../accounts/account.queries.ts';
 import type { Dimension } from './breakdown.service.ts';
 import { rfmTiersSql } from './rfm.repository.ts';
+import { clusterQueries } from '../clusters/cluster.queries.ts';
+import { propensityQueries } from '../propensity/propensity.queries.ts';
 
 const { sql, raw } = Prisma;
 type Sql = Prisma.Sql;
@@ -23,6 +25,7 @@ const CUSTOMER = raw('bd_c');
 const RFM = raw('bd_rfm');
 const SEGMENT = raw('bd_seg');
 const ACCOUNT = raw('bd_acc');
+const LEARNED = raw('bd_learn');
 
 const ATTRIBUTE_SQL: Record<Extract<Dimension, { by: 'ATTRIBUTE' }>['attribute'], Sql> = {
   country: sql`${CUSTOMER}.country`,
@@ -32,9 +35,20 @@ const ATTRIBUTE_SQL: Record<Extract<Dimension, { by: 'ATTRIBUTE' }>['attribute']
   // "" is the default source (no CRM source): missing, like a NULL.
   source: sql`NULLIF(${CUSTOMER}.source, '')`,
   rfmTier: sql`${RFM}.tier`,
+  cluster: sql`${LEARNED}.cluster`,
+  conversionProbability: tenths(sql`${LEARNED}.conversion`),
+  churnProbability: tenths(sql`${LEARNED}.churn`),
 };
 
-const needsCustomer = (d: Dimension) => d.by === 'TRAIT' || (d.by === 'ATTRIBUTE' && d.attribute !== 'rfmTier');
+/** A probability as its tenth, "0.7–0.8" (1.0 falls in "0.9–1.0"); NULL stays NULL. */
+function tenths(p: Sql): Sql {
+  const low = sql`least(floor(${p} * 10), 9)`;
+  return sql`(to_char(${low} / 10, 'FM0.0') || '–' || to_char((${low} + 1) / 10, 'FM0.0'))`;
+}
+
+const LEARNED_ATTRIBUTES = new Set(['cluster', 'conversionProbability', 'churnProbability']);
+const needsLearned = (d: Dimension) => d.by === 'ATTRIBUTE' && LEARNED_ATTRIBUTES.has(d.attribute);
+const needsCustomer = (d: Dimension) => d.by === 'TRAIT' || (d.by === 'ATTRIBUTE' && d.attribute !== 'rfmTier' && !needsLearned(d));
 const needsRfm = (d: Dimension) => d.by === 'ATTRIBUTE' && d.attribute === 'rfmTier';
 
 /**
@@ -46,6 +60,12 @@ export function breakdownJoins(dims: readonly Dimension[], o: { person: Sql; per
   const parts: Sql[] = [];
   if (dims.some(needsCustomer)) parts.push(sql`LEFT JOIN customer ${CUSTOMER} ON ${CUSTOMER}.id = ${o.person}`);
   if (dims.some(needsRfm)) parts.push(sql`LEFT JOIN (${rfmTiersSql(o.now, o.persons)}) ${RFM} ON ${RFM}.person = ${o.person}`);
+  if (dims.some(needsLearned)) {
+    // Once per person that can occur: the latest run's cluster and the current models' scores.
+    parts.push(sql`LEFT JOIN (SELECT p.person, (${clusterQueries.latestClusterSql(sql`p.person`)})::text AS cluster,
+        ${propensityQueries.probabilitySql('CONVERSION', sql`p.person`)} AS conversion, ${propensityQueries.probabilitySql('CHURN', sql`p.person`)} AS churn
+      FROM (${o.persons}) p(person)) ${LEARNED} ON ${LEARNED}.person = ${o.person}`);
+  }
   if (dims.some((d) => d.by === 'SEGMENT'))
     parts.push(sql`LEFT JOIN (SELECT m.customer_id, s.name FROM segment_membership m JOIN segment s ON s.id = m.segment_id WHERE s.archived_at IS NULL) ${SEGMENT}
       ON ${SEGMENT}.customer_id = ${o.person}`);

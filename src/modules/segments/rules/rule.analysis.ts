@@ -73,3 +73,13 @@ export const ruleTagKeys = (rule: Rule): string[] => distinct([...ruleNodes(rule
 
 /** True when the rule reads accounts (their membership or traits). */
 export const ruleUsesAccounts = (rule: Rule): boolean => [...ruleNodes(rule)].some((n) => 'account' in n);
+
+/** True when the rule reads cluster assignments. */
+export const ruleUsesClusters = (rule: Rule): boolean => [...ruleNodes(rule)].some((n) => 'inCluster' in n);
+
+/** Distinct run references of inCluster nodes, as written ("latest" or a run id). */
+export const ruleClusterRuns = (rule: Rule): string[] => distinct([...ruleNodes(rule)].flatMap((n) => ('inCluster' in n ? [n.inCluster.run] : [])));
+
+/** True when the rule reads a propensity score. */
+export const ruleUsesPropensity = (rule: Rule): boolean =>
+  [...ruleNodes(rule)].some((n) => 'attr' in n && (n.attr === 'churnProbability' || n.attr === 'conversionProbability'));

@@ -41,6 +41,8 @@ import { ruleUsesRfm } from './rule.analysis.ts';
 import { rfmQueries } from '../../analytics/rfm.queries.ts';
 import { accountQueries } from '../../accounts/account.queries.ts';
 import { sentimentQueries } from '../../sentiment/sentiment.queries.ts';
+import { clusterQueries } from '../../clusters/cluster.queries.ts';
+import { propensityQueries } from '../../propensity/propensity.queries.ts';
 
 const { sql, join, raw, empty } = Prisma;
 type Sql = Prisma.Sql;
@@ -68,6 +70,8 @@ const ATTR_SQL: Record<AttrName, Sql> = {
   // Reads the rfm CTE that compileMembers adds when a rule uses the attribute.
   rfmTier: raw('(SELECT rfm.tier FROM rfm WHERE rfm.person = c.id)'),
   sentimentAverage: sentimentQueries.averageSql(raw('c.id')),
+  conversionProbability: propensityQueries.probabilitySql('CONVERSION', raw('c.id')),
+  churnProbability: propensityQueries.probabilitySql('CHURN', raw('c.id')),
 };
 
 const ORDER_SQL: Record<AggregateOp, Sql> = {
@@ -139,6 +143,11 @@ function expr(rule: Rule, ctx: Context): Sql {
     // A reference that is not a uuid names no segment: it matches nothing rather than failing the ::uuid cast.
     if (!isUuid(rule.inSegment)) return sql`false`;
     return sql`c.id IN (SELECT sm.customer_id FROM segment_membership sm WHERE sm.segment_id = ${rule.inSegment.toLowerCase()}::uuid)`;
+  }
+  if ('inCluster' in rule) {
+    // Uncorrelated like hasTag: assignments are stored by live customer id at the time of the run.
+    const members = clusterQueries.membersSql(rule.inCluster.run, rule.inCluster.cluster);
+    return members === null ? sql`false` : sql`c.id IN (${members})`;
   }
   if ('account' in rule) {
     // Uncorrelated like hasTag; `a` is the accounts row. Group ids compare exactly (as sent, trimmed).

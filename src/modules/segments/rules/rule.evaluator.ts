@@ -34,6 +34,10 @@ export function evaluateRule(rule: Rule, facts: CustomerFacts, now: Date): boole
   if ('firstSeen' in rule) return seen(facts.attrs.firstSeenAt, rule.firstSeen, now);
   if ('hasTag' in rule) return facts.tagKeys.has(rule.hasTag);
   if ('inSegment' in rule) return facts.segmentIds.has(rule.inSegment.toLowerCase());
+  if ('inCluster' in rule) {
+    const run = rule.inCluster.run === 'latest' ? 'latest' : rule.inCluster.run.toLowerCase();
+    return facts.clusters?.get(run) === rule.inCluster.cluster;
+  }
   if ('account' in rule) {
     const { groupId, where } = rule.account;
     return (facts.accounts ?? []).some((a) => (groupId === undefined || a.groupId === groupId) && (where ?? []).every((f) => json(own(a.traits, f.trait), f)));

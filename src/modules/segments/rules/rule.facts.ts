@@ -14,19 +14,24 @@ import { eventWindows, ruleSegmentRefs, ruleTagKeys, typeWindows } from './rule.
 import type { AttrName, Rule } from './rule.schema.ts';
 import { JsonNumber, parseExactJson, type FactValue } from './exact-json.ts';
 import { daysBefore } from './rule.values.ts';
-import { ruleUsesAccounts, ruleUsesRfm } from './rule.analysis.ts';
+import { ruleClusterRuns, ruleUsesAccounts, ruleUsesPropensity, ruleUsesRfm } from './rule.analysis.ts';
+import { clusterQueries } from '../../clusters/cluster.queries.ts';
+import { propensityQueries } from '../../propensity/propensity.queries.ts';
 import { rfmQueries } from '../../analytics/rfm.queries.ts';
 import { accountQueries } from '../../accounts/account.queries.ts';
 import { ruleFactsRepository } from './rule-facts.repository.ts';
 
 /** Typed columns: text as is, numbers as exact decimal text (or plain numbers), dates as instants. */
-export type AttrFacts = { [K in Exclude<AttrName, 'sentimentAverage'>]: K extends 'lifetimeValue' | 'orderCount' | 'touchpointCount'
+export type AttrFacts = { [K in Exclude<AttrName, 'sentimentAverage' | 'conversionProbability' | 'churnProbability'>]: K extends 'lifetimeValue' | 'orderCount' | 'touchpointCount'
   ? string | number
   : K extends 'birthday' | 'createdAt' | 'firstSeenAt' | 'lastSeenAt'
     ? Date | null
     : string | null } & {
   /** Exact decimal text of the merged-set mean sentiment score; null (or absent) when none was scored. */
   sentimentAverage?: string | null;
+  /** Exact decimal text of the latest propensity models' probabilities; null (or absent) when not scored. */
+  conversionProbability?: string | null;
+  churnProbability?: string | null;
 };
 
 export interface TouchpointFacts {
@@ -52,6 +57,8 @@ export interface CustomerFacts {
   segmentIds: Set<string>;
   /** Touchpoints of the merged set (only events and windows the rules need), in no particular order. */
   touchpoints: TouchpointFacts[];
+  /** Cluster per run reference ("latest" or a lower-case run id; only the runs the rules name). */
+  clusters?: Map<string, number>;
   /** Accounts of the merged set (loaded only when a rule reads accounts). */
   accounts?: AccountFacts[];
 }
@@ -78,6 +85,9 @@ export async function loadFacts(db: Db, customerIds: readonly string[], rules: r
   const segmentRefs = [...new Set(rules.flatMap(ruleSegmentRefs).filter(isUuid).map((s) => s.toLowerCase()))];
   const rows = await ruleFactsRepository.customerRows(db, ids, tagKeys, segmentRefs);
   const accounts = rules.some(ruleUsesAccounts) ? await accountQueries.accountsOf(db, rows.map((r) => r.id)) : new Map<string, { groupId: string; traitsText: string }[]>();
+  const clusterRuns = [...new Set(rules.flatMap(ruleClusterRuns))];
+  const clusters = clusterRuns.length ? await clusterQueries.clustersOf(db, rows.map((r) => r.id), clusterRuns) : new Map<string, Map<string, number>>();
+  const propensity = rules.some(ruleUsesPropensity) ? await propensityQueries.ofCustomers(db, rows.map((r) => r.id)) : new Map<string, { conversion: string | null; churn: string | null }>();
   const tiers = rules.some(ruleUsesRfm) ? await rfmQueries.tiersOf(db, rows.map((r) => r.id), now) : new Map<string, string>();
   for (const r of rows) {
     facts.set(r.id, {
@@ -103,7 +113,10 @@ export async function loadFacts(db: Db, customerIds: readonly string[], rules: r
         lastSeenAt: instant(r.last_seen_at),
         rfmTier: tiers.get(r.id) ?? null,
         sentimentAverage: r.sentiment_average,
+        conversionProbability: propensity.get(r.id)?.conversion ?? null,
+        churnProbability: propensity.get(r.id)?.churn ?? null,
       },
+      clusters: clusters.get(r.id) ?? new Map(),
       traits: asObject(parseExactJson(r.traits)),
       tagKeys: new Set(r.tag_keys),
       segmentIds: new Set(r.segment_ids),

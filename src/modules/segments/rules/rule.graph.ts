@@ -4,7 +4,7 @@
  * who reads a set (transitively), which sets move with time (their own rule, or anything they read),
  * and whether a new rule would close a cycle.
  */
-import { ruleDependsOnTime, ruleSegmentRefs, ruleTagKeys, ruleUsesAccounts } from './rule.analysis.ts';
+import { ruleDependsOnTime, ruleSegmentRefs, ruleTagKeys, ruleUsesAccounts, ruleUsesClusters, ruleUsesPropensity } from './rule.analysis.ts';
 import type { Rule } from './rule.schema.ts';
 
 export interface DerivedNode {
@@ -24,10 +24,15 @@ export const refOf = (n: Pick<DerivedNode, 'kind' | 'id' | 'key'>) => (n.kind ==
  * account whose traits changed) re-checks exactly those sets for those customers. No set has this ref.
  */
 export const ACCOUNTS_REF = 'accounts';
+/** The inputs rules on clusters and propensity scores read: a new run or model seeds a refresh with them. */
+export const CLUSTERS_REF = 'clusters';
+export const PROPENSITY_REF = 'propensity';
 export const ruleRefs = (rule: Rule): string[] => [
   ...ruleSegmentRefs(rule).map((s) => `segment:${s.toLowerCase()}`),
   ...ruleTagKeys(rule).map((k) => `tag:${k}`),
   ...(ruleUsesAccounts(rule) ? [ACCOUNTS_REF] : []),
+  ...(ruleUsesClusters(rule) ? [CLUSTERS_REF] : []),
+  ...(ruleUsesPropensity(rule) ? [PROPENSITY_REF] : []),
 ];
 
 export class DerivedGraph {

@@ -47,6 +47,9 @@ export const ATTR_TYPES = {
   rfmTier: 'text',
   // Mean sentiment score of the customer's scored touchpoints over the merged set (4 decimals), in [−1, 1].
   sentimentAverage: 'number',
+  // The latest propensity model's probability for the customer (src/modules/propensity), in [0, 1].
+  conversionProbability: 'number',
+  churnProbability: 'number',
 } as const;
 export type AttrName = keyof typeof ATTR_TYPES;
 export type AttrType = (typeof ATTR_TYPES)[AttrName];
@@ -89,6 +92,10 @@ export interface EventRule {
   withinDays?: number;
 }
 /** Member of an account (any, or the one with this group id) whose traits pass every filter. */
+/** In cluster `cluster` of clustering run `run` (a run id, or "latest"). */
+export interface InClusterRule {
+  inCluster: { run: string; cluster: number };
+}
 export interface AccountRule {
   account: { groupId?: string; where?: TraitRule[] };
 }
@@ -107,6 +114,7 @@ export type Rule =
   | { firstSeen: SeenWindow }
   | { hasTag: string }
   | { inSegment: string }
+  | InClusterRule
   | AccountRule;
 
 // ---- building blocks ----
@@ -245,6 +253,15 @@ export const InSegmentRuleSchema = z.strictObject({
   inSegment: name('inSegment').describe('Segment id; matches current members'),
 });
 
+export const InClusterRuleSchema = z
+  .strictObject({
+    inCluster: z.strictObject({
+      run: name('run').describe('A clusterCustomers run id, or "latest" for the newest run'),
+      cluster: z.number({ error: 'cluster must be a whole number' }).int('cluster must be a whole number').min(0, 'cluster is 0 or more').max(100, 'cluster is at most 100'),
+    }),
+  })
+  .describe('The customer was put in this cluster (0 = the largest) by the clustering run (docs/clusters.md)');
+
 export const AccountRuleSchema = z
   .strictObject({
     account: z
@@ -271,6 +288,7 @@ export const RuleSchema: z.ZodType<Rule> = z
       FirstSeenRuleSchema,
       HasTagRuleSchema,
       InSegmentRuleSchema,
+      InClusterRuleSchema,
       AccountRuleSchema,
     ]),
   )
@@ -284,6 +302,7 @@ const LEAVES = {
   firstSeen: FirstSeenRuleSchema,
   hasTag: HasTagRuleSchema,
   inSegment: InSegmentRuleSchema,
+  inCluster: InClusterRuleSchema,
   account: AccountRuleSchema,
 } as const;
 const KINDS = ['and', 'or', 'not', ...Object.keys(LEAVES)] as const;
