@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AskDocument, CreateSegmentDocument, FunnelDocument, PreviewSegmentDocument, RecordTouchpointsDocument, type TouchpointInput } from '../generated/graphql.ts';
+import { AskDocument, CreateSegmentDocument, FunnelDocument, PreviewSegmentDocument, SegmentsDocument, RecordTouchpointsDocument, type TouchpointInput } from '../generated/graphql.ts';
 import { dbKinds } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { waitUntil } from '../helpers/subscriptions.ts';
@@ -143,6 +143,19 @@ describe.skipIf(!hasChromium).each(dbKinds)('console in chromium on %s', (kind) 
     expect(shown).toBe(expected);
     // ben, ana and fay bought (independent count from the data this test wrote).
     expect(shown).toBe(3);
+    // Against "Browser buyers" (the same rule): what would enter and leave, as previewSegment says (none).
+    await page.getByLabel('Compare with').selectOption({ label: 'Browser buyers' });
+    await page.getByRole('button', { name: 'Preview' }).click();
+    const buyers = (await t.ok(SegmentsDocument)).segments.find((s) => s.name === 'Browser buyers')!;
+    const api = (await t.ok(PreviewSegmentDocument, { rule, compareTo: buyers.id })).previewSegment;
+    expect(Number(await page.getByTestId('preview-entering').textContent())).toBe(api.entering);
+    expect(Number(await page.getByTestId('preview-leaving').textContent())).toBe(api.leaving);
+    expect([api.entering, api.leaving]).toEqual([0, 0]);
+    // The segment opened: its members are the three buyers.
+    await page.getByRole('button', { name: 'Browser buyers' }).click();
+    const members = page.getByTestId('segment-members').locator('li');
+    await page.getByTestId('segment-trend').waitFor();
+    expect(await members.count()).toBe(3);
   });
 
   it('draws a funnel whose counts equal the funnel query', async () => {
@@ -158,6 +171,18 @@ describe.skipIf(!hasChromium).each(dbKinds)('console in chromium on %s', (kind) 
     // Five viewed, three added, two of those bought within the week (fay's lone order is no funnel).
     expect(shown).toEqual([5, 3, 2]);
     expect(await page.locator('.chart svg').count()).toBe(1);
+    // The other charts each answer without an error and with their table of figures.
+    for (const [button, table] of [
+      ['Show retention', 'retention-table'],
+      ['Show paths', 'paths-table'],
+      ['Compare models', 'attribution-table'],
+      ['Show channels', 'channel-table'],
+      ['Show RFM grid', 'rfm-tiers'],
+    ] as const) {
+      await page.getByRole('button', { name: button }).click();
+      await page.getByTestId(table).waitFor();
+    }
+    expect(await page.getByRole('alert').count()).toBe(0);
   });
 
   it('answers a question with the table the ask query gives, and suggests questions when it does not understand', async () => {
