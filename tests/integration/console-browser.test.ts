@@ -205,12 +205,12 @@ describe.skipIf(!hasChromium).each(dbKinds)('console in chromium on %s', (kind) 
     expect(await page.getByTestId('ask-sentence').textContent()).toBe(api.answer!.sentence);
     expect(await page.getByTestId('ask-query').textContent()).toBe(api.interpretation.query);
     expect(await page.getByTestId('ask-tokens').locator('li').count()).toBe(api.interpretation.tokens.length);
+    if (kind === 'pglite') await page.screenshot({ path: `${SHOTS}ask.png`, fullPage: true });
 
     await page.getByLabel('Your question').fill('colourless green ideas sleep furiously');
     await page.getByRole('button', { name: 'Ask' }).click();
     await page.getByTestId('ask-suggestions').waitFor();
     expect(await page.getByTestId('ask-suggestions').locator('li').count()).toBeGreaterThan(0);
-    if (kind === 'pglite') await page.screenshot({ path: `${SHOTS}ask.png`, fullPage: true });
   });
 
   it('fits a phone: the Live page at 390 px has no sideways scroll', async () => {

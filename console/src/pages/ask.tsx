@@ -12,7 +12,7 @@ type Result = ConsoleAskQuery['ask'];
 
 const cell = (v: unknown) => (v == null ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v));
 
-function Answer({ r }: { r: Result }) {
+function Answer({ r, onAsk }: { r: Result; onAsk: (q: string) => void }) {
   const i = r.interpretation;
   return (
     <>
@@ -65,7 +65,15 @@ function Answer({ r }: { r: Result }) {
               <p>{r.status === 'UNKNOWN_VALUE' ? 'What exists:' : 'Try one of these:'}</p>
               <ul data-testid="ask-suggestions">
                 {r.suggestions.map((s) => (
-                  <li key={s}>{s}</li>
+                  <li key={s}>
+                    {r.status === 'UNKNOWN_VALUE' ? (
+                      s
+                    ) : (
+                      <button type="button" class="link" onClick={() => onAsk(s)}>
+                        {s}
+                      </button>
+                    )}
+                  </li>
                 ))}
               </ul>
             </>
@@ -89,18 +97,25 @@ export function AskPage({ session }: { session: Session }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-  const ask = async (e: Event) => {
-    e.preventDefault();
+  const send = async (q: string) => {
     setError(null);
     setBusy(true);
     try {
-      setResult((await gql(session.key, ConsoleAskDocument, { question, timezone })).ask);
+      setResult((await gql(session.key, ConsoleAskDocument, { question: q, timezone })).ask);
     } catch (err) {
       setResult(null);
       setError((err as Error).message);
     } finally {
       setBusy(false);
     }
+  };
+  const ask = (e: Event) => {
+    e.preventDefault();
+    void send(question);
+  };
+  const askSuggested = (q: string) => {
+    setQuestion(q);
+    void send(q);
   };
   return (
     <>
@@ -121,7 +136,7 @@ export function AskPage({ session }: { session: Session }) {
             {error}
           </p>
         )}
-        {result && <Answer r={result} />}
+        {result && <Answer r={result} onAsk={askSuggested} />}
       </div>
     </>
   );
