@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateSegmentDocument, FunnelDocument, PreviewSegmentDocument, RecordTouchpointsDocument, type TouchpointInput } from '../generated/graphql.ts';
+import { AskDocument, CreateSegmentDocument, FunnelDocument, PreviewSegmentDocument, SegmentsDocument, RecordTouchpointsDocument, type TouchpointInput } from '../generated/graphql.ts';
 import { dbKinds } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { waitUntil } from '../helpers/subscriptions.ts';
@@ -16,7 +16,9 @@ const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`console browser tests skipped: no ${CHROMIUM}. Install it with \`apt-get install -y chromium\` (.ci/run does).`);
 
-const SHOTS = new URL('../../docs/screenshots/', import.meta.url).pathname;
+// Screenshots go to a gitignored folder so a test run leaves the repo clean; UPDATE_SCREENSHOTS=1
+// writes the README's copies in docs/screenshots/ instead.
+const SHOTS = new URL(process.env.UPDATE_SCREENSHOTS === '1' ? '../../docs/screenshots/' : '../output/screenshots/', import.meta.url).pathname;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const isoDay = (t: number) => new Date(t).toISOString().slice(0, 10);
@@ -141,6 +143,19 @@ describe.skipIf(!hasChromium).each(dbKinds)('console in chromium on %s', (kind) 
     expect(shown).toBe(expected);
     // ben, ana and fay bought (independent count from the data this test wrote).
     expect(shown).toBe(3);
+    // Against "Browser buyers" (the same rule): what would enter and leave, as previewSegment says (none).
+    await page.getByLabel('Compare with').selectOption({ label: 'Browser buyers' });
+    await page.getByRole('button', { name: 'Preview' }).click();
+    const buyers = (await t.ok(SegmentsDocument)).segments.find((s) => s.name === 'Browser buyers')!;
+    const api = (await t.ok(PreviewSegmentDocument, { rule, compareTo: buyers.id })).previewSegment;
+    expect(Number(await page.getByTestId('preview-entering').textContent())).toBe(api.entering);
+    expect(Number(await page.getByTestId('preview-leaving').textContent())).toBe(api.leaving);
+    expect([api.entering, api.leaving]).toEqual([0, 0]);
+    // The segment opened: its members are the three buyers.
+    await page.getByRole('button', { name: 'Browser buyers' }).click();
+    const members = page.getByTestId('segment-members').locator('li');
+    await page.getByTestId('segment-trend').waitFor();
+    expect(await members.count()).toBe(3);
   });
 
   it('draws a funnel whose counts equal the funnel query', async () => {
@@ -156,6 +171,46 @@ describe.skipIf(!hasChromium).each(dbKinds)('console in chromium on %s', (kind) 
     // Five viewed, three added, two of those bought within the week (fay's lone order is no funnel).
     expect(shown).toEqual([5, 3, 2]);
     expect(await page.locator('.chart svg').count()).toBe(1);
+    // The other charts each answer without an error and with their table of figures.
+    for (const [button, table] of [
+      ['Show retention', 'retention-table'],
+      ['Show paths', 'paths-table'],
+      ['Compare models', 'attribution-table'],
+      ['Show channels', 'channel-table'],
+      ['Show RFM grid', 'rfm-tiers'],
+    ] as const) {
+      await page.getByRole('button', { name: button }).click();
+      await page.getByTestId(table).waitFor();
+    }
+    expect(await page.getByRole('alert').count()).toBe(0);
+  });
+
+  it('answers a question with the table the ask query gives, and suggests questions when it does not understand', async () => {
+    await page.goto(t.baseUrl + '/ask');
+    const question = 'top 5 events in the last 30 days';
+    await page.getByLabel('Your question').fill(question);
+    await page.getByRole('button', { name: 'Ask' }).click();
+    const table = page.getByTestId('ask-table');
+    await table.waitFor();
+    const header = await table.locator('thead th').allTextContents();
+    const rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    const timezone = (await page.evaluate('Intl.DateTimeFormat().resolvedOptions().timeZone')) as string;
+    const api = (await t.ok(AskDocument, { question, timezone })).ask;
+    expect(api.status).toBe('ANSWERED');
+    expect(header).toEqual(api.answer!.columns);
+    expect(rows).toEqual(api.answer!.rows.map((r) => (r as unknown[]).map((v) => (v == null ? '—' : String(v)))));
+    // Five people viewed a page (the shop this test wrote), the most frequent event.
+    expect(rows[0]![0]).toBe('Page Viewed');
+    expect(rows[0]).toContain('5');
+    expect(await page.getByTestId('ask-sentence').textContent()).toBe(api.answer!.sentence);
+    expect(await page.getByTestId('ask-query').textContent()).toBe(api.interpretation.query);
+    expect(await page.getByTestId('ask-tokens').locator('li').count()).toBe(api.interpretation.tokens.length);
+    if (kind === 'pglite') await page.screenshot({ path: `${SHOTS}ask.png`, fullPage: true });
+
+    await page.getByLabel('Your question').fill('colourless green ideas sleep furiously');
+    await page.getByRole('button', { name: 'Ask' }).click();
+    await page.getByTestId('ask-suggestions').waitFor();
+    expect(await page.getByTestId('ask-suggestions').locator('li').count()).toBeGreaterThan(0);
   });
 
   it('fits a phone: the Live page at 390 px has no sideways scroll', async () => {

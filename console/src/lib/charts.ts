@@ -1,10 +1,10 @@
-/** Only the ECharts pieces the console draws (modular import keeps the chunk small). */
-import { FunnelChart, LineChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
+/** Only the ECharts pieces the console draws (modular import keeps the Insights chunk small). */
+import { BarChart, FunnelChart, HeatmapChart, LineChart, SankeyChart } from 'echarts/charts';
+import { GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
 
-echarts.use([FunnelChart, LineChart, GridComponent, LegendComponent, TooltipComponent, SVGRenderer]);
+echarts.use([BarChart, FunnelChart, HeatmapChart, LineChart, SankeyChart, GridComponent, LegendComponent, TooltipComponent, VisualMapComponent, SVGRenderer]);
 
 export function draw(el: HTMLElement, option: echarts.EChartsCoreOption): () => void {
   const chart = echarts.init(el, undefined, { renderer: 'svg' });

@@ -1,9 +1,10 @@
-/** Data: failed events with reprocess (OPERATOR, ADMIN) and API keys (ADMIN). */
+/** Data: the event dictionary, failed events with reprocess (OPERATOR, ADMIN) and API keys (ADMIN). */
 import { useEffect, useState } from 'preact/hooks';
 import { ApiKeyListDocument, FailedEventListDocument, ReprocessFailedDocument, type ApiKeyListQuery, type FailedEventListQuery } from '../generated/graphql.ts';
 import { gql } from '../lib/api.ts';
 import { time } from '../lib/format.ts';
 import { can, type Session } from '../lib/session.ts';
+import { EventDictionary } from './event-dictionary.tsx';
 
 function FailedEvents({ session }: { session: Session }) {
   const [list, setList] = useState<FailedEventListQuery['failedEvents'] | null>(null);
@@ -95,6 +96,7 @@ export function DataPage({ session }: { session: Session }) {
       <h1>Data</h1>
       {!can.operate(session) && <p>Failed events and API keys need an OPERATOR or ADMIN key.</p>}
       <div class="grid">
+        <EventDictionary session={session} />
         {can.operate(session) && <FailedEvents session={session} />}
         {can.admin(session) && <ApiKeys session={session} />}
       </div>

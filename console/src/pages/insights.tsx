@@ -1,28 +1,14 @@
 /** Insights: a funnel with drop-off and a trend with the previous period, each with the query behind it. */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { EventNamesDocument, FunnelChartDocument, TrendChartDocument, type FunnelChartQuery, type TrendChartQuery } from '../generated/graphql.ts';
 import { gql } from '../lib/api.ts';
-import { draw } from '../lib/charts.ts';
 import type { Session } from '../lib/session.ts';
+import { Chart, QueryShown } from '../lib/chart-card.tsx';
+import { CohortCards } from './insights-cohorts.tsx';
+import { MarketingCards } from './insights-marketing.tsx';
 
 const DAY = 86_400_000;
 const isoDay = (t: number) => new Date(t).toISOString().slice(0, 10);
-
-function Chart({ option, label }: { option: unknown; label: string }) {
-  const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => (ref.current ? draw(ref.current, option as never) : undefined), [option]);
-  return <div ref={ref} class="chart" role="img" aria-label={label} />;
-}
-
-function QueryShown({ query, variables }: { query: string; variables: unknown }) {
-  return (
-    <details>
-      <summary>The GraphQL query behind this chart</summary>
-      <pre>{query}</pre>
-      <pre>{JSON.stringify(variables, null, 2)}</pre>
-    </details>
-  );
-}
 
 function Funnel({ session, scope, names }: { session: Session; scope: { from: string; to: string }; names: string[] }) {
   const [steps, setSteps] = useState('Page Viewed, Product Added, Order Completed');
@@ -166,6 +152,8 @@ export function InsightsPage({ session }: { session: Session }) {
       <div class="grid">
         <Funnel session={session} scope={scope} names={names} />
         <Trend session={session} scope={scope} />
+        <CohortCards session={session} scope={scope} />
+        <MarketingCards session={session} scope={scope} />
       </div>
     </>
   );

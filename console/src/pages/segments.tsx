@@ -1,10 +1,12 @@
-/** Segments: the list with sizes, and a builder whose rule is previewed (size, entering, leaving) before saving. */
+/** Segments: the list with sizes (one opens with its trend, versions and members), a builder whose rule is previewed (size, and entering and leaving against a segment) before saving, and the tags. */
 import { useEffect, useState } from 'preact/hooks';
 import { CreateSegmentDocument, PreviewSegmentDocument, SegmentListDocument, SegmentRuleSchemaDocument, type PreviewSegmentQuery, type SegmentListQuery } from '../generated/graphql.ts';
 import { gql } from '../lib/api.ts';
 import { time } from '../lib/format.ts';
 import { blank, OPS, toRule, type Condition, type Op } from '../lib/rule.ts';
 import { can, type Session } from '../lib/session.ts';
+import { SegmentDetail } from './segment-detail.tsx';
+import { TagList } from './tag-list.tsx';
 
 function ConditionRow({ c, n, set, remove }: { c: Condition; n: number; set: (c: Condition) => void; remove: () => void }) {
   const label = `Condition ${n + 1}`;
@@ -68,7 +70,8 @@ function ConditionRow({ c, n, set, remove }: { c: Condition; n: number; set: (c:
   );
 }
 
-function Builder({ session, onSaved }: { session: Session; onSaved: () => void }) {
+function Builder({ session, segments, onSaved }: { session: Session; segments: SegmentListQuery['segments']; onSaved: () => void }) {
+  const [compareTo, setCompareTo] = useState('');
   const [join, setJoin] = useState<'and' | 'or'>('and');
   const [conditions, setConditions] = useState<Condition[]>([blank('event')]);
   const [json, setJson] = useState(() => JSON.stringify(toRule('and', [blank('event')]), null, 2));
@@ -92,7 +95,7 @@ function Builder({ session, onSaved }: { session: Session; onSaved: () => void }
   const run = async () => {
     setError(null);
     try {
-      setPreview((await gql(session.key, PreviewSegmentDocument, { rule: parsed() })).previewSegment);
+      setPreview((await gql(session.key, PreviewSegmentDocument, { rule: parsed(), compareTo: compareTo || null })).previewSegment);
     } catch (e) {
       setPreview(null);
       setError((e as Error).message);
@@ -131,6 +134,17 @@ function Builder({ session, onSaved }: { session: Session; onSaved: () => void }
         <summary>The rule language (segmentRuleSchema)</summary>
         <pre>{schema ? JSON.stringify(schema, null, 2) : 'Loading…'}</pre>
       </details>
+      <label>
+        Compare with{' '}
+        <select value={compareTo} onChange={(e) => (setCompareTo(e.currentTarget.value), setPreview(null))}>
+          <option value="">no segment</option>
+          {segments.map((s) => (
+            <option key={s.id} value={s.id}>
+              {s.name}
+            </option>
+          ))}
+        </select>
+      </label>{' '}
       <button type="button" onClick={run}>
         Preview
       </button>
@@ -146,6 +160,13 @@ function Builder({ session, onSaved }: { session: Session; onSaved: () => void }
               <span data-testid="preview-size">{preview.size}</span> people
             </strong>{' '}
             match now.
+            {preview.entering != null && (
+              <>
+                {' '}
+                Against the segment compared with: <span data-testid="preview-entering">{preview.entering}</span> would enter,{' '}
+                <span data-testid="preview-leaving">{preview.leaving}</span> would leave.
+              </>
+            )}
           </p>
         )}
       </div>
@@ -163,6 +184,7 @@ function Builder({ session, onSaved }: { session: Session; onSaved: () => void }
 
 export function SegmentsPage({ session }: { session: Session }) {
   const [list, setList] = useState<SegmentListQuery['segments'] | null>(null);
+  const [open, setOpen] = useState<string | null>(null);
   const load = () => gql(session.key, SegmentListDocument).then((d) => setList(d.segments));
   useEffect(() => {
     void load();
@@ -185,7 +207,11 @@ export function SegmentsPage({ session }: { session: Session }) {
             <tbody>
               {list?.map((s) => (
                 <tr key={s.id}>
-                  <td>{s.name}</td>
+                  <td>
+                    <button type="button" class="link" onClick={() => setOpen(s.id)} aria-expanded={open === s.id}>
+                      {s.name}
+                    </button>
+                  </td>
                   <td>{s.size}</td>
                   <td>{s.version}</td>
                   <td>{time(s.updatedAt)}</td>
@@ -194,7 +220,9 @@ export function SegmentsPage({ session }: { session: Session }) {
             </tbody>
           </table>
         </section>
-        <Builder session={session} onSaved={load} />
+        {open && <SegmentDetail session={session} id={open} onClose={() => setOpen(null)} />}
+        <Builder session={session} segments={list ?? []} onSaved={load} />
+        <TagList session={session} />
       </div>
     </>
   );
