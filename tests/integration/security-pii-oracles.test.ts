@@ -158,6 +158,21 @@ describe.each(dbKinds)('READER cannot read or test personal data on %s', (kind) 
       Webhooks: {},
       Webhook: { id: grace },
       WebhookDeadLetters: { id: grace, first: 10 },
+      Ask: { question: 'top 5 events this year', timezone: 'UTC' },
+      DirectChannelPerformance: { scope, by: 'CHANNEL' },
+      DirectMetrics: { scope, metrics: ['CONVERSION_RATE', 'AVERAGE_ORDER_VALUE'] },
+      DirectMetricTrend: { scope, metric: 'REVENUE_PER_CUSTOMER', interval: 'MONTH' },
+      DirectTrends: { scope, series: [{ event: 'Order Completed' }], interval: 'MONTH', breakdown: [{ by: 'TRAIT', key: 'plan' }] },
+      DirectEvents: { scope, first: 50 },
+      DirectNewCustomers: { from: FROM, to: TO },
+      DirectRoi: { scope, by: 'CAMPAIGN' },
+      DirectAttribution: { scope },
+      DirectFunnel: { scope, steps: [{ event: 'Product Viewed' }, { event: 'Order Completed' }], windowHours: 24 },
+      ClusterRuns: { first: 10 },
+      ClusterRunById: { id: grace },
+      CustomersLearned: { first: 10 },
+      PropensityModels: { first: 10 },
+      LiveTouchpoints: {},
     };
     const ops = Object.entries(documents).flatMap(([name, doc]) => {
       if (!name.endsWith('Document')) return [];
