@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/env.ts';
 import {
+  TrendsDocument,
   AlertRaisedDocument,
   AlertsDocument,
   CreateSegmentDocument,
@@ -118,6 +119,16 @@ describe.each(dbKinds)('sentiment on %s', (kind) => {
         last: { label: last.label, score: last.score, at: last.at, touchpointId: last.id },
       });
     }
+
+    // Trends break down by the stored label: per label, the touchpoints the journeys showed with it.
+    const byLabel = (await t.ok(TrendsDocument, {
+      scope: { from: '2016-01-01T00:00:00Z', to: '2019-01-01T00:00:00Z' },
+      series: [{ event: 'Review Submitted' }],
+      interval: 'MONTH',
+      breakdown: [{ by: 'SENTIMENT' }],
+    })).trends.series;
+    const reference = Object.fromEntries(['NEGATIVE', 'NEUTRAL', 'POSITIVE'].map((l) => [l, stored.filter((x) => x.label === l).length]).filter(([, n]) => n));
+    expect(Object.fromEntries(byLabel.map((x) => [x.breakdownValue, x.total]))).toEqual(reference);
 
     // Accuracy against the reviewers' stars (1–2 negative, 4–5 positive; 3 left out; NEUTRAL is wrong).
     // models/EVALUATION.md measured 0.920 on these very 413 held-out reviews (majority class 0.731).

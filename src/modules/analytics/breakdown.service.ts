@@ -18,7 +18,7 @@ export const BREAKDOWN_ATTRIBUTES = ['country', 'city', 'gender', 'company', 'so
 export type BreakdownAttribute = (typeof BREAKDOWN_ATTRIBUTES)[number];
 
 export type Dimension =
-  | { by: 'CHANNEL' | 'SOURCE_NAME' | 'SEGMENT' | 'HOUR_OF_DAY' | 'DAY_OF_WEEK' }
+  | { by: 'CHANNEL' | 'SOURCE_NAME' | 'SEGMENT' | 'HOUR_OF_DAY' | 'DAY_OF_WEEK' | 'SENTIMENT' }
   | { by: 'EVENT_PROPERTY' | 'TRAIT' | 'ACCOUNT_TRAIT'; key: string }
   | { by: 'CONTEXT'; path: string[] }
   | { by: 'ATTRIBUTE'; attribute: BreakdownAttribute };
@@ -31,7 +31,7 @@ export function validDimension(b: BreakdownInput, field: string): Dimension {
   const key = b.key ?? null;
   if (!KEYED.has(b.by)) {
     if (key !== null) throw bad(`${b.by} takes no key`, `${field}.key`);
-    return { by: b.by as 'CHANNEL' | 'SOURCE_NAME' | 'SEGMENT' | 'HOUR_OF_DAY' | 'DAY_OF_WEEK' };
+    return { by: b.by as 'CHANNEL' | 'SOURCE_NAME' | 'SEGMENT' | 'HOUR_OF_DAY' | 'DAY_OF_WEEK' | 'SENTIMENT' };
   }
   if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY) throw bad(`${b.by} needs a key of 1 to ${MAX_KEY} characters`, `${field}.key`);
   switch (b.by) {

@@ -90,6 +90,8 @@ export function dimensionSql(d: Dimension, o: { row: string; timezone: string })
       return sql`${e}.channel::text`;
     case 'SOURCE_NAME':
       return sql`${e}.source_name`;
+    case 'SENTIMENT':
+      return sql`${e}.sentiment_label::text`;
     case 'EVENT_PROPERTY':
       // As in property filters, "revenue" is the touchpoint's own column.
       return d.key === 'revenue' ? sql`${e}.revenue::text` : sql`(${e}.properties ->> ${d.key}::text)`;

@@ -162,7 +162,7 @@ export function trendSql(q: TrendSqlQuery): Sql {
   const s = q.series;
   const kind = kindOf(s.math, q.window !== null);
   const value = s.property !== null && PROPERTY_MATHS.has(s.math) ? numericValue(e, s.property) : null;
-  const rows = sql`(${scopedTouchpoints({ ...q.scope, from: q.readFrom }, Prisma.empty, sql`, t.type, t.source_name, t.context`)}) e`;
+  const rows = sql`(${scopedTouchpoints({ ...q.scope, from: q.readFrom }, Prisma.empty, sql`, t.type, t.source_name, t.context, t.sentiment_label`)}) e`;
   const where = seriesWhere(s, e, value);
   const persons = sql`SELECT DISTINCT e.person FROM ${rows} WHERE ${where}`;
   const joins = breakdownJoins(q.dims, { person: sql`e.person`, persons, now: q.now });
