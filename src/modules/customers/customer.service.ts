@@ -133,10 +133,10 @@ export class CustomerService {
   }
 
   private async snapshot(tx: Db, externalIds: { source: string; externalId: string }[], identities: IdentityRef[]): Promise<ExistingSnapshot> {
-    const [byExternalId, byIdentity] = await Promise.all([
-      customerRepository.idsByExternalId(tx, externalIds),
-      customerRepository.idsByIdentity(tx, identities),
-    ]);
+    // Sequential: concurrent queries in a transaction are batched, and Prisma caches each batch's
+    // plan keyed by the raw statements' values (one new entry per request; see identity-resolver.ts).
+    const byExternalId = await customerRepository.idsByExternalId(tx, externalIds);
+    const byIdentity = await customerRepository.idsByIdentity(tx, identities);
     const ids = new Set([...byExternalId.values(), ...byIdentity.values()]);
     const customers = new Map((await customerRepository.findByIds(tx, [...ids])).map((c) => [c.id, toState(c)]));
     return { byExternalId, byIdentity, customers };

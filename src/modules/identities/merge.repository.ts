@@ -55,10 +55,9 @@ export const mergeRepository = {
       SELECT i.type::text AS type, i.value FROM identity i JOIN customer c ON c.id = i.customer_id
       WHERE c.id = ${m.loserId}::uuid OR c.merged_into_id = ${m.loserId}::uuid ORDER BY 1, 2`;
 
-    const [winner, loser] = await Promise.all([
-      customerQueries.findByIds(tx, [m.winnerId]).then((r) => r[0]!),
-      customerQueries.findByIds(tx, [m.loserId]).then((r) => r[0]!),
-    ]);
+    const pair = new Map((await customerQueries.findByIds(tx, [m.winnerId, m.loserId])).map((c) => [c.id, c]));
+    const winner = pair.get(m.winnerId)!;
+    const loser = pair.get(m.loserId)!;
     // The unified profile shows what either side knew: fill the winner's blanks from the loser.
     const patch: Record<string, unknown> = {};
     for (const f of ATTRIBUTE_FIELDS) if (winner[f] == null && loser[f] != null) patch[f] = loser[f];
@@ -100,12 +99,12 @@ export const mergeRepository = {
     const members = await tx.$queryRaw<{ id: string }[]>`
       SELECT id::text FROM customer WHERE id = ${rootId}::uuid OR merged_into_id = ${rootId}::uuid`;
     const ids = members.map((r) => r.id);
-    const [rows, tags, events] = await Promise.all([
-      customerQueries.findByIds(tx, ids),
-      tx.$queryRaw<{ customer_id: string; tag_id: string }[]>`
-        SELECT customer_id::text, tag_id::text FROM customer_tag WHERE customer_id = ANY(${ids}::uuid[])`,
-      tx.mergeEvent.findMany({ where: { status: 'MERGED', undoneAt: null, loserId: { in: ids } } }),
-    ]);
+    // Sequential for the reason resolveIdentities gives: concurrent queries in a transaction are
+    // batched, and the batch plan cache keys on the raw statements' values.
+    const rows = await customerQueries.findByIds(tx, ids);
+    const tags = await tx.$queryRaw<{ customer_id: string; tag_id: string }[]>`
+      SELECT customer_id::text, tag_id::text FROM customer_tag WHERE customer_id = ANY(${ids}::uuid[])`;
+    const events = await tx.mergeEvent.findMany({ where: { status: 'MERGED', undoneAt: null, loserId: { in: ids } } });
     const knowledge = new Map(rows.map((c) => [c.id, knowledgeOf(c)]));
     for (const t of tags) knowledge.get(t.customer_id)?.set(`tag:${t.tag_id}`, true);
     const edges = events.map((e): TreeEdge => {
