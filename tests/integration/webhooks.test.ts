@@ -126,6 +126,35 @@ describe.each(dbKinds)('webhooks on %s', (kind) => {
     expect(await (await fetch(`${t.baseUrl}/metrics`)).text()).not.toContain(made.webhook.id);
   });
 
+  it('a backlog of full batches against a failing receiver: every item sent once acknowledged, attempts counted only when sent', async () => {
+    // While a full batch is in flight the worker claims the next one; when the receiver fails that
+    // claimed batch goes back unsent. Its attempt must not count: an item's first request says 1.
+    const rx = await receiver((req) => (req.n <= 3 ? { status: 503 } : { status: 200 }));
+    const made = await createWebhook(t, { name: 'backlog', url: rx.url, events: ['TOUCHPOINTS'], eventFilter: { events: ['Backlog Item'] } });
+    const n = 4 * base.batchSize + 3;
+    const input = Array.from({ length: n }, (_, i) => ({ messageId: `wh-backlog-${i}`, event: 'Backlog Item', userId: `wh-backlog-${i % 7}`, channel: 'WEB' as const, occurredAt: '2026-03-02T10:00:00Z' }));
+    const results = await record(t, input);
+    const keys = new Set(results.map((r) => `tp:${r.touchpointId}`));
+    await rx.waitFor(() => rx.processed.size >= n, 30_000, 'every backlog item');
+
+    expect(new Set(rx.processed.keys())).toEqual(keys);
+    expect(rx.repeats).toEqual([]);
+    // The receiver's own count of how often it saw each item is the reference for the attempt header.
+    const seen = new Map<string, number>();
+    let sends = 0;
+    let failedSends = 0;
+    for (const req of rx.requests) {
+      const tries = req.body.items.map((i) => (seen.get(i.id) ?? 0) + 1);
+      req.body.items.forEach((i, k) => seen.set(i.id, tries[k]!));
+      expect(req.headers['x-cdp-attempt'], `request ${req.n}`).toBe(String(Math.max(...tries)));
+      sends += req.body.items.length;
+      if (req.n <= 3) failedSends += req.body.items.length;
+    }
+    const w = await until(() => webhook(t, made.webhook.id), (x) => x.stats.delivered === n, 'delivered count');
+    expect(w.stats).toMatchObject({ delivered: n, failed: failedSends, retried: sends - n, pending: 0, deadLetters: 0, requests: rx.requests.length });
+    await t.ok(DeleteWebhookDocument, { id: made.webhook.id });
+  });
+
   it('delivers a NEGATIVE_FEEDBACK alert raised at ingest to an ALERTS destination', async () => {
     const rx = await receiver();
     const made = await createWebhook(t, { name: 'feedback', url: rx.url, events: ['ALERTS'], alertKinds: ['NEGATIVE_FEEDBACK'] });

@@ -237,10 +237,20 @@ export const webhookRepository = {
           ELSE u.payload
         END)::text AS item
       FROM u
-      LEFT JOIN touchpoint t ON u.kind = 'TOUCHPOINT' AND t.id = u.ref_id
-      LEFT JOIN alert a ON u.kind = 'ALERT' AND a.id = u.ref_id
+      -- LATERAL, so each item is an index probe: a plain join let the planner hash-join the whole
+      -- (partitioned) touchpoint table for 100 rows, 15 ms a claim at 20,000 touchpoints and growing.
+      LEFT JOIN LATERAL (SELECT * FROM touchpoint t WHERE u.kind = 'TOUCHPOINT' AND t.id = u.ref_id LIMIT 1) t ON true
+      LEFT JOIN LATERAL (SELECT * FROM alert a WHERE u.kind = 'ALERT' AND a.id = u.ref_id) a ON true
       ORDER BY u.id`;
     return rows.map((r) => ({ ...r, id: String(r.id) }));
+  },
+
+  /** Gives back a claim that was never sent (a prefetched batch the worker did not use): due now, the attempt uncounted. */
+  async releaseQueue(db: Db, opts: { ids: string[]; token: string; now: Date }): Promise<void> {
+    if (opts.ids.length === 0) return;
+    await db.$executeRaw`
+      UPDATE webhook_delivery SET lease_until = NULL, lease_token = NULL, next_attempt_at = ${opts.now}::timestamptz, attempts = attempts - 1
+      WHERE id = ANY(${opts.ids}::bigint[]) AND lease_token = ${opts.token}`;
   },
 
   /** Acknowledged: the items leave the queue and the counters move, in one statement. Answers the items acknowledged. */

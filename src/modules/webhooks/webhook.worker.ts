@@ -19,7 +19,7 @@ import { Topic } from '../../pubsub/topics.ts';
 import { isRetryableStatus, parseRetryAfter, retryDelayMs } from './webhook.backoff.ts';
 import type { WebhookDestinationRecord } from './webhook.model.ts';
 import { batchKey, requestBody, requestBodyFromText, segmentChangeItem } from './webhook.payload.ts';
-import { webhookRepository, type AttemptTally } from './webhook.repository.ts';
+import { webhookRepository, type AttemptTally, type ClaimedItem } from './webhook.repository.ts';
 import { DestinationAgent, type SendResult } from './webhook.sender.ts';
 import { SIGNATURE_HEADER, sign } from './webhook.signature.ts';
 import type { WebhookService } from './webhook.service.ts';
@@ -50,6 +50,13 @@ interface DestinationState {
   dest: WebhookDestinationRecord;
   agent: DestinationAgent;
   slots: (Promise<void> | null)[];
+  /** Per slot, the next batch, claimed while the slot's current request is in flight. */
+  next: (Promise<QueueClaim> | null)[];
+}
+
+interface QueueClaim {
+  token: string;
+  rows: ClaimedItem[];
 }
 
 export class WebhookWorker {
@@ -105,7 +112,7 @@ export class WebhookWorker {
       let st = this.states.get(dest.id);
       if (!st || st.dest.url !== dest.url) {
         st?.agent.close();
-        st = { dest, agent: new DestinationAgent(new URL(dest.url), this.service.config.maxConcurrency, this.service.allow), slots: st?.slots ?? [] };
+        st = { dest, agent: new DestinationAgent(new URL(dest.url), this.service.config.maxConcurrency, this.service.allow), slots: st?.slots ?? [], next: st?.next ?? [] };
         this.states.set(dest.id, st);
       }
       st.dest = dest;
@@ -126,11 +133,34 @@ export class WebhookWorker {
     try {
       while (!this.stopped) {
         const a = slot === 0 && st.dest.events.includes('SEGMENT_CHANGES') ? await this.segmentStep(st) : false;
-        const b = this.stopped ? false : await this.queueStep(st);
+        const b = this.stopped ? false : await this.queueStep(st, slot);
         if (!a && !b) return;
       }
     } catch (err) {
       if (!this.stopped) this.log.error({ err, webhookId: st.dest.id }, 'webhook delivery failed');
+    } finally {
+      await this.releaseNext(st, slot);
+    }
+  }
+
+  private claimQueue(st: DestinationState): Promise<QueueClaim> {
+    const now = this.service.now();
+    const token = randomUUID();
+    const limit = this.service.config.batchSize;
+    return webhookRepository.claimQueue(this.deps.db.prisma, { destinationId: st.dest.id, limit, now, leaseUntil: this.leaseUntil(now), token }).then((rows) => ({ token, rows }));
+  }
+
+  /** A prefetched batch that will not be sent now goes back to the queue at once (else it would wait out its lease). */
+  private async releaseNext(st: DestinationState, slot: number): Promise<void> {
+    const pending = st.next[slot];
+    st.next[slot] = null;
+    if (!pending) return;
+    try {
+      const c = await pending;
+      await webhookRepository.releaseQueue(this.deps.db.prisma, { ids: c.rows.map((r) => r.id), token: c.token, now: this.service.now() });
+    } catch (err) {
+      // Its lease runs out by itself; nothing is lost.
+      this.log.warn({ err, webhookId: st.dest.id }, 'webhook prefetched batch not released');
     }
   }
 
@@ -202,13 +232,16 @@ export class WebhookWorker {
   }
 
   /** One batch of queued items. Answers whether there was work. */
-  private async queueStep(st: DestinationState): Promise<boolean> {
+  private async queueStep(st: DestinationState, slot: number): Promise<boolean> {
     const cfg = this.service.config;
     const db = this.deps.db.prisma;
-    const now = this.service.now();
-    const token = randomUUID();
-    const rows = await webhookRepository.claimQueue(db, { destinationId: st.dest.id, limit: cfg.batchSize, now, leaseUntil: this.leaseUntil(now), token });
+    const claimed = st.next[slot] ?? this.claimQueue(st);
+    st.next[slot] = null;
+    const { token, rows } = await claimed;
     if (rows.length === 0) return false;
+    // A full batch suggests more: claim the next one while this request is in flight, so the
+    // database's work overlaps the receiver's instead of adding to it.
+    if (rows.length === cfg.batchSize && !this.stopped) st.next[slot] = this.claimQueue(st);
     const attempt = Math.max(...rows.map((r) => r.attempts));
     const body = requestBodyFromText(st.dest.id, rows.map((r) => r.item), st.dest.maskPii);
     const outcome = await this.send(st.dest, st.agent, body, rows.map((r) => r.itemKey), attempt);
@@ -234,6 +267,8 @@ export class WebhookWorker {
       retried,
     });
     this.observe(st.dest.id, { delivered: 0, retried, failed: r.retrying + r.dead, dead: r.dead, latencyMs: outcome.latencyMs });
+    // The receiver is failing: the prefetched batch is not sent into it, it waits in the queue.
+    await this.releaseNext(st, slot);
     if (r.retrying) this.wakeAt(delay);
     if (r.dead) await this.maybePause(st.dest, r.consecutiveDead, outcome.error);
     // Items that wait for a retry are not work for now; dead ones free the slot for the next batch.
