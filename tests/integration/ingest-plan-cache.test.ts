@@ -1,20 +1,24 @@
 /**
- * Ingest must not grow Prisma's query plan cache with every request. Inside an interactive
+ * Writes must not grow Prisma's query plan cache with every request. Inside an interactive
  * transaction Prisma batches queries issued concurrently and caches the batch's plan keyed by the
  * statements, raw values included; identity resolution once read customers and capped identities
- * with Promise.all, so every request with new people added one ~8 KB entry (up to 1,000 of them): the
+ * with Promise.all, so every request for known people added one ~8 KB entry (up to 1,000 of them): the
  * slow heap growth the cluster soak saw. Prisma reports each lookup on its debug channel
- * `prisma:client:clientEngine`; the test counts the misses while requests of one shape repeat.
+ * `prisma:client:clientEngine`; each case counts the misses while requests of one shape repeat, through
+ * each door that writes: /v1/batch, recordTouchpoints and upsertCustomers.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { RecordTouchpointsDocument, UpsertCustomersDocument } from '../generated/graphql.ts';
 import { dbKinds } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const debugGlobal = globalThis as { DEBUG?: string };
+const REQUESTS = 20;
+const WARM_UP = 3;
 
-describe.each(dbKinds)('ingest and the query plan cache on %s', (kind) => {
+describe.each(dbKinds)('writes and the query plan cache on %s', (kind) => {
   let t: TestServer;
-  let before: string | undefined;
+  const before = debugGlobal.DEBUG;
   beforeAll(async () => {
     t = await startTestServer(kind);
   });
@@ -24,8 +28,31 @@ describe.each(dbKinds)('ingest and the query plan cache on %s', (kind) => {
     vi.restoreAllMocks();
   });
 
-  const send = (i: number, round: string) =>
-    fetch(`${t.baseUrl}/v1/batch`, {
+  /** Runs request(i) for i in [0, REQUESTS): the first WARM_UP fill the cache legitimately; the rest are counted. */
+  async function lookupsWhile(request: (i: number) => Promise<void>): Promise<string[]> {
+    for (let i = 0; i < WARM_UP; i++) await request(i);
+    const lines: string[] = [];
+    vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
+      lines.push(args.map(String).join(' '));
+    });
+    debugGlobal.DEBUG = 'prisma:client:clientEngine';
+    try {
+      for (let i = WARM_UP; i < REQUESTS; i++) await request(i);
+    } finally {
+      debugGlobal.DEBUG = before ?? '';
+    }
+    return lines.filter((l) => l.includes('query plan cache'));
+  }
+
+  function expectNoMisses(lookups: string[]) {
+    // The debug channel is live (else the assertion below could not fail)...
+    expect(lookups.length).toBeGreaterThanOrEqual(REQUESTS - WARM_UP);
+    // ...and no request added a plan: a cache keyed by values would miss once per request.
+    expect(lookups.filter((l) => l.includes('cache miss'))).toEqual([]);
+  }
+
+  const sendV1 = async (i: number, round: string) => {
+    const res = await fetch(`${t.baseUrl}/v1/batch`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${t.keys.WRITER}:`).toString('base64')}` },
       body: JSON.stringify({
@@ -35,28 +62,32 @@ describe.each(dbKinds)('ingest and the query plan cache on %s', (kind) => {
         ],
       }),
     });
+    expect(res.status).toBe(200);
+  };
 
-  it('requests of the same shape for known people add no query plans after the first few', async () => {
-    const requests = 20;
+  it('/v1/batch for known people adds no query plans after the first few', async () => {
     // The people exist first: resolution only reads customers (the batched reads) for known owners.
-    for (let i = 0; i < requests; i++) expect((await send(i, 'first')).status).toBe(200);
-    // Warm up: the first requests of a shape fill the cache legitimately.
-    for (let i = 0; i < 3; i++) expect((await send(i, 'again')).status).toBe(200);
+    for (let i = 0; i < REQUESTS; i++) await sendV1(i, 'first');
+    expectNoMisses(await lookupsWhile((i) => sendV1(i, 'again')));
+  });
 
-    before = debugGlobal.DEBUG;
-    const lines: string[] = [];
-    vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
-      lines.push(args.map(String).join(' '));
-    });
-    debugGlobal.DEBUG = 'prisma:client:clientEngine';
-    for (let i = 3; i < requests; i++) expect((await send(i, 'again')).status).toBe(200);
-    debugGlobal.DEBUG = before ?? '';
+  it('recordTouchpoints for known people adds no query plans after the first few', async () => {
+    const send = async (i: number, round: string) => {
+      const r = await t.ok(RecordTouchpointsDocument, {
+        input: [{ messageId: `plan-gql-${round}-${i}`, event: 'Viewed', userId: `plan-gql-user-${i}`, channel: 'APP', occurredAt: '2026-03-02T00:00:00Z' }],
+      });
+      expect(r.recordTouchpoints.accepted).toBe(1);
+    };
+    for (let i = 0; i < REQUESTS; i++) await send(i, 'first');
+    expectNoMisses(await lookupsWhile((i) => send(i, 'again')));
+  });
 
-    const lookups = lines.filter((l) => l.includes('query plan cache'));
-    // The debug channel is live (else the assertion below could not fail)...
-    expect(lookups.length).toBeGreaterThanOrEqual(requests - 3);
-    // ...and no request added a plan: a cache keyed by values would miss once per request.
-    const misses = lookups.filter((l) => l.includes('cache miss'));
-    expect(misses).toEqual([]);
+  it('upsertCustomers updating known customers adds no query plans after the first few', async () => {
+    const upsert = async (i: number, plan: string) => {
+      const r = await t.ok(UpsertCustomersDocument, { input: [{ source: 'crm', externalId: `plan-crm-${i}`, email: `plan-crm-${i}@example.com`, traits: { plan } }] });
+      expect(r.upsertCustomers.failed).toBe(0);
+    };
+    for (let i = 0; i < REQUESTS; i++) await upsert(i, 'free');
+    expectNoMisses(await lookupsWhile((i) => upsert(i, 'pro')));
   });
 });

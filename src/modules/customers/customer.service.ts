@@ -133,8 +133,8 @@ export class CustomerService {
   }
 
   private async snapshot(tx: Db, externalIds: { source: string; externalId: string }[], identities: IdentityRef[]): Promise<ExistingSnapshot> {
-    // Sequential: concurrent queries in a transaction are batched, and Prisma caches each batch's
-    // plan keyed by the raw statements' values (one new entry per request; see identity-resolver.ts).
+    // Sequential, as in identity-resolver.ts: concurrent queries in a transaction are batched, and
+    // Prisma caches a batch's plan keyed by its statements, raw values included.
     const byExternalId = await customerRepository.idsByExternalId(tx, externalIds);
     const byIdentity = await customerRepository.idsByIdentity(tx, identities);
     const ids = new Set([...byExternalId.values(), ...byIdentity.values()]);
