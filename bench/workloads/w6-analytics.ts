@@ -138,7 +138,7 @@ export async function runW6(ctx: BenchContext): Promise<ResultRow[]> {
     if (Math.abs(m.value.p - ms.p) > TOLERANCE || Math.abs(b8.value.p - ms.p) > TOLERANCE) throw new Error(`W6: P(conversion) changed in round ${i + 1}`);
     const s = await timed(b8Sql);
     const fr = await timed(() => funnelRepository.run(ctx.db.prisma, { scope: repoScope, steps: STEPS.map((event) => ({ event, type: null, channel: null, where: [] })), windowHours: WINDOW_HOURS, dims: [], now: new Date() }));
-    const ar = await timed(() => attributionRepository.compute(ctx.db.prisma, { scope: repoScope, conversionEvent: CONVERSION_EVENT, lookbackDays: LOOKBACK_DAYS, halfLifeDays: 7, markov: true }));
+    const ar = await timed(() => attributionRepository.compute(ctx.db.prisma, { scope: repoScope, conversionEvent: CONVERSION_EVENT, lookbackDays: LOOKBACK_DAYS, halfLifeDays: 7, markov: true, rules: false }));
     rounds.push({ funnelMs: f.ms, b7Ms: b7.ms, markovMs: m.ms, b8Ms: b8.ms, b8SqlMs: s.ms, funnelSqlMs: fr.ms, attributionSqlMs: ar.ms });
   }
   const size = `${data.customers} customers, ${data.touchpoints} touchpoints`;

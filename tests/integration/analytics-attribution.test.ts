@@ -237,6 +237,11 @@ describe.each(dbKinds)('attribution on %s', (kind) => {
     console.log(`[${kind}] Markov attribution over ${expand().length} touchpoints: ${(performance.now() - started).toFixed(0)} ms`);
     expect(a.models.map((m) => m.model)).toEqual(['MARKOV']);
     expectClose(a.models[0]!.totalConversions, totalConversions, 'MARKOV total');
+    // Asked alone, MARKOV skips the rule-based sums in SQL: the totals and the chain are still the reference's.
+    expect(a).toMatchObject({ conversions: totalConversions, attributedConversions: totalConversions, nonConvertingJourneys: totalNulls });
+    const ref = referenceMarkov();
+    expectClose(a.models[0]!.conversionProbability!, ref.probability, 'P(conversion), MARKOV alone');
+    for (const [channel, re] of ref.removal) expectClose(a.models[0]!.channels.find((c) => c.channel === channel)?.removalEffect ?? 0, re, `removal effect ${channel}, MARKOV alone`);
   });
 
   it('journeys stop at the previous conversion and the lookback; conversions with no touch are unattributed', async () => {

@@ -27,6 +27,8 @@ export interface AttributionQuery {
   halfLifeDays: number;
   /** Also count the transitions of the Markov chain. */
   markov: boolean;
+  /** Sum the rule-based models' credits per channel (false: `channels` comes back empty, for a MARKOV-only request). Default true. */
+  rules?: boolean;
   /** What a touch is credited to: its channel, or its channel and campaign (the key of dimension.sql.ts). */
   by?: MarketingDimension;
 }
@@ -82,6 +84,28 @@ export const attributionRepository = {
              SELECT ${START}, channel::text FROM pos WHERE i = 1
            ) t GROUP BY src, dst) g)`
       : Prisma.sql`'[]'::jsonb`;
+    // A MARKOV-only request needs neither the decay weights nor the per-channel credit sums.
+    const rules = q.rules ?? true;
+    const decay = Prisma.sql`,
+               -- 2^(−Δt/halfLife) relative to the journey's last touch (the factor to the conversion cancels
+               -- when normalising); the exponent is bounded so a long-ago touch weighs ~0 instead of underflowing.
+               exp(greatest(-700::float8, -ln(2::float8) * extract(epoch FROM max(at) OVER p - at)::float8 / ${q.halfLifeDays * 86_400}::float8)) AS decay`;
+    const credit = Prisma.sql`,
+      credit AS (
+        SELECT channel, value,
+               CASE WHEN i = 1 THEN 1 ELSE 0 END::float8 AS first_c,
+               CASE WHEN i = n THEN 1 ELSE 0 END::float8 AS last_c,
+               1::float8 / n AS linear_c,
+               CASE WHEN n = 1 THEN 1 WHEN n = 2 THEN 0.5 WHEN i = 1 OR i = n THEN 0.4 ELSE 0.2 / (n - 2) END::float8 AS position_c,
+               decay / sum(decay) OVER (PARTITION BY journey) AS decay_c
+        FROM pos WHERE converted
+      )`;
+    const channels = Prisma.sql`(SELECT COALESCE(jsonb_agg(to_jsonb(g)), '[]') FROM (
+           SELECT channel::text AS channel,
+                  sum(first_c) AS first_c, sum(first_c * value) AS first_v, sum(last_c) AS last_c, sum(last_c * value) AS last_v,
+                  sum(linear_c) AS linear_c, sum(linear_c * value) AS linear_v, sum(position_c) AS position_c,
+                  sum(position_c * value) AS position_v, sum(decay_c) AS decay_c, sum(decay_c * value) AS decay_v
+           FROM credit GROUP BY channel) g)`;
     const [row] = await db.$queryRaw<AttributionRows[]>`
       WITH tp AS (${scopedTouchpoints(q.scope)}),
       numbered AS (
@@ -102,29 +126,14 @@ export const attributionRepository = {
         FROM numbered t WHERE t.convs_total = 0 AND t.at >= t.last_at - ${lookback}
       ),
       pos AS (
-        SELECT j.*, row_number() OVER w AS i, count(*) OVER p AS n, lead(channel::text) OVER w AS next_channel,
-               -- 2^(−Δt/halfLife) relative to the journey's last touch (the factor to the conversion cancels
-               -- when normalising); the exponent is bounded so a long-ago touch weighs ~0 instead of underflowing.
-               exp(greatest(-700::float8, -ln(2::float8) * extract(epoch FROM max(at) OVER p - at)::float8 / ${q.halfLifeDays * 86_400}::float8)) AS decay
+        SELECT j.*, row_number() OVER w AS i, count(*) OVER p AS n, lead(channel::text) OVER w AS next_channel
+               ${rules ? decay : Prisma.empty}
         FROM journey_touch j
         WINDOW p AS (PARTITION BY converted, journey), w AS (PARTITION BY converted, journey ORDER BY at, id)
-      ),
-      credit AS (
-        SELECT channel, value,
-               CASE WHEN i = 1 THEN 1 ELSE 0 END::float8 AS first_c,
-               CASE WHEN i = n THEN 1 ELSE 0 END::float8 AS last_c,
-               1::float8 / n AS linear_c,
-               CASE WHEN n = 1 THEN 1 WHEN n = 2 THEN 0.5 WHEN i = 1 OR i = n THEN 0.4 ELSE 0.2 / (n - 2) END::float8 AS position_c,
-               decay / sum(decay) OVER (PARTITION BY journey) AS decay_c
-        FROM pos WHERE converted
       )
+      ${rules ? credit : Prisma.empty}
       SELECT
-        (SELECT COALESCE(jsonb_agg(to_jsonb(g)), '[]') FROM (
-           SELECT channel::text AS channel,
-                  sum(first_c) AS first_c, sum(first_c * value) AS first_v, sum(last_c) AS last_c, sum(last_c * value) AS last_v,
-                  sum(linear_c) AS linear_c, sum(linear_c * value) AS linear_v, sum(position_c) AS position_c,
-                  sum(position_c * value) AS position_v, sum(decay_c) AS decay_c, sum(decay_c * value) AS decay_v
-           FROM credit GROUP BY channel) g) AS channels,
+        ${rules ? channels : Prisma.sql`'[]'::jsonb`} AS channels,
         ${transitions} AS transitions,
         (SELECT to_jsonb(s) FROM (
            SELECT count(*)::int AS conversions, COALESCE(sum(c.value), 0) AS value, count(a.journey)::int AS attributed,

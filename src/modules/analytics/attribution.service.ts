@@ -58,6 +58,7 @@ export class AttributionService {
       lookbackDays,
       halfLifeDays,
       markov: models.includes(AttributionModel.MARKOV),
+      rules: models.some((m) => m !== AttributionModel.MARKOV),
       by,
     });
     const t = rows.totals;
