@@ -30,6 +30,7 @@ export interface SizeTrendRow {
 
 /** `today` is the UTC date (YYYY-MM-DD) of the services' clock; rows come in (segment, days, day) order. */
 export function sizeTrendSql(requests: readonly SizeTrendRequest[], today: string, retentionDays: number): Prisma.Sql {
+  const longest = Math.max(...requests.map((r) => r.days));
   return Prisma.sql`
     WITH req AS (
       SELECT DISTINCT r."segmentId"::uuid AS segment_id, r.days
@@ -46,7 +47,13 @@ export function sizeTrendSql(requests: readonly SizeTrendRequest[], today: strin
       FROM membership_change c
       JOIN (SELECT segment_id, max(days) AS days FROM req GROUP BY segment_id) r ON r.segment_id = c.segment_id
       WHERE c.at >= ((${today}::date - r.days + 2)::timestamp AT TIME ZONE 'UTC')
+        -- The same bound for the longest request, free of the join: lets the planner skip older months' partitions.
+        AND c.at >= ((${today}::date - ${longest}::int + 2)::timestamp AT TIME ZONE 'UTC')
       GROUP BY 1, 2
+    ),
+    -- Changes dated after today (a clock set back) count as after every day.
+    later AS (
+      SELECT segment_id, sum(delta)::int AS delta FROM net WHERE day > ${today}::date GROUP BY 1
     ),
     now_size AS (
       SELECT m.segment_id, count(*)::int AS size
@@ -58,14 +65,13 @@ export function sizeTrendSql(requests: readonly SizeTrendRequest[], today: strin
       FROM req CROSS JOIN LATERAL generate_series(0, req.days - 1) AS g(n)
     )
     SELECT g.segment_id::text AS "segmentId", g.days, to_char(g.day, 'YYYY-MM-DD') AS day,
-           (coalesce(s.size, 0)
-             -- changes dated after today (a clock set back) count as after every day
-             - coalesce((SELECT sum(f.delta) FROM net f WHERE f.segment_id = g.segment_id AND f.day > ${today}::date), 0)
+           (coalesce(s.size, 0) - coalesce(l.delta, 0)
              - coalesce(sum(coalesce(n.delta, 0)) OVER (PARTITION BY g.segment_id, g.days ORDER BY g.day DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0))::int AS size,
            (b.at IS NULL OR ((g.day + 1)::timestamp AT TIME ZONE 'UTC') >= b.at) AS complete
     FROM grid g
     LEFT JOIN net n ON n.segment_id = g.segment_id AND n.day = g.day
     LEFT JOIN now_size s ON s.segment_id = g.segment_id
+    LEFT JOIN later l ON l.segment_id = g.segment_id
     CROSS JOIN bound b
     ORDER BY g.segment_id, g.days, g.day`;
 }
