@@ -45,13 +45,14 @@ const INVALID: [string, unknown, string][] = [
   ['a number where a rule goes', { and: [{ hasTag: 'vip' }, 42] }, '$.and[1]'],
   ['a node of no kind', { or: [{ hasTag: 'vip' }, { colour: 'red' }] }, '$.or[1]'],
   ['a string for a count', { event: 'X', count: { op: 'gt', value: '3' } }, '$.count.value'],
+  ['an empty rule', { or: [{ hasTag: 'vip' }, {}] }, '$.or[1]'],
+  ['event options with neither event nor type', { and: [{ withinDays: 3, channel: 'WEB' }] }, '$.and[0]'],
 ];
 
-/** Refused by the server's checks the JSON Schema cannot carry (op/value pairs, a node of no kind, nesting limits). */
+/** Refused by the server's checks the JSON Schema does not carry (op/value pairs, nesting limits). */
 const SERVER_ONLY: [string, unknown][] = [
   ['"exists" with a value', { attr: 'country', op: 'exists', value: 'NL' }],
   ['a number column compared with text', { attr: 'lifetimeValue', op: 'gt', value: 'ten' }],
-  ['an event condition with neither event nor type', { withinDays: 7 }],
   ['eleven levels of not', [...Array(10)].reduce<unknown>((r) => ({ not: r }), { hasTag: 'vip' })],
 ];
 
@@ -82,6 +83,7 @@ describe('console rule check against segmentRuleSchema', () => {
     // Of a union, the branch that took the value's type speaks: an empty list is too short, not "not a string".
     expect(check({ trait: 'plan', op: 'in', value: [] })?.message).toMatch(/too few/i);
     expect(check({ colour: 'red' })?.message).toMatch(/unknown rule.*and, or, not, attr, trait, event/);
+    expect(check({})?.message).toMatch(/^unknown rule: expected one of the keys and, or/);
   });
 
   it('writes JSON Pointers as the server writes paths', () => {

@@ -94,9 +94,10 @@ function pick(errors: OutputUnit[], ctx: Context): OutputUnit | undefined {
       const best = ranked.reduce((a, b) => (b.misfit - a.misfit || b.wrongType - a.wrongType || a.depth - b.depth) < 0 ? b : a);
       const node = ctx.nodeAt(union.instanceLocation);
       const unknown = best.list.filter((e) => isUnknownKey(e) && parentOf(e.instanceLocation) === union.instanceLocation).length;
-      if (node && typeof node === 'object' && !Array.isArray(node) && unknown > 0 && unknown === Object.keys(node).length) {
-        const found = Object.keys(node).map((k) => JSON.stringify(k)).join(', ');
-        return { ...union, keyword: 'noKind', error: `unknown rule (found ${found}): expected one of the keys ${ctx.kinds.join(', ')}` };
+      const keys = node && typeof node === 'object' && !Array.isArray(node) ? Object.keys(node) : null;
+      if (keys && best.misfit > 0 && unknown === keys.length) {
+        const found = keys.length > 0 ? ` (found ${keys.map((k) => JSON.stringify(k)).join(', ')})` : '';
+        return { ...union, keyword: 'noKind', error: `unknown rule${found}: expected one of the keys ${ctx.kinds.join(', ')}` };
       }
       // Errors outside the union (a sibling key's) win when they are deeper.
       const other = outside.length > 0 ? pick(outside, ctx) : undefined;
