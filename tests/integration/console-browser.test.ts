@@ -3,8 +3,8 @@
  * ENTERED change on the Live page within two seconds of the write, a person's journey across three
  * channels, a segment preview equal to previewSegment, the rule JSON checked as it is typed, a size
  * sparkline per segment, members paged 50 at a time, a funnel equal to the funnel query, a trend broken
- * down by channel equal to the trends query, the scripts the Live page loads, the Live page at a
- * phone's width, and the README's screenshots. Without chromium these tests skip.
+ * down by channel equal to the trends query, the scripts the Live page loads, the Live, Segments and
+ * Insights pages at a phone's width, and the README's screenshots. Without chromium these tests skip.
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -340,12 +340,21 @@ describe.skipIf(!hasChromium).each(dbKinds)('console in chromium on %s', (kind) 
     expect(await page.getByTestId('ask-suggestions').locator('li').count()).toBeGreaterThan(0);
   });
 
-  it('fits a phone: the Live page at 390 px has no sideways scroll', async () => {
+  it('fits a phone: the Live, Segments and Insights pages at 390 px have no sideways scroll', async () => {
+    // A long name in the segment list, so its table is as wide as a real one.
+    await t.ok(CreateSegmentDocument, { input: { name: 'People who came back from the spring campaign', rule: { hasTag: 'spring-campaign' } } });
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.goto(t.baseUrl + '/');
-    await page.getByRole('heading', { name: 'Live', level: 1 }).waitFor();
-    const width = (await page.evaluate('document.documentElement.scrollWidth')) as number;
-    expect(width).toBeLessThanOrEqual(390);
+    for (const [path, heading] of [
+      ['/', 'Live'],
+      ['/segments', 'Segments'],
+      ['/insights', 'Insights'],
+    ] as const) {
+      await page.goto(t.baseUrl + path);
+      await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+      if (path === '/segments') await page.getByTestId('segment-sparkline').first().getByRole('img').waitFor();
+      const width = (await page.evaluate('document.documentElement.scrollWidth')) as number;
+      expect(width, path).toBeLessThanOrEqual(390);
+    }
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 });

@@ -224,34 +224,36 @@ export function SegmentsPage({ session }: { session: Session }) {
       <div class="grid">
         <section aria-labelledby="h-seglist" class="card wide">
           <h2 id="h-seglist">Segments</h2>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Members</th>
-                <th scope="col">Last 30 days</th>
-                <th scope="col">Version</th>
-                <th scope="col">Updated</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list?.map((s) => (
-                <tr key={s.id}>
-                  <td>
-                    <button type="button" class="link" onClick={() => setOpen(s.id)} aria-expanded={open === s.id}>
-                      {s.name}
-                    </button>
-                  </td>
-                  <td>{s.size}</td>
-                  <td data-testid="segment-sparkline">
-                    <Sparkline points={s.sizeTrend} />
-                  </td>
-                  <td>{s.version}</td>
-                  <td>{time(s.updatedAt)}</td>
+          <div class="table-scroll">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Members</th>
+                  <th scope="col">Last 30 days</th>
+                  <th scope="col">Version</th>
+                  <th scope="col">Updated</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {list?.map((s) => (
+                  <tr key={s.id}>
+                    <td>
+                      <button type="button" class="link" onClick={() => setOpen(s.id)} aria-expanded={open === s.id}>
+                        {s.name}
+                      </button>
+                    </td>
+                    <td>{s.size}</td>
+                    <td data-testid="segment-sparkline">
+                      <Sparkline points={s.sizeTrend} />
+                    </td>
+                    <td>{s.version}</td>
+                    <td>{time(s.updatedAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </section>
         {open && <SegmentDetail session={session} id={open} onClose={() => setOpen(null)} />}
         <Builder session={session} segments={list ?? []} onSaved={load} />
