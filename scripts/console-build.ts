@@ -28,9 +28,13 @@ function files(dir: string): string[] {
   });
 }
 
-/** What the build reads: the console's sources, the schema its documents are typed by, the locked dependency versions. */
+/** The console is always built for production: what the tests measure and drive is what users get. */
+const MODE = 'production';
+
+/** What the build reads: the console's sources, the schema its documents are typed by, the locked dependency versions (and the mode). */
 function sourceHash(): string {
   const h = createHash('sha256');
+  h.update(`mode=${MODE}`);
   for (const f of [...files(consoleDir), join(root, 'schema.graphql'), join(root, 'package-lock.json')].sort()) {
     h.update(relative(root, f));
     h.update(readFileSync(f));
@@ -57,7 +61,16 @@ export async function buildConsole(opts: { force?: boolean } = {}): Promise<bool
   // The typed documents are generated (not committed): a fresh clone has none before this.
   execFileSync(join(root, 'node_modules', '.bin', 'graphql-codegen'), ['--config', 'codegen.ts', '--silent'], { cwd: root, stdio: 'inherit' });
   const { build } = await import('vite');
-  await build({ configFile: join(consoleDir, 'vite.config.ts'), logLevel: 'warn' });
+  // Vite takes NODE_ENV over the mode when it is set: vitest sets it to "test", which would define
+  // process.env.NODE_ENV as "test" in the bundle (React's development build in the Explorer chunk).
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = MODE;
+  try {
+    await build({ configFile: join(consoleDir, 'vite.config.ts'), logLevel: 'warn', mode: MODE });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
   precompress();
   writeFileSync(stampFile, hash);
   return true;

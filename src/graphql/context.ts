@@ -39,7 +39,7 @@ export function createContext(
   return {
     requestId,
     logger: deps.logger.child({ requestId, apiKeyId: auth.id }),
-    loaders: createLoaders(deps.db.prisma, deps.services.clock),
+    loaders: createLoaders(deps.db.prisma, deps.services.clock, { outboxRetentionDays: deps.services.segments.outboxRetentionDays }),
     services: deps.services,
     pubsub: deps.pubsub,
     auth,

@@ -8,18 +8,19 @@ import { createRfmTierByCustomerIdLoader } from '../modules/analytics/rfm.loader
 import { createCustomerByIdLoader } from '../modules/customers/customer.loaders.ts';
 import { createProfilePartsLoader } from '../modules/customers/profile-parts.loaders.ts';
 import { createMergesByCustomerIdLoader } from '../modules/identities/merge.loaders.ts';
-import { createSegmentByIdLoader } from '../modules/segments/segment.loaders.ts';
+import { createSegmentByIdLoader, createSegmentSizeTrendLoader } from '../modules/segments/segment.loaders.ts';
 import { createSentimentByCustomerIdLoader } from '../modules/sentiment/sentiment.loaders.ts';
 import { createClusterByCustomerIdLoader } from '../modules/clusters/cluster.loaders.ts';
 import { createPropensityByCustomerIdLoader } from '../modules/propensity/propensity.loaders.ts';
 
 /** `now` is the services' clock, so what loaders derive from time agrees with segments. */
-export function createLoaders(db: Db, now: () => Date = () => new Date()) {
+export function createLoaders(db: Db, now: () => Date, opts: { outboxRetentionDays: number }) {
   return {
     customerById: createCustomerByIdLoader(db),
     profileParts: createProfilePartsLoader(db),
     mergesByCustomerId: createMergesByCustomerIdLoader(db),
     segmentById: createSegmentByIdLoader(db),
+    segmentSizeTrend: createSegmentSizeTrendLoader(db, now, opts.outboxRetentionDays),
     rfmTierByCustomerId: createRfmTierByCustomerIdLoader(db, now),
     accountsByCustomerId: createAccountsByCustomerIdLoader(db),
     memberCountByAccountId: createMemberCountByAccountIdLoader(db),

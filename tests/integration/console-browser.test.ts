@@ -1,13 +1,28 @@
 /**
  * The operator console in a real browser (Debian's chromium driven by playwright-core): sign in, an
  * ENTERED change on the Live page within two seconds of the write, a person's journey across three
- * channels, a segment preview equal to previewSegment, a funnel equal to the funnel query, the Live
- * page at a phone's width, and the README's screenshots. Without chromium these tests skip.
+ * channels, a segment preview equal to previewSegment, the rule JSON checked as it is typed, a size
+ * sparkline per segment, members paged 50 at a time, a funnel equal to the funnel query, a trend broken
+ * down by channel equal to the trends query, the scripts the Live page loads, the Live, Segments and
+ * Insights pages at a phone's width, and the README's screenshots. Without chromium these tests skip.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AskDocument, CreateSegmentDocument, FunnelDocument, PreviewSegmentDocument, SegmentsDocument, RecordTouchpointsDocument, type TouchpointInput } from '../generated/graphql.ts';
+import {
+  AskDocument,
+  CreateSegmentDocument,
+  FunnelDocument,
+  PreviewSegmentDocument,
+  RecordTouchpointsDocument,
+  SegmentDetailDocument,
+  SegmentsDocument,
+  SegmentsWithTrendDocument,
+  TrendsDocument,
+  UpsertCustomersDocument,
+  type TouchpointInput,
+} from '../generated/graphql.ts';
+import { distDir, liveFirstLoad } from '../../scripts/console-build.ts';
 import { dbKinds } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { waitUntil } from '../helpers/subscriptions.ts';
@@ -158,6 +173,70 @@ describe.skipIf(!hasChromium).each(dbKinds)('console in chromium on %s', (kind) 
     expect(await members.count()).toBe(3);
   });
 
+  it('checks the rule JSON against segmentRuleSchema as it is typed, naming the path, before any Preview', async () => {
+    await page.goto(t.baseUrl + '/segments');
+    const check = page.getByTestId('rule-json-check');
+    await check.filter({ hasText: 'matches the rule language' }).waitFor();
+    const asked: string[] = [];
+    const onRequest = (r: { url(): string; postData(): string | null }) => {
+      if (r.url().endsWith('/graphql')) asked.push(r.postData() ?? '');
+    };
+    page.on('request', onRequest);
+    const bad = { and: [{ attr: 'country', op: 'eq', value: 'NL' }, { event: 'Order Completed', count: { op: 'between', value: 1 } }] };
+    const box = page.getByLabel(/^Rule \(JSON/);
+    await box.fill(JSON.stringify(bad, null, 2));
+    const path = page.getByTestId('rule-json-error-path');
+    await path.waitFor();
+    // The server's own validation names the same node (docs/rules.md: "between" is no count op).
+    const server = await t.gql(PreviewSegmentDocument, { rule: bad });
+    expect(server.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_RULE', path: '$.and[1].count.op' });
+    expect(await path.textContent()).toBe('$.and[1].count.op');
+    expect(await box.getAttribute('aria-invalid')).toBe('true');
+    // Fixed, the message goes; the check ran in the page (no request while typing).
+    await box.fill(JSON.stringify({ event: 'Order Completed', count: { op: 'gte', value: 1 } }));
+    await check.filter({ hasText: 'matches the rule language' }).waitFor();
+    page.off('request', onRequest);
+    expect(asked.filter((b) => b.includes('previewSegment'))).toEqual([]);
+  });
+
+  it('shows a sparkline of each segment\'s size over the last 30 days', async () => {
+    await page.goto(t.baseUrl + '/segments');
+    const api = (await t.ok(SegmentsWithTrendDocument)).segments.find((s) => s.name === 'Browser buyers')!;
+    const row = page.getByRole('row').filter({ has: page.getByRole('button', { name: 'Browser buyers', exact: true }) });
+    const spark = row.getByTestId('segment-sparkline').getByRole('img');
+    await spark.waitFor();
+    const first = api.sizeTrend[0]!;
+    const last = api.sizeTrend.at(-1)!;
+    expect(await spark.getAttribute('aria-label')).toBe(`Size over the last 30 days: ${first.size} on ${first.day}, ${last.size} on ${last.day}`);
+    // Made today with ana and ben, then fay bought: none 29 days ago, three now.
+    expect([first.size, last.size]).toEqual([0, 3]);
+    expect(last.size).toBe(api.size);
+    // The segment's page shows the same days.
+    await page.getByRole('button', { name: 'Browser buyers', exact: true }).click();
+    const cells = page.getByTestId('segment-trend').locator('tbody tr td:first-child');
+    await cells.first().waitFor();
+    expect(await cells.allTextContents()).toEqual(api.sizeTrend.map((p) => p.day));
+  });
+
+  it('pages through a segment\'s members 50 at a time', async () => {
+    const people = Array.from({ length: 62 }, (_, i) => ({ source: 'crm', externalId: `paged-${i}`, country: 'IS', email: `paged-${i}@example.com` }));
+    expect((await t.ok(UpsertCustomersDocument, { input: people })).upsertCustomers.failed).toBe(0);
+    const seg = (await t.ok(CreateSegmentDocument, { input: { name: 'Iceland', rule: { attr: 'country', op: 'eq', value: 'IS' } } })).createSegment;
+    await page.goto(t.baseUrl + '/segments');
+    await page.getByRole('button', { name: 'Iceland', exact: true }).click();
+    const shown = page.getByTestId('segment-members-shown');
+    const links = page.getByTestId('segment-members').locator('li a');
+    await shown.filter({ hasText: '50 of 62' }).waitFor();
+    expect(await links.count()).toBe(50);
+    await page.getByRole('button', { name: 'More members' }).click();
+    await shown.filter({ hasText: '62 of 62' }).waitFor();
+    const ids = (await links.evaluateAll((as) => as.map((a) => a.getAttribute('href')))).map((h) => decodeURIComponent(h!.replace('/people/', '')));
+    const api = (await t.ok(SegmentDetailDocument, { id: seg.id })).segment!.members.edges.map((e) => e.node.id);
+    expect(new Set(ids).size).toBe(62);
+    expect([...ids].sort()).toEqual([...api].sort());
+    expect(await page.getByRole('button', { name: 'More members' }).count()).toBe(0);
+  });
+
   it('draws a funnel whose counts equal the funnel query', async () => {
     await page.goto(t.baseUrl + '/insights');
     await page.getByRole('button', { name: 'Show funnel' }).click();
@@ -183,6 +262,54 @@ describe.skipIf(!hasChromium).each(dbKinds)('console in chromium on %s', (kind) 
       await page.getByTestId(table).waitFor();
     }
     expect(await page.getByRole('alert').count()).toBe(0);
+  });
+
+  it('breaks the trend down by one dimension, a series per value, with the totals the trends query gives', async () => {
+    await page.goto(t.baseUrl + '/insights');
+    await page.getByLabel('Break down by').selectOption('CHANNEL');
+    await page.getByRole('button', { name: 'Show trend' }).click();
+    const values = page.getByTestId('trend-value');
+    await values.first().waitFor();
+    const names = await values.allTextContents();
+    const totals = (await page.getByTestId('trend-value-total').allTextContents()).map(Number);
+    const shown = Object.fromEntries(names.map((n, i) => [n, totals[i]]));
+    const scope = { from: `${isoDay(now - 90 * DAY)}T00:00:00.000Z`, to: `${isoDay(now + DAY)}T00:00:00.000Z` };
+    const series = [{ event: 'Order Completed', label: 'Order Completed' }];
+    const api = (await t.ok(TrendsDocument, { scope, series, interval: 'DAY', breakdown: [{ by: 'CHANNEL' }], breakdownLimit: 10 })).trends.series;
+    expect(shown).toEqual(Object.fromEntries(api.map((s) => [s.other ? 'Other' : (s.breakdownValue?.[0] ?? 'None'), s.total])));
+    // Orders: ana's in the store, ben's on the web, fay's in the app (the data this file wrote).
+    expect(shown).toEqual({ APP: 1, STORE_POS: 1, WEB: 1 });
+    expect(await page.getByRole('img', { name: /one line per value \(3\)/ }).count()).toBe(1);
+    // The total keeps its previous period.
+    const total = (await t.ok(TrendsDocument, { scope, series, interval: 'DAY', compare: true })).trends;
+    expect(await page.getByTestId('trend-total').textContent()).toBe(`${total.series[0]!.total} (previous period: ${total.previous![0]!.total})`);
+    expect(await page.getByRole('alert').count()).toBe(0);
+  });
+
+  it('loads, for the Live page, only the scripts the first-load measurement counts', async () => {
+    const fresh = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      const scripts = new Set<string>();
+      fresh.on('response', (r) => {
+        const path = new URL(r.url()).pathname;
+        if (path.endsWith('.js')) scripts.add(path.slice(1));
+      });
+      await fresh.goto(t.baseUrl + '/');
+      await fresh.getByLabel('API key').fill(t.keys.READER);
+      await fresh.getByRole('button', { name: 'Sign in' }).click();
+      await fresh.getByRole('heading', { name: 'Live', level: 1 }).waitFor();
+      await fresh.getByTestId('membership-feed').waitFor({ state: 'attached' });
+      // Any chunk the page fetched lazily would be in by now.
+      await fresh.waitForLoadState('networkidle');
+      const measured = liveFirstLoad();
+      expect([...scripts].sort()).toEqual(measured.files.map((f) => f.name).sort());
+      const gzip = [...scripts].reduce((n, name) => n + statSync(`${distDir}/${name}.gz`).size, 0);
+      console.log(`${kind}: the Live page loaded ${scripts.size} script(s), ${gzip} B gzip`);
+      expect(gzip).toBe(measured.gzip);
+      expect(gzip).toBeLessThan(300 * 1024);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('answers a question with the table the ask query gives, and suggests questions when it does not understand', async () => {
@@ -213,12 +340,21 @@ describe.skipIf(!hasChromium).each(dbKinds)('console in chromium on %s', (kind) 
     expect(await page.getByTestId('ask-suggestions').locator('li').count()).toBeGreaterThan(0);
   });
 
-  it('fits a phone: the Live page at 390 px has no sideways scroll', async () => {
+  it('fits a phone: the Live, Segments and Insights pages at 390 px have no sideways scroll', async () => {
+    // A long name in the segment list, so its table is as wide as a real one.
+    await t.ok(CreateSegmentDocument, { input: { name: 'People who came back from the spring campaign', rule: { hasTag: 'spring-campaign' } } });
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.goto(t.baseUrl + '/');
-    await page.getByRole('heading', { name: 'Live', level: 1 }).waitFor();
-    const width = (await page.evaluate('document.documentElement.scrollWidth')) as number;
-    expect(width).toBeLessThanOrEqual(390);
+    for (const [path, heading] of [
+      ['/', 'Live'],
+      ['/segments', 'Segments'],
+      ['/insights', 'Insights'],
+    ] as const) {
+      await page.goto(t.baseUrl + path);
+      await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+      if (path === '/segments') await page.getByTestId('segment-sparkline').first().getByRole('img').waitFor();
+      const width = (await page.evaluate('document.documentElement.scrollWidth')) as number;
+      expect(width, path).toBeLessThanOrEqual(390);
+    }
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 });

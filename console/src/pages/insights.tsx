@@ -1,6 +1,6 @@
-/** Insights: a funnel with drop-off and a trend with the previous period, each with the query behind it. */
+/** Insights: a funnel with drop-off and a trend (broken down by one dimension, the total with the previous period), each with the query behind it. */
 import { useEffect, useState } from 'preact/hooks';
-import { EventNamesDocument, FunnelChartDocument, TrendChartDocument, type FunnelChartQuery, type TrendChartQuery } from '../generated/graphql.ts';
+import { EventNamesDocument, FunnelChartDocument, TrendChartDocument, type BreakdownBy, type FunnelChartQuery, type TrendChartQuery } from '../generated/graphql.ts';
 import { gql } from '../lib/api.ts';
 import type { Session } from '../lib/session.ts';
 import { Chart, QueryShown } from '../lib/chart-card.tsx';
@@ -84,22 +84,51 @@ function Funnel({ session, scope, names }: { session: Session; scope: { from: st
   );
 }
 
+/** The dimensions a trend splits by (BreakdownBy); those with a key ask for it. */
+const BREAKDOWNS: { by: BreakdownBy; label: string; key?: 'text' | 'attribute' }[] = [
+  { by: 'CHANNEL', label: 'channel' },
+  { by: 'SOURCE_NAME', label: 'source' },
+  { by: 'EVENT_PROPERTY', label: 'event property', key: 'text' },
+  { by: 'CONTEXT', label: 'context path', key: 'text' },
+  { by: 'SENTIMENT', label: 'sentiment' },
+  { by: 'HOUR_OF_DAY', label: 'hour of day (UTC)' },
+  { by: 'DAY_OF_WEEK', label: 'day of week (UTC)' },
+  { by: 'TRAIT', label: 'person trait', key: 'text' },
+  { by: 'ATTRIBUTE', label: 'person attribute', key: 'attribute' },
+  { by: 'SEGMENT', label: 'segment' },
+  { by: 'ACCOUNT_TRAIT', label: 'account trait', key: 'text' },
+];
+/** The person attributes a breakdown may read (src/modules/analytics/breakdown.service.ts). */
+const ATTRIBUTES = ['country', 'city', 'gender', 'company', 'source', 'rfmTier', 'cluster', 'conversionProbability', 'churnProbability'];
+
+const valueLabel = (s: { other: boolean; breakdownValue?: (string | null)[] | null }) => (s.other ? 'Other' : (s.breakdownValue?.[0] ?? 'None'));
+
 function Trend({ session, scope }: { session: Session; scope: { from: string; to: string } }) {
   const [event, setEvent] = useState('Order Completed');
-  const [result, setResult] = useState<TrendChartQuery['trends'] | null>(null);
+  const [by, setBy] = useState<BreakdownBy | ''>('');
+  const [key, setKey] = useState('');
+  const [result, setResult] = useState<{ data: TrendChartQuery; event: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const variables = { scope, series: [{ event, label: event }], interval: 'DAY' as const };
+  const dim = BREAKDOWNS.find((b) => b.by === by);
+  const variables = {
+    scope,
+    series: [{ event, label: event }],
+    interval: 'DAY' as const,
+    breakdown: dim ? [{ by: dim.by, key: dim.key ? key || null : null }] : null,
+    split: Boolean(dim),
+  };
   const run = async (e: Event) => {
     e.preventDefault();
     setError(null);
     try {
-      setResult((await gql(session.key, TrendChartDocument, variables)).trends);
+      setResult({ data: await gql(session.key, TrendChartDocument, variables), event });
     } catch (err) {
       setError((err as Error).message);
     }
   };
-  const current = result?.series[0];
-  const previous = result?.previous?.[0];
+  const current = result?.data.trends.series[0];
+  const previous = result?.data.trends.previous?.[0];
+  const values = result?.data.byValue?.series ?? [];
   return (
     <section aria-labelledby="h-trend" class="card wide">
       <h2 id="h-trend">Trend</h2>
@@ -107,23 +136,76 @@ function Trend({ session, scope }: { session: Session; scope: { from: string; to
         <label>
           Event <input name="event" list="event-names" value={event} onInput={(e) => setEvent(e.currentTarget.value)} />
         </label>
+        <label>
+          Break down by{' '}
+          <select name="breakdown" value={by} onChange={(e) => (setBy(e.currentTarget.value as BreakdownBy | ''), setKey(''))}>
+            <option value="">nothing (total only)</option>
+            {BREAKDOWNS.map((b) => (
+              <option key={b.by} value={b.by}>
+                {b.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        {dim?.key === 'text' && (
+          <label>
+            Key <input name="breakdown-key" required value={key} onInput={(e) => setKey(e.currentTarget.value)} />
+          </label>
+        )}
+        {dim?.key === 'attribute' && (
+          <label>
+            Attribute{' '}
+            <select name="breakdown-key" required value={key} onChange={(e) => setKey(e.currentTarget.value)}>
+              <option value="">choose…</option>
+              {ATTRIBUTES.map((a) => (
+                <option key={a}>{a}</option>
+              ))}
+            </select>
+          </label>
+        )}
         <button type="submit">Show trend</button>
       </form>
       {error && <p role="alert" class="error">{error}</p>}
       {current && (
-        <Chart
-          label={`Daily count of ${event}, with the previous period`}
-          option={{
-            tooltip: { trigger: 'axis' },
-            legend: {},
-            xAxis: { type: 'category', data: current.points.map((p) => p.at.slice(0, 10)) },
-            yAxis: { type: 'value' },
-            series: [
-              { type: 'line', name: 'this period', data: current.points.map((p) => p.value) },
-              ...(previous ? [{ type: 'line', name: 'previous period', lineStyle: { type: 'dashed' }, data: previous.points.map((p) => p.value) }] : []),
-            ],
-          }}
-        />
+        <>
+          <Chart
+            label={`Daily count of ${result?.event ?? event}${values.length ? `, one line per value (${values.length})` : ''}, with the total's previous period; the table below holds the totals`}
+            option={{
+              tooltip: { trigger: 'axis' },
+              legend: { type: 'scroll' },
+              xAxis: { type: 'category', data: current.points.map((p) => p.at.slice(0, 10)) },
+              yAxis: { type: 'value' },
+              series: [
+                { type: 'line', name: 'total, this period', data: current.points.map((p) => p.value) },
+                ...(previous ? [{ type: 'line', name: 'total, previous period', lineStyle: { type: 'dashed' }, data: previous.points.map((p) => p.value) }] : []),
+                ...values.map((v) => ({ type: 'line', name: valueLabel(v), data: v.points.map((p) => p.value) })),
+              ],
+            }}
+          />
+          <table data-testid="trend-table">
+            <thead>
+              <tr>
+                <th scope="col">{dim ? dim.label : 'Series'}</th>
+                <th scope="col">This period</th>
+              </tr>
+            </thead>
+            <tbody>
+              {values.map((v) => (
+                <tr key={valueLabel(v)} data-testid="trend-value-row">
+                  <td data-testid="trend-value">{valueLabel(v)}</td>
+                  <td data-testid="trend-value-total">{v.total ?? '—'}</td>
+                </tr>
+              ))}
+              <tr>
+                <th scope="row">Total</th>
+                <td data-testid="trend-total">
+                  {current.total ?? '—'}
+                  {previous && ` (previous period: ${previous.total ?? '—'})`}
+                </td>
+              </tr>
+            </tbody>
+          </table>
+        </>
       )}
       <QueryShown query={TrendChartDocument.toString()} variables={variables} />
     </section>

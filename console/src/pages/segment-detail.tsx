@@ -1,73 +1,98 @@
 /**
- * One segment: its size over time (replayed from the membership outbox, `Segment.changes`: there is no
- * stored size history), its versions with the diff of each rule against the one before, and members.
+ * One segment: its size by day (Segment.sizeTrend, counted back by the server through the membership
+ * outbox; days that may have lost changes to pruning are marked), its versions with the diff of each
+ * rule against the one before, and its members, 50 at a time.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { SegmentChangesDocument, SegmentDetailDocument, type SegmentDetailQuery } from '../generated/graphql.ts';
+import { SegmentDetailDocument, SegmentMembersDocument, type MemberPageFragment, type SegmentDetailQuery } from '../generated/graphql.ts';
 import { gql } from '../lib/api.ts';
 import { diffLines } from '../lib/diff.ts';
 import { time } from '../lib/format.ts';
 import type { Session } from '../lib/session.ts';
+import { Sparkline, type SizePoint } from '../lib/sparkline.tsx';
 
 type Detail = NonNullable<SegmentDetailQuery['segment']>;
 
-/** At most this many outbox pages (1,000 changes each) are replayed for the trend. */
-const CHANGE_PAGES = 10;
-
-/**
- * Size at the end of each day with a change. Counted back from today's size, because the outbox keeps
- * only the last OUTBOX_RETENTION_DAYS (older changes are pruned, so a forward replay would start wrong).
- */
-async function sizeByDay(key: string, id: string, sizeNow: number): Promise<{ days: [string, number][]; complete: boolean }> {
-  const net = new Map<string, number>();
-  let since: string | null | undefined;
-  for (let page = 0; page < CHANGE_PAGES; page++) {
-    const c = (await gql(key, SegmentChangesDocument, { id, since }))?.segment?.changes;
-    if (!c) break;
-    for (const n of c.nodes) net.set(n.at.slice(0, 10), (net.get(n.at.slice(0, 10)) ?? 0) + (n.change === 'ENTERED' ? 1 : -1));
-    since = c.lastSeq;
-    if (!c.hasMore) {
-      let size = sizeNow;
-      const days: [string, number][] = [];
-      for (const [day, delta] of [...net].reverse()) {
-        days.unshift([day, size]);
-        size -= delta;
-      }
-      return { days, complete: true };
-    }
-  }
-  return { days: [], complete: false };
-}
-
-function Trend({ session, id, size }: { session: Session; id: string; size: number }) {
-  const [trend, setTrend] = useState<Awaited<ReturnType<typeof sizeByDay>> | null>(null);
-  useEffect(() => {
-    sizeByDay(session.key, id, size).then(setTrend, () => setTrend(null));
-  }, [session.key, id, size]);
-  if (!trend) return <p aria-busy="true">Replaying membership changes…</p>;
-  const max = Math.max(1, size, ...trend.days.map(([, n]) => n));
+function Trend({ points }: { points: SizePoint[] }) {
+  const max = Math.max(1, ...points.map((p) => p.size));
+  const incomplete = points.filter((p) => !p.complete).length;
   return (
     <>
       <h3>Size by day</h3>
-      {!trend.complete && <p class="muted">More than {CHANGE_PAGES * 1000} recent changes: too many to replay here.</p>}
+      <Sparkline points={points} width={240} height={48} />
+      {incomplete > 0 && (
+        <p class="muted">
+          The {incomplete} oldest day{incomplete === 1 ? '' : 's'}, marked “incomplete”, may leave out changes the outbox no longer keeps (OUTBOX_RETENTION_DAYS).
+        </p>
+      )}
       <table data-testid="segment-trend">
         <thead>
           <tr>
-            <th scope="col">Day</th>
+            <th scope="col">Day (UTC)</th>
             <th scope="col">Members at its end</th>
           </tr>
         </thead>
         <tbody>
-          {trend.days.slice(-30).map(([day, n]) => (
-            <tr key={day}>
-              <td>{day}</td>
+          {points.map((p) => (
+            <tr key={p.day} data-complete={String(p.complete)} class={p.complete ? undefined : 'muted'}>
+              <td>{p.day}</td>
               <td>
-                <span class="bar" style={{ width: `${(n / max) * 8}em` }} aria-hidden="true" /> {n}
+                <span class="bar" style={{ width: `${(p.size / max) * 8}em` }} aria-hidden="true" /> {p.size}
+                {!p.complete && ' (incomplete)'}
               </td>
             </tr>
           ))}
         </tbody>
       </table>
+    </>
+  );
+}
+
+/** Members 50 at a time: the first page comes with the segment, "More" asks for the next after the last cursor. */
+function Members({ session, id, size, first }: { session: Session; id: string; size: number; first: MemberPageFragment }) {
+  const [edges, setEdges] = useState(first.edges);
+  const [page, setPage] = useState(first.pageInfo);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const more = async () => {
+    if (!page.endCursor) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const next = (await gql(session.key, SegmentMembersDocument, { id, after: page.endCursor })).segment?.members;
+      if (next) {
+        setEdges((e) => [...e, ...next.edges]);
+        setPage(next.pageInfo);
+      }
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <h3>Members</h3>
+      <ul data-testid="segment-members">
+        {edges.map(({ node: c }) => (
+          <li key={c.id}>
+            <a href={`/people/${encodeURIComponent(c.id)}`}>{c.name ?? c.email ?? c.id}</a>
+          </li>
+        ))}
+      </ul>
+      <p class="muted" aria-live="polite" data-testid="segment-members-shown">
+        {edges.length} of {size} shown.
+      </p>
+      {page.hasNextPage && (
+        <button type="button" onClick={more} disabled={busy} aria-busy={busy}>
+          More members
+        </button>
+      )}
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
     </>
   );
 }
@@ -123,16 +148,8 @@ export function SegmentDetail({ session, id, onClose }: { session: Session; id: 
       </button>
       <div class="split">
         <div>
-          <Trend session={session} id={seg.id} size={seg.size} />
-          <h3>Members</h3>
-          <ul data-testid="segment-members">
-            {seg.members.edges.map(({ node: c }) => (
-              <li key={c.id}>
-                <a href={`/people/${encodeURIComponent(c.id)}`}>{c.name ?? c.email ?? c.id}</a>
-              </li>
-            ))}
-          </ul>
-          {seg.size > seg.members.edges.length && <p class="muted">The first {seg.members.edges.length} of {seg.size}.</p>}
+          <Trend points={seg.sizeTrend} />
+          <Members key={seg.id} session={session} id={seg.id} size={seg.size} first={seg.members} />
         </div>
         <div>
           <Versions versions={seg.versions} />

@@ -1,9 +1,15 @@
-/** Segments: the list with sizes (one opens with its trend, versions and members), a builder whose rule is previewed (size, and entering and leaving against a segment) before saving, and the tags. */
-import { useEffect, useState } from 'preact/hooks';
+/**
+ * Segments: the list with sizes and a sparkline of the last 30 days (one opens with its trend, versions
+ * and members), a builder whose rule JSON is checked against segmentRuleSchema as it is typed and
+ * previewed (size, and entering and leaving against a segment) before saving, and the tags.
+ */
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { CreateSegmentDocument, PreviewSegmentDocument, SegmentListDocument, SegmentRuleSchemaDocument, type PreviewSegmentQuery, type SegmentListQuery } from '../generated/graphql.ts';
 import { gql } from '../lib/api.ts';
 import { time } from '../lib/format.ts';
 import { blank, OPS, toRule, type Condition, type Op } from '../lib/rule.ts';
+import { checkRuleJson, ruleChecker } from '../lib/rule-check.ts';
+import { Sparkline } from '../lib/sparkline.tsx';
 import { can, type Session } from '../lib/session.ts';
 import { SegmentDetail } from './segment-detail.tsx';
 import { TagList } from './tag-list.tsx';
@@ -79,6 +85,12 @@ function Builder({ session, segments, onSaved }: { session: Session; segments: S
   const [error, setError] = useState<string | null>(null);
   const [name, setName] = useState('');
   const [schema, setSchema] = useState<unknown>(null);
+  // The rule language is read once: the JSON view is checked against it on every keystroke.
+  useEffect(() => {
+    gql(session.key, SegmentRuleSchemaDocument).then((d) => setSchema(d.segmentRuleSchema), () => {});
+  }, [session.key]);
+  const check = useMemo(() => (schema ? ruleChecker(schema) : null), [schema]);
+  const problem = check ? checkRuleJson(json, check) : null;
   const update = (j: 'and' | 'or', cs: Condition[]) => {
     setJoin(j);
     setConditions(cs);
@@ -129,8 +141,25 @@ function Builder({ session, segments, onSaved }: { session: Session; segments: S
         Add condition
       </button>
       <label for="rule-json">Rule (JSON; edit it directly for anything the builder does not offer)</label>
-      <textarea id="rule-json" rows={8} value={json} onInput={(e) => (setJson(e.currentTarget.value), setPreview(null))} spellcheck={false} />
-      <details onToggle={(e) => (e.currentTarget as HTMLDetailsElement).open && !schema && gql(session.key, SegmentRuleSchemaDocument).then((d) => setSchema(d.segmentRuleSchema))}>
+      <textarea
+        id="rule-json"
+        rows={8}
+        value={json}
+        onInput={(e) => (setJson(e.currentTarget.value), setPreview(null))}
+        spellcheck={false}
+        aria-invalid={problem ? 'true' : 'false'}
+        aria-describedby="rule-json-check"
+      />
+      <p id="rule-json-check" aria-live="polite" class={problem ? 'error' : 'muted'} data-testid="rule-json-check">
+        {!check ? 'Checking needs the rule language (loading…).' : problem ? (
+          <>
+            {problem.path && <code data-testid="rule-json-error-path">{problem.path}</code>} {problem.message}
+          </>
+        ) : (
+          'The rule matches the rule language (the server checks again on Preview and Save).'
+        )}
+      </p>
+      <details>
         <summary>The rule language (segmentRuleSchema)</summary>
         <pre>{schema ? JSON.stringify(schema, null, 2) : 'Loading…'}</pre>
       </details>
@@ -195,30 +224,36 @@ export function SegmentsPage({ session }: { session: Session }) {
       <div class="grid">
         <section aria-labelledby="h-seglist" class="card wide">
           <h2 id="h-seglist">Segments</h2>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Members</th>
-                <th scope="col">Version</th>
-                <th scope="col">Updated</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list?.map((s) => (
-                <tr key={s.id}>
-                  <td>
-                    <button type="button" class="link" onClick={() => setOpen(s.id)} aria-expanded={open === s.id}>
-                      {s.name}
-                    </button>
-                  </td>
-                  <td>{s.size}</td>
-                  <td>{s.version}</td>
-                  <td>{time(s.updatedAt)}</td>
+          <div class="table-scroll">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Members</th>
+                  <th scope="col">Last 30 days</th>
+                  <th scope="col">Version</th>
+                  <th scope="col">Updated</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {list?.map((s) => (
+                  <tr key={s.id}>
+                    <td>
+                      <button type="button" class="link" onClick={() => setOpen(s.id)} aria-expanded={open === s.id}>
+                        {s.name}
+                      </button>
+                    </td>
+                    <td>{s.size}</td>
+                    <td data-testid="segment-sparkline">
+                      <Sparkline points={s.sizeTrend} />
+                    </td>
+                    <td>{s.version}</td>
+                    <td>{time(s.updatedAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </section>
         {open && <SegmentDetail session={session} id={open} onClose={() => setOpen(null)} />}
         <Builder session={session} segments={list ?? []} onSaved={load} />

@@ -7,6 +7,7 @@
  */
 import type { Db } from '../../db/client.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
+import { sizeTrendSql, type SizeTrendRequest, type SizeTrendRow } from './size-trend.sql.ts';
 
 export const OUTBOX_LOCK = 72_410_002;
 
@@ -262,6 +263,13 @@ export const membershipRepository = {
   async maxSeq(db: Db): Promise<bigint> {
     const [row] = await db.$queryRaw<{ seq: bigint | string | null }[]>`SELECT max(seq) AS seq FROM membership_change`;
     return row?.seq == null ? 0n : BigInt(row.seq);
+  },
+
+  /** Size at the end of each requested day, every request in one statement (size-trend.sql.ts). */
+  async sizeTrends(db: Db, requests: readonly SizeTrendRequest[], today: string, retentionDays: number): Promise<(SizeTrendRow & { days: number })[]> {
+    if (requests.length === 0) return [];
+    const rows = await db.$queryRaw<(SizeTrendRow & { days: number })[]>(sizeTrendSql(requests, today, retentionDays));
+    return rows.map((r) => ({ ...r, days: Number(r.days), size: Number(r.size) }));
   },
 
   async size(db: Db, segmentId: string): Promise<number> {

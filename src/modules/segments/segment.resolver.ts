@@ -17,6 +17,7 @@ import {
   Segment,
   SegmentMemberConnection,
   SegmentPreview,
+  SegmentSizePoint,
   SegmentVersion,
 } from './segment.type.ts';
 
@@ -98,6 +99,13 @@ export class SegmentResolver {
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
     return ctx.services.segments.members(s.id, first, after, ctx.loaders.customerById);
+  }
+
+  @FieldResolver(() => [SegmentSizePoint], {
+    description: 'Size at the end of each of the last `days` UTC days (1 to 366), oldest first, today last; counted back from the members now through the outbox (docs/subscriptions.md).',
+  })
+  sizeTrend(@Root() s: SegmentFull, @Ctx() ctx: Context, @Arg('days', () => Int, { defaultValue: 30 }) days: number) {
+    return ctx.services.segments.sizeTrend(s.id, days, ctx.loaders.segmentSizeTrend);
   }
 
   @FieldResolver(() => [SegmentVersion])

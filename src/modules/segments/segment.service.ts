@@ -22,6 +22,7 @@ import { parseRule, ruleJsonSchema, type Rule } from './rules/rule.schema.ts';
 import { sinceExpired, type MembershipFeed } from './membership.feed.ts';
 import type DataLoader from 'dataloader';
 import type { CustomerRecord } from '../customers/customer.model.ts';
+import type { SizePoint } from './segment.loaders.ts';
 import { afterIdOf, encodeCursor, pageInfoOf, pageSize } from '../../graphql/pagination.ts';
 import { DerivedGraph, refOf, ruleRefs, type DerivedNode } from './rules/rule.graph.ts';
 import { repairStore, segmentStore, type SegmentFull } from './segment.repository.ts';
@@ -35,6 +36,8 @@ export const PUBLISH_CHUNK = 500;
 const PRUNE_BATCH = 5_000;
 const DAY_MS = 86_400_000;
 const MAX_NAME = 200;
+/** sizeTrend covers 1 to this many days (a year, leap day included). */
+export const MAX_TREND_DAYS = 366;
 /** Customers re-evaluated per write transaction of the time re-check (each holds the outbox lock briefly). */
 export const RECHECK_CHUNK = 500;
 
@@ -97,6 +100,11 @@ export class SegmentService {
     private readonly deps: SegmentDeps,
   ) {
     this.log = deps.logger.child({ module: 'segment-service' });
+  }
+
+  /** How long the outbox keeps changes; sizeTrend marks the days before it incomplete. */
+  get outboxRetentionDays(): number {
+    return this.deps.outboxRetentionDays;
   }
 
   private publish(changes: MembershipChangeRecord[]): AfterCommit {
@@ -396,6 +404,13 @@ export class SegmentService {
 
   versions(id: string) {
     return segmentStore.versions(this.db.prisma, id);
+  }
+
+  /** Size at the end of each of the last `days` UTC days, through the request's loader (one statement for a page of segments). */
+  sizeTrend(id: string, days: number, trends: DataLoader<string, SizePoint[]>): Promise<SizePoint[]> {
+    if (!Number.isInteger(days) || days < 1 || days > MAX_TREND_DAYS)
+      throw new UserError(ErrorCode.BAD_USER_INPUT, `\`days\` must be a whole number from 1 to ${MAX_TREND_DAYS}`, { field: 'days', min: 1, max: MAX_TREND_DAYS });
+    return trends.load(`${days}|${id}`);
   }
 
   async members(id: string, first: number | undefined, after: string | undefined, customers: DataLoader<string, CustomerRecord | null>) {

@@ -14,6 +14,16 @@ export class Segment {
   @Field(() => Date) updatedAt!: Date;
 }
 
+@ObjectType({ description: "A segment's size at the end of one UTC day, counted back from today's members through the membership outbox." })
+export class SegmentSizePoint {
+  @Field(() => String, { description: 'UTC calendar date, YYYY-MM-DD.' }) day!: string;
+  @Field(() => Int, { description: 'Members at the end of the day (today: now).' }) size!: number;
+  @Field(() => Boolean, {
+    description: 'False when changes after the end of this day may have been pruned from the outbox (OUTBOX_RETENTION_DAYS): the size shown then leaves those changes out.',
+  })
+  complete!: boolean;
+}
+
 @ObjectType()
 export class SegmentVersion {
   @Field(() => Int) version!: number;

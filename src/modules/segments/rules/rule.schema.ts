@@ -387,7 +387,15 @@ function deepestIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue {
   return { ...best, path: [...first.path, ...best.path] };
 }
 
-/** JSON Schema (draft 2020-12) of a rule, for editors; parseRule remains the authority (limits, op/value pairs). */
+/**
+ * JSON Schema (draft 2020-12) of a rule, for editors; parseRule remains the authority (limits, op/value
+ * pairs). Refinements do not carry over to JSON Schema; the one an editor most needs is added by hand:
+ * an event condition names an event, a type, or both (otherwise `{}` would pass as one).
+ */
 export function ruleJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(RuleSchema) as Record<string, unknown>;
+  return z.toJSONSchema(RuleSchema, {
+    override: (ctx) => {
+      if (ctx.zodSchema === EventRuleSchema) ctx.jsonSchema.anyOf = [{ required: ['event'] }, { required: ['type'] }];
+    },
+  }) as Record<string, unknown>;
 }
