@@ -1,9 +1,12 @@
 /**
- * Delivers webhook items, in every server process. Each active destination gets up to
- * WEBHOOK_MAX_CONCURRENCY slots (requests in flight) in this process; slot 0 also carries the
- * destination's segment changes, one batch at a time so they arrive in seq order. A slot loops while
- * it finds work, then sleeps until the next poll or a wake-up (work queued in this process, or a
- * membership change / alert published by any process).
+ * Delivers webhook items, in every server process. Each active destination has up to
+ * WEBHOOK_MAX_CONCURRENCY requests in flight in this process: one for its segment lane (segment
+ * changes, one batch at a time so they arrive in seq order) when it takes them, the rest for its queue
+ * (touchpoints, alerts, replayed dead letters). The queue pump claims a group of batches in one
+ * statement, sends them side by side, and acknowledges the delivered ones in one statement; while a
+ * group is in flight it claims the next, so the database's work overlaps the receiver's. Lane and pump
+ * loop while they find work, then sleep until the next poll or a wake-up (work queued in this process,
+ * or a membership change / alert published by any process).
  *
  * Several processes share the work through the database: queue items are claimed with FOR UPDATE
  * SKIP LOCKED under a lease, the segment lane of a destination is held by one lease at a time, and an
@@ -49,9 +52,10 @@ type Outcome = { kind: 'ok'; latencyMs: number } | { kind: 'retry'; error: strin
 interface DestinationState {
   dest: WebhookDestinationRecord;
   agent: DestinationAgent;
-  slots: (Promise<void> | null)[];
-  /** Per slot, the next batch, claimed while the slot's current request is in flight. */
-  next: (Promise<QueueClaim> | null)[];
+  /** The segment lane: one batch of changes at a time, in seq order. */
+  lane: Promise<void> | null;
+  /** The queue pump: groups of batches, sent side by side. */
+  pump: Promise<void> | null;
 }
 
 interface QueueClaim {
@@ -112,55 +116,75 @@ export class WebhookWorker {
       let st = this.states.get(dest.id);
       if (!st || st.dest.url !== dest.url) {
         st?.agent.close();
-        st = { dest, agent: new DestinationAgent(new URL(dest.url), this.service.config.maxConcurrency, this.service.allow), slots: st?.slots ?? [], next: st?.next ?? [] };
+        st = { dest, agent: new DestinationAgent(new URL(dest.url), this.service.config.maxConcurrency, this.service.allow), lane: st?.lane ?? null, pump: st?.pump ?? null };
         this.states.set(dest.id, st);
       }
       st.dest = dest;
-      for (let i = 0; i < this.service.config.maxConcurrency; i++) {
-        if (st.slots[i]) continue;
-        const s = st;
-        st.slots[i] = this.runSlot(s, i).finally(() => (s.slots[i] = null));
-      }
+      const s = st;
+      if (!s.lane && dest.events.includes('SEGMENT_CHANGES')) s.lane = this.loop(s, () => this.segmentStep(s)).finally(() => (s.lane = null));
+      if (!s.pump) s.pump = this.runPump(s).finally(() => (s.pump = null));
     }
     for (const [id, st] of this.states) {
-      if (seen.has(id) || st.slots.some(Boolean)) continue;
+      if (seen.has(id) || st.lane || st.pump) continue;
       st.agent.close();
       this.states.delete(id);
     }
   }
 
-  private async runSlot(st: DestinationState, slot: number): Promise<void> {
+  /** Runs a step while it finds work. */
+  private async loop(st: DestinationState, step: () => Promise<boolean>): Promise<void> {
     try {
-      while (!this.stopped) {
-        const a = slot === 0 && st.dest.events.includes('SEGMENT_CHANGES') ? await this.segmentStep(st) : false;
-        const b = this.stopped ? false : await this.queueStep(st, slot);
-        if (!a && !b) return;
+      while (!this.stopped && (await step())) {
+        /* next batch */
+      }
+    } catch (err) {
+      if (!this.stopped) this.log.error({ err, webhookId: st.dest.id }, 'webhook delivery failed');
+    }
+  }
+
+  /** Batches per queue group: the destination's requests in flight, less the segment lane's. */
+  private groupBatches(st: DestinationState): number {
+    const lane = st.dest.events.includes('SEGMENT_CHANGES') ? 1 : 0;
+    return Math.max(1, this.service.config.maxConcurrency - lane);
+  }
+
+  private claimGroup(st: DestinationState): Promise<QueueClaim> {
+    const now = this.service.now();
+    const token = randomUUID();
+    const limit = this.service.config.batchSize * this.groupBatches(st);
+    return webhookRepository.claimQueue(this.deps.db.prisma, { destinationId: st.dest.id, limit, now, leaseUntil: this.leaseUntil(now), token }).then((rows) => ({ token, rows }));
+  }
+
+  private async runPump(st: DestinationState): Promise<void> {
+    // Claims made and not yet taken for sending: given back if the pump stops before sending them.
+    let waiting: Promise<QueueClaim> | null = this.claimGroup(st);
+    try {
+      while (waiting && !this.stopped) {
+        const group = await waiting;
+        waiting = null;
+        if (group.rows.length === 0) return;
+        // A full group suggests more: claim the next one while this one is in flight.
+        const full = group.rows.length === this.service.config.batchSize * this.groupBatches(st);
+        if (full && !this.stopped) waiting = this.claimGroup(st);
+        if (!(await this.deliverGroup(st, group))) return;
+        if (!waiting && !this.stopped) waiting = this.claimGroup(st);
       }
     } catch (err) {
       if (!this.stopped) this.log.error({ err, webhookId: st.dest.id }, 'webhook delivery failed');
     } finally {
-      await this.releaseNext(st, slot);
+      await this.release(st, waiting);
     }
   }
 
-  private claimQueue(st: DestinationState): Promise<QueueClaim> {
-    const now = this.service.now();
-    const token = randomUUID();
-    const limit = this.service.config.batchSize;
-    return webhookRepository.claimQueue(this.deps.db.prisma, { destinationId: st.dest.id, limit, now, leaseUntil: this.leaseUntil(now), token }).then((rows) => ({ token, rows }));
-  }
-
-  /** A prefetched batch that will not be sent now goes back to the queue at once (else it would wait out its lease). */
-  private async releaseNext(st: DestinationState, slot: number): Promise<void> {
-    const pending = st.next[slot];
-    st.next[slot] = null;
+  /** A claimed group that will not be sent now goes back to the queue at once (else it would wait out its lease). */
+  private async release(st: DestinationState, pending: Promise<QueueClaim> | null): Promise<void> {
     if (!pending) return;
     try {
       const c = await pending;
       await webhookRepository.releaseQueue(this.deps.db.prisma, { ids: c.rows.map((r) => r.id), token: c.token, now: this.service.now() });
     } catch (err) {
       // Its lease runs out by itself; nothing is lost.
-      this.log.warn({ err, webhookId: st.dest.id }, 'webhook prefetched batch not released');
+      this.log.warn({ err, webhookId: st.dest.id }, 'webhook claimed group not released');
     }
   }
 
@@ -231,48 +255,64 @@ export class WebhookWorker {
     return true;
   }
 
-  /** One batch of queued items. Answers whether there was work. */
-  private async queueStep(st: DestinationState, slot: number): Promise<boolean> {
+  /**
+   * Sends a claimed group as batches side by side, acknowledges the delivered batches in one
+   * statement, and schedules or dead-letters the failed ones. Answers whether to go on (nothing waits
+   * for a retry).
+   */
+  private async deliverGroup(st: DestinationState, group: QueueClaim): Promise<boolean> {
     const cfg = this.service.config;
     const db = this.deps.db.prisma;
-    const claimed = st.next[slot] ?? this.claimQueue(st);
-    st.next[slot] = null;
-    const { token, rows } = await claimed;
-    if (rows.length === 0) return false;
-    // A full batch suggests more: claim the next one while this request is in flight, so the
-    // database's work overlaps the receiver's instead of adding to it.
-    if (rows.length === cfg.batchSize && !this.stopped) st.next[slot] = this.claimQueue(st);
-    const attempt = Math.max(...rows.map((r) => r.attempts));
-    const body = requestBodyFromText(st.dest.id, rows.map((r) => r.item), st.dest.maskPii);
-    const outcome = await this.send(st.dest, st.agent, body, rows.map((r) => r.itemKey), attempt);
+    const batches: ClaimedItem[][] = [];
+    for (let i = 0; i < group.rows.length; i += cfg.batchSize) batches.push(group.rows.slice(i, i + cfg.batchSize));
+    const sent = await Promise.all(
+      batches.map(async (rows) => {
+        const attempt = Math.max(...rows.map((r) => r.attempts));
+        const body = requestBodyFromText(st.dest.id, rows.map((r) => r.item), st.dest.maskPii);
+        return { rows, attempt, outcome: await this.send(st.dest, st.agent, body, rows.map((r) => r.itemKey), attempt) };
+      }),
+    );
     const done = this.service.now();
-    const ids = rows.map((r) => r.id);
-    const retried = rows.filter((r) => r.attempts > 1).length;
-    if (outcome.kind === 'ok') {
-      const acked = await webhookRepository.ackQueue(db, { destinationId: st.dest.id, ids, token, now: done, tally: { retried, failed: 0, dead: 0, latencyMs: outcome.latencyMs, error: null } });
-      this.observe(st.dest.id, { delivered: acked, retried, failed: 0, dead: 0, latencyMs: outcome.latencyMs });
-      return true;
+    const retriedIn = (rows: ClaimedItem[]) => rows.filter((r) => r.attempts > 1).length;
+    const ok = sent.filter((b) => b.outcome.kind === 'ok');
+    if (ok.length > 0) {
+      const latencies = ok.map((b) => b.outcome.latencyMs);
+      const acked = await webhookRepository.ackQueue(db, {
+        destinationId: st.dest.id,
+        ids: ok.flatMap((b) => b.rows.map((r) => r.id)),
+        token: group.token,
+        now: done,
+        tally: { retried: ok.reduce((n, b) => n + retriedIn(b.rows), 0), failed: 0, dead: 0, latencyMs: latencies.reduce((a, b) => a + b, 0), latencyMaxMs: Math.max(...latencies), requests: ok.length, error: null },
+      });
+      for (const b of ok) this.observe(st.dest.id, { delivered: b.rows.filter((r) => acked.has(r.id)).length, retried: retriedIn(b.rows), failed: 0, dead: 0, latencyMs: b.outcome.latencyMs });
     }
-    const delay = retryDelayMs(attempt, { baseMs: cfg.retryBaseMs, maxDelayMs: cfg.retryMaxDelayMs }, outcome.kind === 'retry' ? outcome.retryAfterMs : null);
-    const r = await webhookRepository.failQueue(db, {
-      destinationId: st.dest.id,
-      ids,
-      token,
-      now: done,
-      nextAt: new Date(done.getTime() + delay),
-      deadBefore: new Date(done.getTime() - cfg.retryWindowMs),
-      permanent: outcome.kind === 'permanent',
-      error: outcome.error,
-      latencyMs: outcome.latencyMs,
-      retried,
-    });
-    this.observe(st.dest.id, { delivered: 0, retried, failed: r.retrying + r.dead, dead: r.dead, latencyMs: outcome.latencyMs });
-    // The receiver is failing: the prefetched batch is not sent into it, it waits in the queue.
-    await this.releaseNext(st, slot);
-    if (r.retrying) this.wakeAt(delay);
-    if (r.dead) await this.maybePause(st.dest, r.consecutiveDead, outcome.error);
-    // Items that wait for a retry are not work for now; dead ones free the slot for the next batch.
-    return r.dead > 0;
+    let goOn = true;
+    for (const b of sent) {
+      if (b.outcome.kind === 'ok') continue;
+      const outcome = b.outcome;
+      const delay = retryDelayMs(b.attempt, { baseMs: cfg.retryBaseMs, maxDelayMs: cfg.retryMaxDelayMs }, outcome.kind === 'retry' ? outcome.retryAfterMs : null);
+      const retried = retriedIn(b.rows);
+      const r = await webhookRepository.failQueue(db, {
+        destinationId: st.dest.id,
+        ids: b.rows.map((x) => x.id),
+        token: group.token,
+        now: done,
+        nextAt: new Date(done.getTime() + delay),
+        deadBefore: new Date(done.getTime() - cfg.retryWindowMs),
+        permanent: outcome.kind === 'permanent',
+        error: outcome.error,
+        latencyMs: outcome.latencyMs,
+        retried,
+      });
+      this.observe(st.dest.id, { delivered: 0, retried, failed: r.retrying + r.dead, dead: r.dead, latencyMs: outcome.latencyMs });
+      if (r.retrying) {
+        this.wakeAt(delay);
+        // Items that wait for a retry are not work for now; dead ones do not hold the pump.
+        goOn = false;
+      }
+      if (r.dead) await this.maybePause(st.dest, r.consecutiveDead, outcome.error);
+    }
+    return goOn;
   }
 
   private async send(dest: WebhookDestinationRecord, agent: DestinationAgent, body: string, itemIds: string[], attempt: number): Promise<Outcome> {
@@ -314,7 +354,7 @@ export class WebhookWorker {
     if (this.timer) clearInterval(this.timer);
     for (const off of this.offs) off();
     await this.ticking;
-    await Promise.all([...this.states.values()].flatMap((s) => s.slots.filter(Boolean)));
+    await Promise.all([...this.states.values()].flatMap((s) => [s.lane, s.pump].filter(Boolean)));
     for (const s of this.states.values()) s.agent.close();
     this.states.clear();
   }
