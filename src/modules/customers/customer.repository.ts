@@ -140,7 +140,12 @@ export const customerRepository = {
   /** Which of these customers have been merged into another. */
   async mergedAwayAmong(db: Db, ids: string[]): Promise<string[]> {
     if (ids.length === 0) return [];
-    const rows = await db.customer.findMany({ where: { id: { in: ids }, mergedIntoId: { not: null } }, select: { id: true } });
+    // Raw like the reads above: every upsert batch runs it over all the customers it matched.
+    const rows = await db.$queryRaw<{ id: string }[]>`
+      SELECT c.id::text AS id
+      FROM customer c
+      WHERE c.id = ANY (ARRAY(SELECT k::uuid FROM jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) AS k))
+        AND c.merged_into_id IS NOT NULL`;
     return rows.map((r) => r.id);
   },
 
