@@ -1,4 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { stableStringify } from '../../src/lib/stable-json.ts';
+import { identityKey } from '../../src/modules/identities/identity.normalize.ts';
 import { externalKey, type CustomerState } from '../../src/modules/customers/customer.model.ts';
 import { normalizeCustomerRow, type CustomerRowInput, type NormalizedCustomerRow } from '../../src/modules/customers/customer.normalize.ts';
 import { planUpsert, type ExistingSnapshot } from '../../src/modules/customers/customer.upsert-plan.ts';
@@ -95,4 +98,89 @@ describe('planUpsert', () => {
     expect(plan.writes).toHaveLength(1);
     expect(plan.writes[0]!.city).toBe('Bergen');
   });
+
+  it('decides like a planner that compares whole states (same statuses, targets, writes and identities)', () => {
+    const value = <T,>(xs: T[]) => fc.constantFrom(...xs);
+    const traits = fc.dictionary(value(['a', 'b', 'constructor']), value<unknown>([1, 2, 'x', null, { n: 1 }, { n: 2 }, [1]]), { maxKeys: 2 });
+    const existingCustomer = fc.record({
+      externalId: value([null, 'E1', 'E2']),
+      email: value([null, 'a@x.co', 'b@x.co']),
+      city: value([null, 'Oslo', 'Paris']),
+      traits,
+    });
+    const input = fc.record(
+      {
+        externalId: value([null, 'E1', 'E2', 'E3']),
+        email: value([null, '', 'a@x.co', 'B@x.co']),
+        city: value([null, 'Oslo', ' Paris ']),
+        traits,
+        identities: fc.array(fc.record({ type: value(['USER_ID' as const]), value: value(['u1', 'u2']) }), { maxLength: 2 }),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(fc.array(existingCustomer, { maxLength: 3 }), fc.array(input, { maxLength: 6 }), (customers, inputs) => {
+        const existing = empty();
+        customers.forEach((c, i) => {
+          const id = `c${i}`;
+          // An externalId or email held by an earlier customer stays with it (as the unique indexes say).
+          const externalId = c.externalId && !existing.byExternalId.has(externalKey('crm', c.externalId)) ? c.externalId : null;
+          const email = c.email && !existing.byIdentity.has(identityKey('EMAIL', c.email)) ? c.email : null;
+          existing.customers.set(id, state(id, { source: 'crm', externalId, email, city: c.city, traits: c.traits }));
+          if (externalId) existing.byExternalId.set(externalKey('crm', externalId), id);
+          if (email) existing.byIdentity.set(identityKey('EMAIL', email), id);
+        });
+        const batch = inputs.flatMap((x, i) => {
+          const r = normalizeCustomerRow({ ...x, source: 'crm' }, i, 'US');
+          return r.ok ? [r.row] : [];
+        });
+        expect(planUpsert(batch, existing, ids())).toEqual(wholeStatePlan(batch, existing, ids()));
+      }),
+      { numRuns: 2000, seed: 20260705 },
+    );
+  });
 });
+
+/** The reference: the planner as it was, comparing the whole state before and after every row. */
+function wholeStatePlan(rows: NormalizedCustomerRow[], existing: ExistingSnapshot, newId: () => string) {
+  const same = (a: CustomerState, b: CustomerState) => stableStringify(a) === stableStringify(b);
+  const byExternalId = new Map(existing.byExternalId);
+  const byIdentity = new Map(existing.byIdentity);
+  const states = new Map(existing.customers);
+  const createdIds = new Set<string>();
+  const identities = new Map<string, { type: string; value: string; customerId: string; source: string }>();
+  const results: { index: number; status: string; customerId: string }[] = [];
+  for (const row of rows) {
+    let target = row.externalId !== null ? byExternalId.get(externalKey(row.source, row.externalId)) : undefined;
+    for (const identity of target ? [] : row.identities) {
+      const candidate = byIdentity.get(identityKey(identity.type, identity.value));
+      const s = candidate ? states.get(candidate) : undefined;
+      if (candidate && !(row.externalId !== null && s?.externalId != null && s.source === row.source && s.externalId !== row.externalId)) {
+        target = candidate;
+        break;
+      }
+    }
+    const isNew = !target;
+    if (!target) {
+      target = newId();
+      createdIds.add(target);
+      states.set(target, state(target, { source: row.source, externalId: row.externalId }));
+    }
+    const before = states.get(target)!;
+    const after: CustomerState = { ...before, ...row.attributes, traits: row.traits ? { ...before.traits, ...row.traits } : before.traits };
+    if (row.externalId !== null && before.externalId === null) Object.assign(after, { source: row.source, externalId: row.externalId });
+    states.set(target, after);
+    if (row.externalId !== null && after.externalId === row.externalId && after.source === row.source) byExternalId.set(externalKey(row.source, row.externalId), target);
+    let added = false;
+    for (const identity of row.identities) {
+      const key = identityKey(identity.type, identity.value);
+      if (byIdentity.has(key)) continue;
+      byIdentity.set(key, target);
+      identities.set(key, { ...identity, customerId: target, source: row.source });
+      added = true;
+    }
+    results.push({ index: row.index, status: isNew ? 'CREATED' : added || !same(before, after) ? 'UPDATED' : 'UNCHANGED', customerId: target });
+  }
+  const writes = [...states.values()].filter((s) => createdIds.has(s.id) || !same(s, existing.customers.get(s.id)!));
+  return { results, writes, createdIds, identities: [...identities.values()] };
+}

@@ -6,7 +6,7 @@
 import type { Db } from '../../db/client.ts';
 import type { Attributes, Traits } from './customer.model.ts';
 import { normalizeCustomerRow } from './customer.normalize.ts';
-import { customerRepository, toState } from './customer.repository.ts';
+import { customerRepository } from './customer.repository.ts';
 import { sameState } from './customer.upsert-plan.ts';
 
 const ALIASES: Record<string, keyof Attributes> = {
@@ -55,7 +55,7 @@ export function splitTraits(traits: Traits, region: string): { attributes: Parti
 
 export async function applyIdentifyTraits(tx: Db, updates: { customerId: string; traits: Traits }[], region: string): Promise<void> {
   if (updates.length === 0) return;
-  const current = new Map((await customerRepository.findByIds(tx, [...new Set(updates.map((u) => u.customerId))])).map((c) => [c.id, toState(c)]));
+  const current = new Map((await customerRepository.statesByIds(tx, [...new Set(updates.map((u) => u.customerId))])).map((c) => [c.id, c]));
   const next = new Map([...current].map(([id, s]) => [id, { ...s, traits: { ...s.traits } }]));
   for (const u of updates) {
     const state = next.get(u.customerId);

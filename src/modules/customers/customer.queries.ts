@@ -8,6 +8,10 @@ import { customerRepository } from './customer.repository.ts';
 export const customerQueries = {
   /** Segments (rule preview, membership feed), tags (bulk tagging) and merges load customers by id. */
   findByIds: customerRepository.findByIds,
+  /** Identity resolution: the age of each owner (the oldest wins a merge). */
+  createdAtByIds: customerRepository.createdAtByIds,
+  /** Segment evaluation: which of the touched customers are merged away or erased. */
+  liveStatusByIds: customerRepository.liveStatusByIds,
   /** Identity resolution, merges and privacy serialise with customer upserts on the same advisory keys. */
   lockKeys: customerRepository.lockKeys,
   /** Identity resolution finds the live owners of incoming identities. */

@@ -35,16 +35,45 @@ export function toRecord(row: CustomerRow): CustomerRecord {
   };
 }
 
-export function toState(r: CustomerRecord): CustomerState {
-  const { id, source, externalId, email, phone, firstName, lastName, name, gender, birthday, country, city, company, traits } = r;
-  return { id, source, externalId, email, phone, firstName, lastName, name, gender, birthday, country, city, company, traits };
-}
-
 export const customerRepository = {
   async findByIds(db: Db, ids: readonly string[]): Promise<CustomerRecord[]> {
     if (ids.length === 0) return [];
     const rows = await db.customer.findMany({ where: { id: { in: [...ids] } } });
     return rows.map(toRecord);
+  },
+
+  // The reads below serve the write paths (ingest, upserts, segment evaluation), which run them once
+  // or twice per batch: each selects only what its caller uses, in raw SQL, which skips the Prisma
+  // client's full-row mapping (decimals, dates, JSON) of every customer in the batch.
+
+  /** id and created_at: identity resolution picks the oldest customer as a merge's winner. */
+  async createdAtByIds(db: Db, ids: readonly string[]): Promise<{ id: string; createdAt: Date }[]> {
+    if (ids.length === 0) return [];
+    return db.$queryRaw<{ id: string; createdAt: Date }[]>`
+      SELECT c.id::text AS id, c.created_at AS "createdAt"
+      FROM customer c
+      WHERE c.id = ANY (ARRAY(SELECT k::uuid FROM jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) AS k))`;
+  },
+
+  /** Whether each customer was merged away or erased: what segment evaluation sorts them by. */
+  async liveStatusByIds(db: Db, ids: readonly string[]): Promise<{ id: string; mergedIntoId: string | null; erasedAt: Date | null }[]> {
+    if (ids.length === 0) return [];
+    return db.$queryRaw<{ id: string; mergedIntoId: string | null; erasedAt: Date | null }[]>`
+      SELECT c.id::text AS id, c.merged_into_id::text AS "mergedIntoId", c.erased_at AS "erasedAt"
+      FROM customer c
+      WHERE c.id = ANY (ARRAY(SELECT k::uuid FROM jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) AS k))`;
+  },
+
+  /** The writable state (no stats or timestamps): CRM upserts and identify traits plan against it. */
+  async statesByIds(db: Db, ids: readonly string[]): Promise<CustomerState[]> {
+    if (ids.length === 0) return [];
+    const rows = await db.$queryRaw<(Omit<CustomerState, 'traits'> & { traits: CustomerState['traits'] | null })[]>`
+      SELECT c.id::text AS id, c.source, c.external_id AS "externalId", c.email, c.phone, c.first_name AS "firstName",
+             c.last_name AS "lastName", c.name, c.gender, to_char(c.birthday, 'YYYY-MM-DD') AS birthday, c.country,
+             c.city, c.company, c.traits
+      FROM customer c
+      WHERE c.id = ANY (ARRAY(SELECT k::uuid FROM jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) AS k))`;
+    return rows.map((r) => ({ ...r, traits: r.traits ?? {} }));
   },
 
   /**
@@ -111,7 +140,12 @@ export const customerRepository = {
   /** Which of these customers have been merged into another. */
   async mergedAwayAmong(db: Db, ids: string[]): Promise<string[]> {
     if (ids.length === 0) return [];
-    const rows = await db.customer.findMany({ where: { id: { in: ids }, mergedIntoId: { not: null } }, select: { id: true } });
+    // Raw like the reads above: every upsert batch runs it over all the customers it matched.
+    const rows = await db.$queryRaw<{ id: string }[]>`
+      SELECT c.id::text AS id
+      FROM customer c
+      WHERE c.id = ANY (ARRAY(SELECT k::uuid FROM jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) AS k))
+        AND c.merged_into_id IS NOT NULL`;
     return rows.map((r) => r.id);
   },
 

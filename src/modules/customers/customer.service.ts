@@ -19,7 +19,7 @@ import type { ResolutionEvent } from '../identities/identity-resolution.ts';
 import { externalKey, type CustomerRecord, type IdentityRef } from './customer.model.ts';
 import { normalizeCustomerRow, type CustomerRowInput, type NormalizedCustomerRow, type RowError } from './customer.normalize.ts';
 import { afterCursor, cursorKey, customerOrder, customerWhere, SORT_KEYS, type CustomerListFilter, type SortKey } from './customer.filter.sql.ts';
-import { customerRepository, toState } from './customer.repository.ts';
+import { customerRepository } from './customer.repository.ts';
 import { planUpsert, type ExistingSnapshot } from './customer.upsert-plan.ts';
 
 export const MAX_UPSERT_BATCH = 1000;
@@ -138,7 +138,7 @@ export class CustomerService {
     const byExternalId = await customerRepository.idsByExternalId(tx, externalIds);
     const byIdentity = await customerRepository.idsByIdentity(tx, identities);
     const ids = new Set([...byExternalId.values(), ...byIdentity.values()]);
-    const customers = new Map((await customerRepository.findByIds(tx, [...ids])).map((c) => [c.id, toState(c)]));
+    const customers = new Map((await customerRepository.statesByIds(tx, [...ids])).map((c) => [c.id, c]));
     return { byExternalId, byIdentity, customers };
   }
 

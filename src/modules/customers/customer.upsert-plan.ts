@@ -43,6 +43,19 @@ function emptyState(id: string, source: string, externalId: string | null): Cust
   return state;
 }
 
+/**
+ * Whether applying the row changes `before`: only what the row sets is compared (its attributes, its
+ * trait keys, and an externalId for a customer without one), instead of serialising both states.
+ */
+function changes(before: CustomerState, row: NormalizedCustomerRow): boolean {
+  if (row.externalId !== null && before.externalId === null) return true;
+  for (const [field, value] of Object.entries(row.attributes)) if (before[field as keyof typeof row.attributes] !== value) return true;
+  if (row.traits)
+    for (const [key, value] of Object.entries(row.traits))
+      if (!Object.hasOwn(before.traits, key) || stableStringify(before.traits[key]) !== stableStringify(value)) return true;
+  return false;
+}
+
 function apply(before: CustomerState, row: NormalizedCustomerRow): CustomerState {
   const after: CustomerState = { ...before, ...row.attributes, traits: row.traits ? { ...before.traits, ...row.traits } : before.traits };
   if (row.externalId !== null && before.externalId === null) {
@@ -59,6 +72,8 @@ export function planUpsert(rows: NormalizedCustomerRow[], existing: ExistingSnap
   const createdIds = new Set<string>();
   const identities = new Map<string, IdentityWrite>();
   const results: UpsertPlan['results'] = [];
+  /** Existing customers some row changed (a later row may change them back: compared again at the end). */
+  const changed = new Set<string>();
 
   for (const row of rows) {
     let target = row.externalId !== null ? byExternalId.get(externalKey(row.source, row.externalId)) : undefined;
@@ -82,8 +97,12 @@ export function planUpsert(rows: NormalizedCustomerRow[], existing: ExistingSnap
       states.set(target, emptyState(target, row.source, row.externalId));
     }
     const before = states.get(target)!;
-    const after = apply(before, row);
-    states.set(target, after);
+    const differs = isNew || changes(before, row);
+    const after = differs ? apply(before, row) : before;
+    if (differs) {
+      states.set(target, after);
+      changed.add(target);
+    }
     if (row.externalId !== null && after.externalId === row.externalId && after.source === row.source)
       byExternalId.set(externalKey(row.source, row.externalId), target);
 
@@ -96,10 +115,10 @@ export function planUpsert(rows: NormalizedCustomerRow[], existing: ExistingSnap
       identities.set(key, { ...identity, customerId: target, source: row.source });
       addedIdentity = true;
     }
-    const status: UpsertStatus = isNew ? 'CREATED' : addedIdentity || !sameState(before, after) ? 'UPDATED' : 'UNCHANGED';
+    const status: UpsertStatus = isNew ? 'CREATED' : addedIdentity || differs ? 'UPDATED' : 'UNCHANGED';
     results.push({ index: row.index, status, customerId: target });
   }
 
-  const writes = [...states.values()].filter((s) => createdIds.has(s.id) || !sameState(s, existing.customers.get(s.id)!));
+  const writes = [...states.values()].filter((s) => createdIds.has(s.id) || (changed.has(s.id) && !sameState(s, existing.customers.get(s.id)!)));
   return { results, writes, createdIds, identities: [...identities.values()] };
 }

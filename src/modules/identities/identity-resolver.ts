@@ -53,7 +53,7 @@ export async function resolveIdentities(
   // One after the other, not Promise.all: inside an interactive transaction Prisma batches
   // concurrent queries and caches a batch plan keyed by the raw statement's values, so every ingest
   // request added a new ~8 KB entry to a cache of 1,000 (tests/integration/ingest-plan-cache.test.ts).
-  const rows = await customerQueries.findByIds(tx, ownerIds);
+  const rows = await customerQueries.createdAtByIds(tx, ownerIds);
   const capped = await identityRepository.cappedValues(tx, ownerIds, cappedTypes);
   const customers = new Map<string, KnownCustomer>(rows.map((c) => [c.id, { createdAt: c.createdAt, capped: new Map() }]));
   for (const v of capped) {

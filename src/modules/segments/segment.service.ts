@@ -300,7 +300,7 @@ export class SegmentService {
   }
 
   private async evaluateIn(tx: Db, ids: string[], kind: string, triggers: Record<string, unknown>, now: Date): Promise<MembershipChangeRecord[]> {
-    const rows = await customerQueries.findByIds(tx, ids);
+    const rows = await customerQueries.liveStatusByIds(tx, ids);
     const merged = rows.filter((c) => c.mergedIntoId).map((c) => c.id);
     const erased = rows.filter((c) => !c.mergedIntoId && c.erasedAt).map((c) => c.id);
     const live = rows.filter((c) => !c.mergedIntoId && !c.erasedAt).map((c) => c.id);
