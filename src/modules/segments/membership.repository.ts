@@ -65,11 +65,8 @@ export const membershipRepository = {
     const [row] = await tx.$queryRaw<{ entered: number; left: number; first_seq: bigint | string | null; last_seq: bigint | string | null }[]>`
       WITH target AS (${membersSql}),
       entered AS (
-        -- Only the new members are inserted: one anti-join instead of a speculative insert (and its
-        -- conflict) for every member who stays, which is most of them on a recompute.
         INSERT INTO segment_membership (segment_id, customer_id, since)
         SELECT ${segmentId}::uuid, t.id::uuid, ${at}::timestamptz FROM target t
-        WHERE NOT EXISTS (SELECT 1 FROM segment_membership e WHERE e.segment_id = ${segmentId}::uuid AND e.customer_id = t.id::uuid)
         ON CONFLICT DO NOTHING
         RETURNING customer_id
       ),
