@@ -155,6 +155,8 @@ describe.each(dbKinds)('READER cannot read or test personal data on %s', (kind) 
       Sentiment: { texts: ['produto ótimo, recomendo'] },
       CustomerSentiment: { id: grace },
       SegmentMembers: { id: segmentId },
+      SegmentSizeTrend: { id: segmentId, days: 30 },
+      SegmentsWithTrend: {},
       Webhooks: {},
       Webhook: { id: grace },
       WebhookDeadLetters: { id: grace, first: 10 },
