@@ -21,7 +21,8 @@ export interface ReceivedRequest {
   body: { webhookId: string; items: WebhookItemBody[] };
 }
 
-export type Answer = { status: number; headers?: Record<string, string> } | 'hang';
+/** delayMs: the answer is held that long (the request counts as in flight meanwhile). */
+export type Answer = { status: number; headers?: Record<string, string>; delayMs?: number } | 'hang';
 export type Responder = (req: ReceivedRequest) => Answer;
 
 export interface Receiver {
@@ -30,6 +31,9 @@ export interface Receiver {
   requests: ReceivedRequest[];
   processed: Map<string, WebhookItemBody>;
   repeats: string[];
+  /** Requests received and not yet answered, and the most there ever were at once. */
+  inFlight: number;
+  maxInFlight: number;
   respond: Responder;
   /** Polls (bounded) until check() holds. */
   waitFor(check: () => boolean, timeoutMs?: number, what?: string): Promise<void>;
@@ -44,6 +48,8 @@ export async function startReceiver(respond: Responder = () => ({ status: 200 })
     requests: [],
     processed: new Map(),
     repeats: [],
+    inFlight: 0,
+    maxInFlight: 0,
     respond,
     async waitFor(check, timeoutMs = 30_000, what = 'condition') {
       const deadline = Date.now() + timeoutMs;
@@ -59,6 +65,9 @@ export async function startReceiver(respond: Responder = () => ({ status: 200 })
     },
   };
   const server = http.createServer((req, res) => {
+    r.inFlight += 1;
+    r.maxInFlight = Math.max(r.maxInFlight, r.inFlight);
+    res.on('close', () => (r.inFlight -= 1));
     let raw = '';
     req.setEncoding('utf8');
     req.on('data', (d) => (raw += d));
@@ -70,14 +79,18 @@ export async function startReceiver(respond: Responder = () => ({ status: 200 })
         held.add(res);
         return;
       }
-      if (answer.status >= 200 && answer.status < 300) {
-        for (const item of rec.body.items) {
-          if (r.processed.has(item.id)) r.repeats.push(item.id);
-          else r.processed.set(item.id, item);
+      const reply = () => {
+        if (answer.status >= 200 && answer.status < 300) {
+          for (const item of rec.body.items) {
+            if (r.processed.has(item.id)) r.repeats.push(item.id);
+            else r.processed.set(item.id, item);
+          }
         }
-      }
-      res.writeHead(answer.status, { 'content-type': 'application/json', ...(answer.headers ?? {}) });
-      res.end('{}');
+        res.writeHead(answer.status, { 'content-type': 'application/json', ...(answer.headers ?? {}) });
+        res.end('{}');
+      };
+      if (answer.delayMs) setTimeout(reply, answer.delayMs);
+      else reply();
     });
   });
   await new Promise<void>((res, rej) => {

@@ -126,6 +126,28 @@ describe.each(dbKinds)('webhooks on %s', (kind) => {
     expect(await (await fetch(`${t.baseUrl}/metrics`)).text()).not.toContain(made.webhook.id);
   });
 
+  it.each([4, 1])('never has more than WEBHOOK_MAX_CONCURRENCY (%i) requests in flight to a destination, segment lane and queue together', async (maxConcurrency) => {
+    const own = maxConcurrency === base.maxConcurrency ? null : await startTestServer(kind, { webhooks: { ...base, maxConcurrency } });
+    const s = own ?? t;
+    try {
+      const rx = await receiver(() => ({ status: 200, delayMs: 40 }));
+      const segment = (await s.ok(CreateSegmentDocument, { input: { name: `in-flight-${maxConcurrency}`, rule: { event: 'In Flight', count: { op: 'gte', value: 1 } } } })).createSegment;
+      const made = await createWebhook(s, { name: 'in flight', url: rx.url, events: ['SEGMENT_CHANGES', 'TOUCHPOINTS'], segmentIds: [segment.id], eventFilter: { events: ['In Flight'] } });
+      const n = 6 * base.batchSize;
+      const input = Array.from({ length: n }, (_, i) => ({ messageId: `wh-flight-${maxConcurrency}-${i}`, event: 'In Flight', userId: `wh-flight-${maxConcurrency}-${i}`, channel: 'WEB' as const, occurredAt: '2026-03-03T10:00:00Z' }));
+      await record(s, input);
+      // n touchpoints and n ENTERED changes (one per new person).
+      await rx.waitFor(() => rx.processed.size >= 2 * n, 30_000, 'every touchpoint and change');
+      expect(rx.maxInFlight).toBeLessThanOrEqual(maxConcurrency);
+      // With room for more, the backlog was sent side by side, not one request at a time.
+      if (maxConcurrency > 1) expect(rx.maxInFlight).toBeGreaterThan(1);
+      expect(rx.repeats).toEqual([]);
+      await s.ok(DeleteWebhookDocument, { id: made.webhook.id });
+    } finally {
+      await own?.stop();
+    }
+  });
+
   it('a backlog of full batches against a failing receiver: every item sent once acknowledged, attempts counted only when sent', async () => {
     // While a full batch is in flight the worker claims the next one; when the receiver fails that
     // claimed batch goes back unsent. Its attempt must not count: an item's first request says 1.

@@ -57,12 +57,7 @@ export interface AttemptTally {
   retried: number;
   failed: number;
   dead: number;
-  /** The requests' latencies summed (one request unless `requests` says more). */
   latencyMs: number;
-  /** The slowest of them (default latencyMs). */
-  latencyMaxMs?: number;
-  /** Requests counted (default 1). */
-  requests?: number;
   error: string | null;
 }
 
@@ -74,9 +69,9 @@ const tallySet = (t: Omit<AttemptTally, 'delivered'> & { delivered: number | Pri
   retried = d.retried + ${t.retried}::int,
   failed = d.failed + ${t.failed}::int,
   dead_lettered = d.dead_lettered + ${t.dead}::int,
-  requests = d.requests + ${t.requests ?? 1}::int,
+  requests = d.requests + 1,
   latency_ms_sum = d.latency_ms_sum + ${Math.round(t.latencyMs)}::int,
-  latency_ms_max = greatest(d.latency_ms_max, ${Math.round(t.latencyMaxMs ?? t.latencyMs)}::int),
+  latency_ms_max = greatest(d.latency_ms_max, ${Math.round(t.latencyMs)}::int),
   last_delivered_at = CASE WHEN ${delivered} > 0 THEN ${now}::timestamptz ELSE d.last_delivered_at END,
   last_error = CASE WHEN ${t.error}::text IS NULL THEN d.last_error ELSE ${t.error}::text END,
   consecutive_dead = CASE WHEN ${delivered} > 0 THEN 0 ELSE d.consecutive_dead + ${t.dead}::int END`;
@@ -258,19 +253,16 @@ export const webhookRepository = {
       WHERE id = ANY(${opts.ids}::bigint[]) AND lease_token = ${opts.token}`;
   },
 
-  /**
-   * Acknowledged (one request's batch, or several): the items leave the queue and the counters move, in
-   * one statement. Answers the ids acknowledged (those still under this claim's lease).
-   */
-  async ackQueue(db: Db, opts: { destinationId: string; ids: string[]; token: string; tally: Omit<AttemptTally, 'delivered'>; now: Date }): Promise<Set<string>> {
-    const [row] = await db.$queryRaw<{ ids: string[] | null }[]>`
+  /** Acknowledged: the items leave the queue and the counters move, in one statement. Answers the items acknowledged. */
+  async ackQueue(db: Db, opts: { destinationId: string; ids: string[]; token: string; tally: Omit<AttemptTally, 'delivered'>; now: Date }): Promise<number> {
+    const [row] = await db.$queryRaw<{ n: Num }[]>`
       WITH gone AS (
         DELETE FROM webhook_delivery WHERE id = ANY(${opts.ids}::bigint[]) AND lease_token = ${opts.token} RETURNING id
       )
       UPDATE webhook_destination d SET ${tallySet({ ...opts.tally, delivered: Prisma.sql`(SELECT count(*)::int FROM gone)` }, opts.now)}
       WHERE d.id = ${opts.destinationId}::uuid
-      RETURNING (SELECT array_agg(id::text) FROM gone) AS ids`;
-    return new Set(row?.ids ?? []);
+      RETURNING (SELECT count(*)::int FROM gone) AS n`;
+    return n(row?.n ?? 0);
   },
 
   /**

@@ -121,7 +121,7 @@ export class WebhookWorker {
       }
       st.dest = dest;
       const s = st;
-      if (!s.lane && dest.events.includes('SEGMENT_CHANGES')) s.lane = this.loop(s, () => this.segmentStep(s)).finally(() => (s.lane = null));
+      if (!s.lane && this.ownLane(dest)) s.lane = this.loop(s, () => this.segmentStep(s)).finally(() => (s.lane = null));
       if (!s.pump) s.pump = this.runPump(s).finally(() => (s.pump = null));
     }
     for (const [id, st] of this.states) {
@@ -142,10 +142,17 @@ export class WebhookWorker {
     }
   }
 
+  /**
+   * Whether the segment lane runs beside the queue pump. With one request allowed in flight it
+   * cannot: the pump then sends a segment batch before each queue batch, one request at a time.
+   */
+  private ownLane(dest: WebhookDestinationRecord): boolean {
+    return dest.events.includes('SEGMENT_CHANGES') && this.service.config.maxConcurrency > 1;
+  }
+
   /** Batches per queue group: the destination's requests in flight, less the segment lane's. */
   private groupBatches(st: DestinationState): number {
-    const lane = st.dest.events.includes('SEGMENT_CHANGES') ? 1 : 0;
-    return Math.max(1, this.service.config.maxConcurrency - lane);
+    return Math.max(1, this.service.config.maxConcurrency - (this.ownLane(st.dest) ? 1 : 0));
   }
 
   private claimGroup(st: DestinationState): Promise<QueueClaim> {
@@ -156,18 +163,24 @@ export class WebhookWorker {
   }
 
   private async runPump(st: DestinationState): Promise<void> {
+    const shared = st.dest.events.includes('SEGMENT_CHANGES') && !this.ownLane(st.dest);
     // Claims made and not yet taken for sending: given back if the pump stops before sending them.
-    let waiting: Promise<QueueClaim> | null = this.claimGroup(st);
+    let waiting: Promise<QueueClaim> | null = null;
     try {
-      while (waiting && !this.stopped) {
-        const group = await waiting;
+      while (!this.stopped) {
+        const segments = shared ? await this.segmentStep(st) : false;
+        if (this.stopped) return;
+        const group = await (waiting ?? this.claimGroup(st));
         waiting = null;
-        if (group.rows.length === 0) return;
-        // A full group suggests more: claim the next one while this one is in flight.
+        if (group.rows.length === 0) {
+          if (segments) continue;
+          return;
+        }
+        // A full group suggests more: claim the next one while this one is in flight (not when a
+        // segment batch must go first: one request at a time).
         const full = group.rows.length === this.service.config.batchSize * this.groupBatches(st);
-        if (full && !this.stopped) waiting = this.claimGroup(st);
-        if (!(await this.deliverGroup(st, group))) return;
-        if (!waiting && !this.stopped) waiting = this.claimGroup(st);
+        if (full && !shared && !this.stopped) waiting = this.claimGroup(st);
+        if (!(await this.deliverGroup(st, group)) && !segments) return;
       }
     } catch (err) {
       if (!this.stopped) this.log.error({ err, webhookId: st.dest.id }, 'webhook delivery failed');
@@ -256,63 +269,51 @@ export class WebhookWorker {
   }
 
   /**
-   * Sends a claimed group as batches side by side, acknowledges the delivered batches in one
-   * statement, and schedules or dead-letters the failed ones. Answers whether to go on (nothing waits
-   * for a retry).
+   * Sends a claimed group as batches side by side; each batch is settled as soon as its own answer
+   * comes (acknowledged, or scheduled / dead-lettered), so a 2xx is never left unrecorded while a
+   * slower batch of the group is still in flight. Answers whether to go on (nothing waits for a retry).
    */
   private async deliverGroup(st: DestinationState, group: QueueClaim): Promise<boolean> {
+    const size = this.service.config.batchSize;
+    const batches: ClaimedItem[][] = [];
+    for (let i = 0; i < group.rows.length; i += size) batches.push(group.rows.slice(i, i + size));
+    const settled = await Promise.all(batches.map((rows) => this.deliverBatch(st, group.token, rows)));
+    return settled.every(Boolean);
+  }
+
+  /** One request for a batch of claimed items, then its outcome recorded. Answers false when its items wait for a retry. */
+  private async deliverBatch(st: DestinationState, token: string, rows: ClaimedItem[]): Promise<boolean> {
     const cfg = this.service.config;
     const db = this.deps.db.prisma;
-    const batches: ClaimedItem[][] = [];
-    for (let i = 0; i < group.rows.length; i += cfg.batchSize) batches.push(group.rows.slice(i, i + cfg.batchSize));
-    const sent = await Promise.all(
-      batches.map(async (rows) => {
-        const attempt = Math.max(...rows.map((r) => r.attempts));
-        const body = requestBodyFromText(st.dest.id, rows.map((r) => r.item), st.dest.maskPii);
-        return { rows, attempt, outcome: await this.send(st.dest, st.agent, body, rows.map((r) => r.itemKey), attempt) };
-      }),
-    );
+    const attempt = Math.max(...rows.map((r) => r.attempts));
+    const body = requestBodyFromText(st.dest.id, rows.map((r) => r.item), st.dest.maskPii);
+    const outcome = await this.send(st.dest, st.agent, body, rows.map((r) => r.itemKey), attempt);
     const done = this.service.now();
-    const retriedIn = (rows: ClaimedItem[]) => rows.filter((r) => r.attempts > 1).length;
-    const ok = sent.filter((b) => b.outcome.kind === 'ok');
-    if (ok.length > 0) {
-      const latencies = ok.map((b) => b.outcome.latencyMs);
-      const acked = await webhookRepository.ackQueue(db, {
-        destinationId: st.dest.id,
-        ids: ok.flatMap((b) => b.rows.map((r) => r.id)),
-        token: group.token,
-        now: done,
-        tally: { retried: ok.reduce((n, b) => n + retriedIn(b.rows), 0), failed: 0, dead: 0, latencyMs: latencies.reduce((a, b) => a + b, 0), latencyMaxMs: Math.max(...latencies), requests: ok.length, error: null },
-      });
-      for (const b of ok) this.observe(st.dest.id, { delivered: b.rows.filter((r) => acked.has(r.id)).length, retried: retriedIn(b.rows), failed: 0, dead: 0, latencyMs: b.outcome.latencyMs });
+    const ids = rows.map((r) => r.id);
+    const retried = rows.filter((r) => r.attempts > 1).length;
+    if (outcome.kind === 'ok') {
+      const acked = await webhookRepository.ackQueue(db, { destinationId: st.dest.id, ids, token, now: done, tally: { retried, failed: 0, dead: 0, latencyMs: outcome.latencyMs, error: null } });
+      this.observe(st.dest.id, { delivered: acked, retried, failed: 0, dead: 0, latencyMs: outcome.latencyMs });
+      return true;
     }
-    let goOn = true;
-    for (const b of sent) {
-      if (b.outcome.kind === 'ok') continue;
-      const outcome = b.outcome;
-      const delay = retryDelayMs(b.attempt, { baseMs: cfg.retryBaseMs, maxDelayMs: cfg.retryMaxDelayMs }, outcome.kind === 'retry' ? outcome.retryAfterMs : null);
-      const retried = retriedIn(b.rows);
-      const r = await webhookRepository.failQueue(db, {
-        destinationId: st.dest.id,
-        ids: b.rows.map((x) => x.id),
-        token: group.token,
-        now: done,
-        nextAt: new Date(done.getTime() + delay),
-        deadBefore: new Date(done.getTime() - cfg.retryWindowMs),
-        permanent: outcome.kind === 'permanent',
-        error: outcome.error,
-        latencyMs: outcome.latencyMs,
-        retried,
-      });
-      this.observe(st.dest.id, { delivered: 0, retried, failed: r.retrying + r.dead, dead: r.dead, latencyMs: outcome.latencyMs });
-      if (r.retrying) {
-        this.wakeAt(delay);
-        // Items that wait for a retry are not work for now; dead ones do not hold the pump.
-        goOn = false;
-      }
-      if (r.dead) await this.maybePause(st.dest, r.consecutiveDead, outcome.error);
-    }
-    return goOn;
+    const delay = retryDelayMs(attempt, { baseMs: cfg.retryBaseMs, maxDelayMs: cfg.retryMaxDelayMs }, outcome.kind === 'retry' ? outcome.retryAfterMs : null);
+    const r = await webhookRepository.failQueue(db, {
+      destinationId: st.dest.id,
+      ids,
+      token,
+      now: done,
+      nextAt: new Date(done.getTime() + delay),
+      deadBefore: new Date(done.getTime() - cfg.retryWindowMs),
+      permanent: outcome.kind === 'permanent',
+      error: outcome.error,
+      latencyMs: outcome.latencyMs,
+      retried,
+    });
+    this.observe(st.dest.id, { delivered: 0, retried, failed: r.retrying + r.dead, dead: r.dead, latencyMs: outcome.latencyMs });
+    if (r.retrying) this.wakeAt(delay);
+    if (r.dead) await this.maybePause(st.dest, r.consecutiveDead, outcome.error);
+    // Items that wait for a retry are not work for now; dead ones do not hold the pump.
+    return r.retrying === 0;
   }
 
   private async send(dest: WebhookDestinationRecord, agent: DestinationAgent, body: string, itemIds: string[], attempt: number): Promise<Outcome> {
