@@ -221,7 +221,9 @@ export const webhookRepository = {
       ), u AS (
         UPDATE webhook_delivery w SET lease_until = ${opts.leaseUntil}::timestamptz, next_attempt_at = ${opts.leaseUntil}::timestamptz,
           lease_token = ${opts.token}, attempts = w.attempts + 1
-        FROM c WHERE w.id = c.id
+        -- = ANY(ARRAY(...)): primary-key probes. A join to c was planned as a hash join over a
+        -- sequential scan of the whole queue, every claim (11 ms at 20,000 queued, growing with it).
+        WHERE w.id = ANY(ARRAY(SELECT id FROM c))
         RETURNING w.id, w.kind, w.item_key, w.ref_id, w.payload, w.attempts
       )
       SELECT u.id, u.item_key AS "itemKey", u.attempts,
