@@ -58,10 +58,11 @@ interface PhasePlan {
   measured: boolean;
 }
 
-async function waitUntil(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+/** `what` is read when the wait fails, so it can say how far it got. */
+async function waitUntil(check: () => boolean, what: string | (() => string), timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`W3: timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`W3: timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -127,6 +128,8 @@ export async function runW3(ctx: BenchContext): Promise<ResultRow[]> {
   const sockets = scale.fanoutSockets;
   const perSocket = Math.ceil(scale.fanoutSubscribers / sockets);
   const subscribers = sockets * perSocket;
+  // A minute per 1,000 subscribers to get subscribed, at least a minute.
+  const subscribeWaitMs = Math.max(60_000, subscribers * 60);
   await resetData(ctx.sql);
   const segment = await ctx.server.services.segments.create({ name: 'W3 fan-out', rule: { event: FANOUT_EVENT } });
 
@@ -150,7 +153,7 @@ export async function runW3(ctx: BenchContext): Promise<ResultRow[]> {
     ctx,
     'graphql-ws',
     { protocol: 'graphql-ws', wsUrl: ctx.server.wsUrl, sockets, perSocket, subscription: { query: SUBSCRIPTION, variables: { segmentIds: [segment.id] } }, connectionParams: ctx.authHeaders },
-    () => waitUntil(() => feed.listenerCount === subscribers, `${subscribers} listeners on the membership feed (have ${feed.listenerCount})`),
+    () => waitUntil(() => feed.listenerCount === subscribers, () => `${subscribers} listeners on the membership feed (have ${feed.listenerCount})`, subscribeWaitMs),
     plans,
     (plan) => ({ writeUrl: `${ctx.baseUrl}/graphql`, writeHeaders: ctx.authHeaders, bodies: plan.keys.map(writeBody), expectAnswer: '"accepted":1' }),
     losses,
@@ -187,7 +190,7 @@ export async function runW3(ctx: BenchContext): Promise<ResultRow[]> {
       ctx,
       'B5',
       { protocol: 'plain-ws', wsUrl: b5.wsUrl, sockets, perSocket },
-      () => waitUntil(() => b5.subscriptions() === subscribers, `${subscribers} B5 subscriptions (have ${b5.subscriptions()})`),
+      () => waitUntil(() => b5.subscriptions() === subscribers, () => `${subscribers} B5 subscriptions (have ${b5.subscriptions()})`, subscribeWaitMs),
       plans,
       (plan) => ({ writeUrl: b5.writeUrl, writeHeaders: ctx.authHeaders, bodies: plan.keys.map((key) => JSON.stringify({ key })) }),
       losses,
