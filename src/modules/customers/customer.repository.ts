@@ -3,7 +3,7 @@
  * batch, rows passed as one JSON parameter and expanded with jsonb_to_recordset.
  */
 import type { Db } from '../../db/client.ts';
-import type { Customer as CustomerRow, Prisma } from '../../generated/prisma/client.ts';
+import { Prisma, type Customer as CustomerRow } from '../../generated/prisma/client.ts';
 import { externalKey, type CustomerRecord, type CustomerState, type IdentityRef } from './customer.model.ts';
 import type { IdentityWrite } from './customer.upsert-plan.ts';
 
@@ -35,6 +35,9 @@ export function toRecord(row: CustomerRow): CustomerRecord {
   };
 }
 
+/** `c.id` is one of `ids`: the ids go as one JSON parameter, so the statement text is the same for any number of them. */
+const idIn = (ids: readonly string[]) => Prisma.sql`c.id = ANY (ARRAY(SELECT k::uuid FROM jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) AS k))`;
+
 export const customerRepository = {
   async findByIds(db: Db, ids: readonly string[]): Promise<CustomerRecord[]> {
     if (ids.length === 0) return [];
@@ -52,7 +55,7 @@ export const customerRepository = {
     return db.$queryRaw<{ id: string; createdAt: Date }[]>`
       SELECT c.id::text AS id, c.created_at AS "createdAt"
       FROM customer c
-      WHERE c.id = ANY (ARRAY(SELECT k::uuid FROM jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) AS k))`;
+      WHERE ${idIn(ids)}`;
   },
 
   /** Whether each customer was merged away or erased: what segment evaluation sorts them by. */
@@ -61,7 +64,7 @@ export const customerRepository = {
     return db.$queryRaw<{ id: string; mergedIntoId: string | null; erasedAt: Date | null }[]>`
       SELECT c.id::text AS id, c.merged_into_id::text AS "mergedIntoId", c.erased_at AS "erasedAt"
       FROM customer c
-      WHERE c.id = ANY (ARRAY(SELECT k::uuid FROM jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) AS k))`;
+      WHERE ${idIn(ids)}`;
   },
 
   /** The writable state (no stats or timestamps): CRM upserts and identify traits plan against it. */
@@ -72,7 +75,7 @@ export const customerRepository = {
              c.last_name AS "lastName", c.name, c.gender, to_char(c.birthday, 'YYYY-MM-DD') AS birthday, c.country,
              c.city, c.company, c.traits
       FROM customer c
-      WHERE c.id = ANY (ARRAY(SELECT k::uuid FROM jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) AS k))`;
+      WHERE ${idIn(ids)}`;
     return rows.map((r) => ({ ...r, traits: r.traits ?? {} }));
   },
 
@@ -144,7 +147,7 @@ export const customerRepository = {
     const rows = await db.$queryRaw<{ id: string }[]>`
       SELECT c.id::text AS id
       FROM customer c
-      WHERE c.id = ANY (ARRAY(SELECT k::uuid FROM jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) AS k))
+      WHERE ${idIn(ids)}
         AND c.merged_into_id IS NOT NULL`;
     return rows.map((r) => r.id);
   },
