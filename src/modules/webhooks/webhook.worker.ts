@@ -3,8 +3,8 @@
  * WEBHOOK_MAX_CONCURRENCY requests in flight in this process: one for its segment lane (segment
  * changes, one batch at a time so they arrive in seq order) when it takes them, the rest for its queue
  * (touchpoints, alerts, replayed dead letters). The queue pump claims a group of batches in one
- * statement, sends them side by side, and acknowledges the delivered ones in one statement; while a
- * group is in flight it claims the next, so the database's work overlaps the receiver's. Lane and pump
+ * statement and sends them side by side, recording each batch's outcome as soon as its answer comes;
+ * while a group is in flight it claims the next, so the database's work overlaps the receiver's. Lane and pump
  * loop while they find work, then sleep until the next poll or a wake-up (work queued in this process,
  * or a membership change / alert published by any process).
  *
@@ -150,15 +150,15 @@ export class WebhookWorker {
     return dest.events.includes('SEGMENT_CHANGES') && this.service.config.maxConcurrency > 1;
   }
 
-  /** Batches per queue group: the destination's requests in flight, less the segment lane's. */
-  private groupBatches(st: DestinationState): number {
-    return Math.max(1, this.service.config.maxConcurrency - (this.ownLane(st.dest) ? 1 : 0));
+  /** Items per queue group: a batch for each request in flight, less the segment lane's. */
+  private groupLimit(st: DestinationState): number {
+    return this.service.config.batchSize * Math.max(1, this.service.config.maxConcurrency - (this.ownLane(st.dest) ? 1 : 0));
   }
 
   private claimGroup(st: DestinationState): Promise<QueueClaim> {
     const now = this.service.now();
     const token = randomUUID();
-    const limit = this.service.config.batchSize * this.groupBatches(st);
+    const limit = this.groupLimit(st);
     return webhookRepository.claimQueue(this.deps.db.prisma, { destinationId: st.dest.id, limit, now, leaseUntil: this.leaseUntil(now), token }).then((rows) => ({ token, rows }));
   }
 
@@ -178,7 +178,7 @@ export class WebhookWorker {
         }
         // A full group suggests more: claim the next one while this one is in flight (not when a
         // segment batch must go first: one request at a time).
-        const full = group.rows.length === this.service.config.batchSize * this.groupBatches(st);
+        const full = group.rows.length === this.groupLimit(st);
         if (full && !shared && !this.stopped) waiting = this.claimGroup(st);
         if (!(await this.deliverGroup(st, group)) && !segments) return;
       }
