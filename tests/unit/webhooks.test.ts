@@ -1,8 +1,10 @@
-/** Pure parts of webhook delivery, on hand-checked cases: the address guard, backoff, Retry-After, signatures. */
+/** Pure parts of webhook delivery, on hand-checked cases: the address guard, backoff, Retry-After, signatures, grouped acknowledgements, item JSON. */
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isRetryableStatus, parseRetryAfter, retryDelayMs } from '../../src/modules/webhooks/webhook.backoff.ts';
 import { sign, verify } from '../../src/modules/webhooks/webhook.signature.ts';
+import { AckCoalescer } from '../../src/modules/webhooks/ack-coalescer.ts';
+import { queueItemText } from '../../src/modules/webhooks/webhook.payload.ts';
 import { AllowList, checkWebhookUrl, embeddedIpv4, isInternalAddress } from '../../src/modules/webhooks/url-guard.ts';
 
 describe('webhook address guard', () => {
@@ -70,5 +72,92 @@ describe('webhook signature', () => {
     expect(verify('s3cret-s3cret-s3cret', header, body + ' ', 1_767_225_700)).toBe(false);
     expect(verify('other-secret-other', header, body, 1_767_225_700)).toBe(false);
     expect(verify('s3cret-s3cret-s3cret', header, body, 1_767_225_600 + 301)).toBe(false);
+  });
+});
+
+describe('acknowledgements written in groups', () => {
+  /** A write the test finishes by hand, recording what each write held. */
+  function harness() {
+    const writes: string[][] = [];
+    const finish: (() => void)[] = [];
+    const failNext: { err: Error | null } = { err: null };
+    const c = new AckCoalescer<{ token: string; n: number }, number>(
+      (acks) => {
+        writes.push(acks.map((a) => a.token));
+        const err = failNext.err;
+        failNext.err = null;
+        return new Promise((resolve, reject) => finish.push(() => (err ? reject(err) : resolve(new Map(acks.filter((a) => a.n > 0).map((a) => [a.token, a.n]))))));
+      },
+      (a) => a.token,
+    );
+    const settle = async () => {
+      finish.shift()!();
+      await new Promise((r) => setImmediate(r));
+    };
+    return { c, writes, settle, failNext };
+  }
+
+  it('writes the first at once, alone; those that come meanwhile go together in the next write', async () => {
+    const { c, writes, settle } = harness();
+    const a = c.add({ token: 'a', n: 3 });
+    expect(writes).toEqual([['a']]);
+    const b = c.add({ token: 'b', n: 5 });
+    const lost = c.add({ token: 'lost', n: 0 });
+    expect(writes).toEqual([['a']]);
+    await settle();
+    expect(await a).toBe(3);
+    expect(writes).toEqual([['a'], ['b', 'lost']]);
+    await settle();
+    expect(await b).toBe(5);
+    // No result for a token: its lease was lost.
+    expect(await lost).toBeUndefined();
+    // Idle again: the next one is written at once.
+    const d = c.add({ token: 'd', n: 1 });
+    expect(writes).toEqual([['a'], ['b', 'lost'], ['d']]);
+    await settle();
+    expect(await d).toBe(1);
+  });
+
+  it('a failed write fails every acknowledgement it held, and the next write goes on', async () => {
+    const { c, writes, settle, failNext } = harness();
+    const a = c.add({ token: 'a', n: 1 });
+    const b = c.add({ token: 'b', n: 1 });
+    const d = c.add({ token: 'd', n: 1 });
+    // Handlers attached before the rejection comes.
+    const bFails = expect(b).rejects.toThrow('connection lost');
+    const dFails = expect(d).rejects.toThrow('connection lost');
+    failNext.err = new Error('connection lost');
+    await settle();
+    expect(await a).toBe(1);
+    const e = c.add({ token: 'e', n: 2 });
+    await settle();
+    await bFails;
+    await dFails;
+    expect(writes).toEqual([['a'], ['b', 'd'], ['e']]);
+    await settle();
+    expect(await e).toBe(2);
+  });
+});
+
+describe('queue item JSON', () => {
+  const data = { id: '0b9c1c52-4a43-4d39-9a53-1f3a1e0f2b11', event: 'Order Completed', properties: { sku: 'Aé', note: 'say "hi"' }, revenue: 42.5 };
+  const base = { id: '1', itemKey: `tp:${data.id}`, attempts: 1, claim: 'c:0', payload: null };
+
+  it('wraps a touchpoint as the object a receiver parses, its JSON as the database wrote it', () => {
+    const ref = { at: '2026-03-01T11:05:00.000Z', kind: null, data: JSON.stringify(data) };
+    expect(JSON.parse(queueItemText({ ...base, kind: 'TOUCHPOINT', ref }))).toEqual({ id: `tp:${data.id}`, type: 'touchpoint', occurredAt: ref.at, data });
+  });
+
+  it('writes an alert with its kind in the type', () => {
+    const alert = { id: 'a1', kind: 'NEGATIVE_FEEDBACK', details: { score: -0.9 } };
+    const ref = { at: '2026-03-01T12:00:00.000Z', kind: 'NEGATIVE_FEEDBACK', data: JSON.stringify(alert) };
+    expect(JSON.parse(queueItemText({ ...base, itemKey: 'alert:a1', kind: 'ALERT', ref }))).toEqual({ id: 'alert:a1', type: 'alert.negative_feedback', occurredAt: ref.at, data: alert });
+  });
+
+  it('writes data null for a touchpoint or alert that is gone, and a kept payload as it is', () => {
+    expect(JSON.parse(queueItemText({ ...base, kind: 'TOUCHPOINT', ref: null }))).toEqual({ id: base.itemKey, type: 'touchpoint', occurredAt: null, data: null });
+    expect(JSON.parse(queueItemText({ ...base, itemKey: 'alert:x', kind: 'ALERT', ref: null }))).toEqual({ id: 'alert:x', type: 'alert.unknown', occurredAt: null, data: null });
+    const payload = '{"id":"seg:7","type":"segment.entered","occurredAt":"2026-03-01T00:00:00.000Z","data":{"seq":"7"}}';
+    expect(queueItemText({ ...base, itemKey: 'seg:7', kind: 'SEGMENT_CHANGE', ref: null, payload })).toBe(payload);
   });
 });

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { maskEmail, maskJson, maskPhone, maskText } from '../privacy/pii-mask.ts';
 import type { SegmentChangeRow, WebhookItem } from './webhook.model.ts';
+import type { ClaimedItem } from './webhook.repository.ts';
 
 const iso = (d: Date | string | null | undefined) => (d == null ? null : new Date(d).toISOString());
 const maybe = <T>(v: T | null, f: (v: T) => T) => (v == null ? v : f(v));
@@ -60,8 +61,24 @@ export function requestBody(webhookId: string, items: WebhookItem[], maskPii: bo
   return JSON.stringify({ webhookId, items: maskPii ? items.map(maskItem) : items });
 }
 
+const str = (v: string | null) => (v == null ? 'null' : JSON.stringify(v));
+
 /**
- * The same body from items already written as JSON text (queue items, built by the database): joined
+ * A queue item as JSON text, around the touchpoint's or alert's JSON as the database wrote it (not
+ * parsed and written again). `data` is null when the touchpoint or alert no longer exists.
+ */
+export function queueItemText(c: ClaimedItem): string {
+  const r = c.ref;
+  if (c.kind === 'TOUCHPOINT') return `{"id":${str(c.itemKey)},"type":"touchpoint","occurredAt":${str(r?.at ?? null)},"data":${r?.data ?? 'null'}}`;
+  if (c.kind === 'ALERT') {
+    const type = `alert.${(r?.kind ?? 'unknown').toLowerCase()}`;
+    return `{"id":${str(c.itemKey)},"type":${str(type)},"occurredAt":${str(r?.at ?? null)},"data":${r?.data ?? 'null'}}`;
+  }
+  return c.payload ?? 'null';
+}
+
+/**
+ * The same body from items already written as JSON text (queue items): joined
  * as they are, or parsed and masked for a maskPii destination.
  */
 export function requestBodyFromText(webhookId: string, itemTexts: string[], maskPii: boolean): string {

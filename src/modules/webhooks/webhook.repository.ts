@@ -1,11 +1,12 @@
 /**
  * Webhook destinations, their queue and dead letters, and the reads delivery needs. Every state
  * change of an item is one statement that also moves the destination's counters, so a count is
- * never off from what happened to the items. Claims are leases (`lease_until`, `lease_token`): rows
- * are taken with FOR UPDATE SKIP LOCKED, so several processes never claim the same item at once, and
- * a process that dies mid-request leaves a claim that expires, after which the item is sent again
- * with the same idempotency key (at least once). An acknowledgement counts only under the token of
- * the claim it answers.
+ * never off from what happened to the items. A claim moves queue rows (taken with FOR UPDATE SKIP
+ * LOCKED, so several processes never claim the same item) into one webhook_claim row per batch, under
+ * a lease: sending writes nothing per item, and an acknowledgement deletes one row. A process that
+ * dies mid-request leaves claims whose lease runs out; they are put back as they were (the attempt
+ * counted) and sent again with the same idempotency keys (at least once). An acknowledgement counts
+ * only under the token of the claim it answers.
  */
 import type { Db } from '../../db/client.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
@@ -13,12 +14,40 @@ import type { WebhookDestinationRecord, SegmentChangeRow, DeadLetterRecord, Dest
 
 type Num = bigint | number | string | null;
 
-/** A claimed queue item: its id, key, attempt number and JSON text. */
+/**
+ * A claimed queue item: its id, key, attempt number, the claim (one per batch) it is sent under, and what
+ * its JSON is made of: the touchpoint or alert it refers to (null when that is gone), or the payload
+ * kept with it (a dead-lettered segment change).
+ */
 export interface ClaimedItem {
   id: string;
   itemKey: string;
   attempts: number;
-  item: string;
+  claim: string;
+  kind: string;
+  payload: string | null;
+  ref: ClaimedRef | null;
+}
+
+/** A touchpoint or alert as the item's `data`, written as JSON by the database; `at` is its time, `kind` an alert's kind. */
+export interface ClaimedRef {
+  at: string;
+  kind: string | null;
+  data: string;
+}
+
+/** A row of the claim statement: a claimed item, or a touchpoint or alert that items refer to. */
+interface ClaimRow {
+  rk: 'item' | 'ref';
+  id: string;
+  itemKey: string | null;
+  attempts: number | null;
+  claim: string | null;
+  kind: string | null;
+  payload: string | null;
+  refId: string | null;
+  at: string | null;
+  data: string | null;
 }
 
 /** A timestamp as ISO-8601 UTC with milliseconds, as JSON.stringify writes a Date. */
@@ -61,21 +90,57 @@ export interface AttemptTally {
   error: string | null;
 }
 
-/** The counter updates of one request; `delivered` may be a SQL count of what the same statement acknowledged. */
-const tallySet = (t: Omit<AttemptTally, 'delivered'> & { delivered: number | Prisma.Sql }, now: Date) => {
+/**
+ * The counter updates of one request, or of `requests` requests whose latencies add up to `latencyMs`
+ * (the longest `latencyMsMax`); `delivered` may be a SQL count of what the same statement acknowledged.
+ */
+const tallySet = (t: Omit<AttemptTally, 'delivered'> & { delivered: number | Prisma.Sql; requests?: number; latencyMsMax?: number }, now: Date) => {
   const delivered = typeof t.delivered === 'number' ? Prisma.sql`${t.delivered}::int` : t.delivered;
   return Prisma.sql`
   delivered = d.delivered + ${delivered},
   retried = d.retried + ${t.retried}::int,
   failed = d.failed + ${t.failed}::int,
   dead_lettered = d.dead_lettered + ${t.dead}::int,
-  requests = d.requests + 1,
+  requests = d.requests + ${t.requests ?? 1}::int,
   latency_ms_sum = d.latency_ms_sum + ${Math.round(t.latencyMs)}::int,
-  latency_ms_max = greatest(d.latency_ms_max, ${Math.round(t.latencyMs)}::int),
+  latency_ms_max = greatest(d.latency_ms_max, ${Math.round(t.latencyMsMax ?? t.latencyMs)}::int),
   last_delivered_at = CASE WHEN ${delivered} > 0 THEN ${now}::timestamptz ELSE d.last_delivered_at END,
   last_error = CASE WHEN ${t.error}::text IS NULL THEN d.last_error ELSE ${t.error}::text END,
   consecutive_dead = CASE WHEN ${delivered} > 0 THEN 0 ELSE d.consecutive_dead + ${t.dead}::int END`;
 };
+
+/**
+ * Puts the items of the claims matching `where` back in the queue, due at `nextAt`: as they were
+ * claimed (the attempt counted), with the attempt uncounted (`uncount`: never sent), or as a failed
+ * attempt (retrying, or dead when the failure is permanent or the first failure is older than
+ * `deadBefore`). Ids and keys are kept. Answers the state each item went back in.
+ */
+async function putBack(
+  db: Db,
+  where: Prisma.Sql,
+  o: { now: Date; nextAt: Date; uncount: boolean; failure: { deadBefore: Date; permanent: boolean; error: string } | null },
+): Promise<string[]> {
+  const f = o.failure;
+  const dead = f ? Prisma.sql`(${f.permanent}::boolean OR coalesce(r.first_failed_at, ${o.now}::timestamptz) <= ${f.deadBefore}::timestamptz)` : Prisma.sql`false`;
+  const rows = await db.$queryRaw<{ state: string }[]>`
+    WITH gone AS (DELETE FROM webhook_claim WHERE ${where} RETURNING *),
+    r AS (
+      SELECT gone.destination_id, x.* FROM gone CROSS JOIN unnest(gone.ids, gone.kinds, gone.item_keys, gone.ref_ids, gone.ref_ats, gone.payloads, gone.attempts, gone.first_failed_ats,
+        gone.last_errors, gone.created_ats) AS x(id, kind, item_key, ref_id, ref_at, payload, attempts, first_failed_at, last_error, created_at)
+    )
+    INSERT INTO webhook_delivery (id, destination_id, kind, item_key, ref_id, ref_at, payload, state, attempts, next_attempt_at, first_failed_at, last_error, created_at, dead_at)
+    SELECT r.id, r.destination_id, r.kind, r.item_key, r.ref_id, r.ref_at, r.payload,
+      (CASE WHEN ${dead} THEN 'DEAD' ELSE 'PENDING' END)::"WebhookDeliveryState",
+      r.attempts - ${o.uncount ? 1 : 0}::int, ${o.nextAt}::timestamptz,
+      ${f ? Prisma.sql`coalesce(r.first_failed_at, ${o.now}::timestamptz)` : Prisma.sql`r.first_failed_at`},
+      coalesce(${f?.error ?? null}::text, r.last_error), r.created_at,
+      CASE WHEN ${dead} THEN ${o.now}::timestamptz END
+    FROM r
+    -- Only if the same key was queued again meanwhile: that copy is sent instead.
+    ON CONFLICT (destination_id, item_key) DO NOTHING
+    RETURNING state::text AS state`;
+  return rows.map((r) => r.state);
+}
 
 const DEST_COLUMNS = Prisma.sql`
   id::text AS id, name, url, events, segment_ids::text[] AS "segmentIds", alert_kinds AS "alertKinds", event_names AS "eventNames",
@@ -146,11 +211,15 @@ export const webhookRepository = {
     return rows.map(toDestination);
   },
 
-  /** Items waiting and dead, per destination. */
+  /** Items waiting (queued or being sent) and dead, per destination. */
   async queueCounts(db: Db, ids: string[]): Promise<Map<string, { pending: number; dead: number }>> {
     const rows = await db.$queryRaw<{ id: string; pending: Num; dead: Num }[]>`
-      SELECT destination_id::text AS id, count(*) FILTER (WHERE state = 'PENDING') AS pending, count(*) FILTER (WHERE state = 'DEAD') AS dead
-      FROM webhook_delivery WHERE destination_id = ANY(${ids}::uuid[]) GROUP BY 1`;
+      SELECT id, sum(pending) AS pending, sum(dead) AS dead FROM (
+        SELECT destination_id::text AS id, count(*) FILTER (WHERE state = 'PENDING') AS pending, count(*) FILTER (WHERE state = 'DEAD') AS dead
+        FROM webhook_delivery WHERE destination_id = ANY(${ids}::uuid[]) GROUP BY 1
+        UNION ALL
+        SELECT destination_id::text, sum(items), 0 FROM webhook_claim WHERE destination_id = ANY(${ids}::uuid[]) GROUP BY 1
+      ) x GROUP BY id`;
     return new Map(rows.map((r) => [r.id, { pending: n(r.pending), dead: n(r.dead) }]));
   },
 
@@ -175,13 +244,14 @@ export const webhookRepository = {
   },
 
   /** In the transaction that stored them: one queue row per touchpoint and destination whose filter matches. */
-  async enqueueTouchpoints(tx: Db, tps: { id: string; event: string | null; channel: string | null }[], now: Date): Promise<number> {
+  async enqueueTouchpoints(tx: Db, tps: { id: string; event: string | null; channel: string | null; occurredAt: string }[], now: Date): Promise<number> {
     if (tps.length === 0) return 0;
     return tx.$executeRaw`
-      INSERT INTO webhook_delivery (destination_id, kind, item_key, ref_id, next_attempt_at, created_at)
-      SELECT d.id, 'TOUCHPOINT', 'tp:' || t.id::text, t.id, ${now}::timestamptz, ${now}::timestamptz
+      INSERT INTO webhook_delivery (destination_id, kind, item_key, ref_id, ref_at, next_attempt_at, created_at)
+      SELECT d.id, 'TOUCHPOINT', 'tp:' || t.id::text, t.id, t.at, ${now}::timestamptz, ${now}::timestamptz
       FROM webhook_destination d
-      CROSS JOIN unnest(${tps.map((t) => t.id)}::uuid[], ${tps.map((t) => t.event)}::text[], ${tps.map((t) => t.channel)}::text[]) WITH ORDINALITY AS t(id, event, channel, ord)
+      CROSS JOIN unnest(${tps.map((t) => t.id)}::uuid[], ${tps.map((t) => t.event)}::text[], ${tps.map((t) => t.channel)}::text[], ${tps.map((t) => t.occurredAt)}::timestamptz[])
+        WITH ORDINALITY AS t(id, event, channel, at, ord)
       WHERE 'TOUCHPOINTS' = ANY(d.events)
         AND (coalesce(cardinality(d.event_names), 0) = 0 OR t.event = ANY(d.event_names))
         AND (coalesce(cardinality(d.channels), 0) = 0 OR t.channel = ANY(d.channels))
@@ -203,68 +273,115 @@ export const webhookRepository = {
   },
 
   /**
-   * Claims up to `limit` due items of one destination (oldest first) that nobody holds: rows locked by
-   * another claim in progress are skipped. A claim moves `next_attempt_at` to the lease's end, so held
-   * items fall out of the due range of the index and come due again by themselves if the lease runs
-   * out. Counts the attempt at claim time, so an attempt cut short by a crash still counts.
-   * Each item comes back as its JSON text, built here from the touchpoint or alert (or the payload
-   * kept with a dead-lettered change): the request body is then these texts joined, without parsing.
+   * Claims up to `limit` due items of one destination (oldest first) that nobody holds (rows another
+   * claim in progress has locked are skipped) and moves them, `batchSize` at a time, into claim rows
+   * `<token>:<batch>` held until `leaseUntil`, with the attempt counted (an attempt cut short by a
+   * crash still counts). Moving instead of marking the rows is what makes a claim cheap: a delete is a
+   * third of an update that rewrites three index entries, and settling a batch is one row.
+   * Touchpoints are read by id within the claimed items' time range, so only the partitions that hold
+   * them are searched (one index probe per item and partition otherwise).
    */
-  async claimQueue(db: Db, opts: { destinationId: string; limit: number; now: Date; leaseUntil: Date; token: string }): Promise<ClaimedItem[]> {
-    const rows = await db.$queryRaw<(Omit<ClaimedItem, 'id'> & { id: Num })[]>`
+  async claimQueue(db: Db, opts: { destinationId: string; limit: number; batchSize: number; now: Date; leaseUntil: Date; token: string }): Promise<ClaimedItem[]> {
+    const rows = await db.$queryRaw<ClaimRow[]>`
       WITH c AS (
         SELECT id FROM webhook_delivery
         WHERE destination_id = ${opts.destinationId}::uuid AND state = 'PENDING' AND next_attempt_at <= ${opts.now}::timestamptz
         ORDER BY next_attempt_at, id
         LIMIT ${opts.limit}
         FOR UPDATE SKIP LOCKED
-      ), u AS (
-        UPDATE webhook_delivery w SET lease_until = ${opts.leaseUntil}::timestamptz, next_attempt_at = ${opts.leaseUntil}::timestamptz,
-          lease_token = ${opts.token}, attempts = w.attempts + 1
-        -- = ANY(ARRAY(...)): primary-key probes. A join to c was planned as a hash join over a
-        -- sequential scan of the whole queue, every claim (11 ms at 20,000 queued, growing with it).
-        WHERE w.id = ANY(ARRAY(SELECT id FROM c))
-        RETURNING w.id, w.kind, w.item_key, w.ref_id, w.payload, w.attempts
+      ), d AS (
+        -- = ANY(ARRAY(...)): primary-key probes, not a hash join over the whole queue.
+        DELETE FROM webhook_delivery w WHERE w.id = ANY(ARRAY(SELECT id FROM c)) RETURNING w.*
+      ), b AS (
+        SELECT d.*, ${opts.token} || ':' || ((row_number() OVER (ORDER BY d.next_attempt_at, d.id) - 1) / ${opts.batchSize}::int) AS claim FROM d
+      ), k AS (
+        INSERT INTO webhook_claim (token, destination_id, lease_until, items, ids, kinds, item_keys, ref_ids, ref_ats, payloads, attempts, first_failed_ats, last_errors, created_ats, created_at)
+        SELECT b.claim, ${opts.destinationId}::uuid, ${opts.leaseUntil}::timestamptz, count(*)::int, array_agg(b.id), array_agg(b.kind), array_agg(b.item_key),
+          array_agg(b.ref_id), array_agg(b.ref_at), array_agg(b.payload), array_agg(b.attempts + 1), array_agg(b.first_failed_at), array_agg(b.last_error),
+          array_agg(b.created_at), ${opts.now}::timestamptz
+        FROM b GROUP BY b.claim
+      ), tr AS (
+        SELECT CASE WHEN bool_and(ref_at IS NOT NULL) THEN min(ref_at) ELSE '-infinity' END AS lo,
+               CASE WHEN bool_and(ref_at IS NOT NULL) THEN max(ref_at) ELSE 'infinity' END AS hi
+        FROM d WHERE kind = 'TOUCHPOINT'
       )
-      SELECT u.id, u.item_key AS "itemKey", u.attempts,
-        (CASE
-          WHEN u.kind = 'TOUCHPOINT' THEN jsonb_build_object('id', u.item_key, 'type', 'touchpoint', 'occurredAt', ${iso(Prisma.sql`t.occurred_at`)},
-            'data', CASE WHEN t.id IS NULL THEN NULL ELSE jsonb_build_object('id', t.id, 'messageId', t.message_id, 'type', t.type, 'event', t.event,
-              'channel', t.channel, 'source', t.source, 'customerId', t.customer_id, 'anonymousId', t.anonymous_id, 'properties', t.properties,
-              'context', t.context, 'revenue', t.revenue::float8, 'currency', t.currency, 'occurredAt', ${iso(Prisma.sql`t.occurred_at`)},
-              'receivedAt', ${iso(Prisma.sql`t.received_at`)}, 'sessionId', t.session_id) END)
-          WHEN u.kind = 'ALERT' THEN jsonb_build_object('id', u.item_key, 'type', 'alert.' || lower(coalesce(a.kind::text, 'unknown')), 'occurredAt', ${iso(Prisma.sql`a.raised_at`)},
-            'data', CASE WHEN a.id IS NULL THEN NULL ELSE jsonb_build_object('id', a.id, 'kind', a.kind, 'key', a.key, 'customerId', a.customer_id,
-              'channel', a.channel, 'details', a.details, 'raisedAt', ${iso(Prisma.sql`a.raised_at`)}) END)
-          ELSE u.payload
-        END)::text AS item
-      FROM u
-      -- LATERAL, so each item is an index probe: a plain join let the planner hash-join the whole
-      -- (partitioned) touchpoint table for 100 rows, 15 ms a claim at 20,000 touchpoints and growing.
-      LEFT JOIN LATERAL (SELECT * FROM touchpoint t WHERE u.kind = 'TOUCHPOINT' AND t.id = u.ref_id LIMIT 1) t ON true
-      LEFT JOIN LATERAL (SELECT * FROM alert a WHERE u.kind = 'ALERT' AND a.id = u.ref_id) a ON true
-      ORDER BY u.id`;
-    return rows.map((r) => ({ ...r, id: String(r.id) }));
+      -- The items, then what they refer to, as rows of one result joined in the caller: a join here was
+      -- planned as a nested loop over all pairs (the planner cannot know how many rows a DELETE returns).
+      -- Each touchpoint and alert comes as one JSON text (row_to_json is cheap; fifteen columns a row
+      -- cost more to convert in the client than the whole claim in the database).
+      SELECT 'item' AS rk, b.id::text AS id, b.item_key AS "itemKey", b.attempts + 1 AS attempts, b.claim, b.kind, b.payload::text AS payload,
+        b.ref_id::text AS "refId", NULL AS at, NULL AS data
+      FROM b
+      UNION ALL
+      SELECT 'ref', x.id::text, NULL, NULL, NULL, NULL, NULL, NULL, x."occurredAt", row_to_json(x)::text
+      FROM (
+        SELECT t.id, t.message_id AS "messageId", t.type, t.event, t.channel, t.source, t.customer_id AS "customerId", t.anonymous_id AS "anonymousId",
+          t.properties, t.context, t.revenue::float8 AS revenue, t.currency, ${iso(Prisma.sql`t.occurred_at`)} AS "occurredAt",
+          ${iso(Prisma.sql`t.received_at`)} AS "receivedAt", t.session_id AS "sessionId"
+        FROM touchpoint t
+        -- Within the items' time range, so only the partitions that hold them are searched.
+        WHERE t.id = ANY(ARRAY(SELECT ref_id FROM d WHERE kind = 'TOUCHPOINT'))
+          AND t.occurred_at >= (SELECT lo FROM tr) AND t.occurred_at <= (SELECT hi FROM tr)
+      ) x
+      UNION ALL
+      SELECT 'ref', x.id::text, NULL, NULL, NULL, x.kind::text, NULL, NULL, x."raisedAt", row_to_json(x)::text
+      FROM (
+        SELECT a.id, a.kind, a.key, a.customer_id AS "customerId", a.channel, a.details, ${iso(Prisma.sql`a.raised_at`)} AS "raisedAt"
+        FROM alert a WHERE a.id = ANY(ARRAY(SELECT ref_id FROM d WHERE kind = 'ALERT'))
+      ) x`;
+    const refs = new Map<string, ClaimedRef>();
+    for (const r of rows) if (r.rk === 'ref') refs.set(r.id, { at: r.at!, kind: r.kind, data: r.data! });
+    return rows
+      .filter((r) => r.rk === 'item')
+      .map((r) => ({
+        id: r.id,
+        itemKey: r.itemKey!,
+        attempts: r.attempts!,
+        claim: r.claim!,
+        kind: r.kind!,
+        payload: r.payload,
+        ref: r.refId ? (refs.get(r.refId) ?? null) : null,
+      }))
+      .sort((x, y) => (x.claim < y.claim ? -1 : x.claim > y.claim ? 1 : 0) || Number(BigInt(x.id) - BigInt(y.id)));
   },
 
-  /** Gives back a claim that was never sent (a prefetched batch the worker did not use): due now, the attempt uncounted. */
-  async releaseQueue(db: Db, opts: { ids: string[]; token: string; now: Date }): Promise<void> {
-    if (opts.ids.length === 0) return;
-    await db.$executeRaw`
-      UPDATE webhook_delivery SET lease_until = NULL, lease_token = NULL, next_attempt_at = ${opts.now}::timestamptz, attempts = attempts - 1
-      WHERE id = ANY(${opts.ids}::bigint[]) AND lease_token = ${opts.token}`;
+  /** Claims never sent (a prefetched group the worker did not use) go back due now, the attempt uncounted. */
+  async releaseQueue(db: Db, opts: { tokens: string[]; now: Date }): Promise<void> {
+    if (opts.tokens.length === 0) return;
+    await putBack(db, Prisma.sql`token = ANY(${opts.tokens}::text[])`, { now: opts.now, nextAt: opts.now, uncount: true, failure: null });
   },
 
-  /** Acknowledged: the items leave the queue and the counters move, in one statement. Answers the items acknowledged. */
-  async ackQueue(db: Db, opts: { destinationId: string; ids: string[]; token: string; tally: Omit<AttemptTally, 'delivered'>; now: Date }): Promise<number> {
-    const [row] = await db.$queryRaw<{ n: Num }[]>`
-      WITH gone AS (
-        DELETE FROM webhook_delivery WHERE id = ANY(${opts.ids}::bigint[]) AND lease_token = ${opts.token} RETURNING id
-      )
-      UPDATE webhook_destination d SET ${tallySet({ ...opts.tally, delivered: Prisma.sql`(SELECT count(*)::int FROM gone)` }, opts.now)}
-      WHERE d.id = ${opts.destinationId}::uuid
-      RETURNING (SELECT count(*)::int FROM gone) AS n`;
-    return n(row?.n ?? 0);
+  /** Claims of a destination whose lease ran out (their process died or hung) go back due now, as they were. */
+  async restoreExpired(db: Db, opts: { destinationId: string; now: Date }): Promise<number> {
+    const states = await putBack(db, Prisma.sql`destination_id = ${opts.destinationId}::uuid AND lease_until < ${opts.now}::timestamptz`, {
+      now: opts.now,
+      nextAt: opts.now,
+      uncount: false,
+      failure: null,
+    });
+    return states.length;
+  },
+
+  /**
+   * Acknowledged: the batches' claims go, and the counters move by every request's tally, in one
+   * statement. Answers the items acknowledged per claim token (absent when that lease was lost).
+   */
+  async ackQueue(db: Db, opts: { destinationId: string; acks: { token: string; retried: number; latencyMs: number }[]; now: Date }): Promise<Map<string, number>> {
+    const tally = {
+      delivered: Prisma.sql`(SELECT coalesce(sum(items), 0)::int FROM gone)`,
+      retried: opts.acks.reduce((a, x) => a + x.retried, 0),
+      failed: 0,
+      dead: 0,
+      error: null,
+      requests: opts.acks.length,
+      latencyMs: opts.acks.reduce((a, x) => a + Math.round(x.latencyMs), 0),
+      latencyMsMax: Math.max(...opts.acks.map((x) => x.latencyMs)),
+    };
+    const rows = await db.$queryRaw<{ token: string; items: number }[]>`
+      WITH gone AS (DELETE FROM webhook_claim WHERE token = ANY(${opts.acks.map((a) => a.token)}::text[]) RETURNING token, items),
+      moved AS (UPDATE webhook_destination d SET ${tallySet(tally, opts.now)} WHERE d.id = ${opts.destinationId}::uuid)
+      SELECT token, items FROM gone`;
+    return new Map(rows.map((r) => [r.token, r.items]));
   },
 
   /**
@@ -273,21 +390,17 @@ export const webhookRepository = {
    */
   async failQueue(
     db: Db,
-    opts: { destinationId: string; ids: string[]; token: string; now: Date; nextAt: Date; deadBefore: Date; permanent: boolean; error: string; latencyMs: number; retried: number },
+    opts: { destinationId: string; token: string; now: Date; nextAt: Date; deadBefore: Date; permanent: boolean; error: string; latencyMs: number; retried: number },
   ): Promise<{ retrying: number; dead: number; consecutiveDead: number }> {
-    const rows = await db.$queryRaw<{ state: string }[]>`
-      UPDATE webhook_delivery SET
-        first_failed_at = coalesce(first_failed_at, ${opts.now}::timestamptz),
-        state = (CASE WHEN ${opts.permanent}::boolean OR coalesce(first_failed_at, ${opts.now}::timestamptz) <= ${opts.deadBefore}::timestamptz
-                      THEN 'DEAD' ELSE 'PENDING' END)::"WebhookDeliveryState",
-        dead_at = CASE WHEN ${opts.permanent}::boolean OR coalesce(first_failed_at, ${opts.now}::timestamptz) <= ${opts.deadBefore}::timestamptz
-                       THEN ${opts.now}::timestamptz END,
-        next_attempt_at = ${opts.nextAt}::timestamptz, lease_until = NULL, lease_token = NULL, last_error = ${opts.error}
-      WHERE id = ANY(${opts.ids}::bigint[]) AND lease_token = ${opts.token}
-      RETURNING state::text AS state`;
-    const dead = rows.filter((r) => r.state === 'DEAD').length;
-    const consecutiveDead = await this.tally(db, opts.destinationId, { delivered: 0, retried: opts.retried, failed: rows.length, dead, latencyMs: opts.latencyMs, error: opts.error }, opts.now);
-    return { retrying: rows.length - dead, dead, consecutiveDead };
+    const states = await putBack(db, Prisma.sql`token = ${opts.token}`, {
+      now: opts.now,
+      nextAt: opts.nextAt,
+      uncount: false,
+      failure: { deadBefore: opts.deadBefore, permanent: opts.permanent, error: opts.error },
+    });
+    const dead = states.filter((s) => s === 'DEAD').length;
+    const consecutiveDead = await this.tally(db, opts.destinationId, { delivered: 0, retried: opts.retried, failed: states.length, dead, latencyMs: opts.latencyMs, error: opts.error }, opts.now);
+    return { retrying: states.length - dead, dead, consecutiveDead };
   },
 
   /** Moves the counters; answers the failure streak after it. */
@@ -394,7 +507,7 @@ export const webhookRepository = {
         INSERT INTO webhook_delivery (destination_id, kind, item_key, payload, state, attempts, next_attempt_at, first_failed_at, last_error, created_at, dead_at)
         SELECT m.id, 'SEGMENT_CHANGE', i->>'itemKey', i->'payload', 'DEAD', 1, ${opts.now}::timestamptz, ${opts.now}::timestamptz, ${opts.error}, ${opts.now}::timestamptz, ${opts.now}::timestamptz
         FROM moved m CROSS JOIN jsonb_array_elements(${JSON.stringify(opts.items)}::jsonb) AS i
-        ON CONFLICT (destination_id, item_key) DO UPDATE SET state = 'DEAD', dead_at = EXCLUDED.dead_at, last_error = EXCLUDED.last_error, lease_until = NULL, lease_token = NULL
+        ON CONFLICT (destination_id, item_key) DO UPDATE SET state = 'DEAD', dead_at = EXCLUDED.dead_at, last_error = EXCLUDED.last_error
         RETURNING 1
       )
       SELECT consecutive_dead AS streak FROM moved, (SELECT count(*) FROM dead) x`;
@@ -413,8 +526,7 @@ export const webhookRepository = {
   /** Dead letters back to the queue, due now (all of the destination's when ids is null). Already replayed ones are left alone. */
   async replay(db: Db, opts: { destinationId: string; ids: string[] | null; now: Date }): Promise<number> {
     return db.$executeRaw`
-      UPDATE webhook_delivery SET state = 'PENDING', attempts = 0, first_failed_at = NULL, dead_at = NULL, next_attempt_at = ${opts.now}::timestamptz,
-        lease_until = NULL, lease_token = NULL
+      UPDATE webhook_delivery SET state = 'PENDING', attempts = 0, first_failed_at = NULL, dead_at = NULL, next_attempt_at = ${opts.now}::timestamptz
       WHERE destination_id = ${opts.destinationId}::uuid AND state = 'DEAD'
         AND (${opts.ids === null}::boolean OR id = ANY(${opts.ids ?? []}::bigint[]))`;
   },

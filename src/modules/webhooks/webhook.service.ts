@@ -244,7 +244,7 @@ export class WebhookService {
   async onCustomerChange(tx: Db, change: CustomerChange): Promise<AfterCommit | void> {
     const tps = (change.touchpoints ?? []).filter((t): t is typeof t & { id: string } => typeof t.id === 'string');
     if (tps.length === 0) return;
-    const queued = await webhookRepository.enqueueTouchpoints(tx, tps.map((t) => ({ id: t.id, event: t.event, channel: t.channel ?? null })), this.now());
+    const queued = await webhookRepository.enqueueTouchpoints(tx, tps.map((t) => ({ id: t.id, event: t.event, channel: t.channel ?? null, occurredAt: new Date(t.occurredAt).toISOString() })), this.now());
     if (queued) return async () => this.wake();
   }
 

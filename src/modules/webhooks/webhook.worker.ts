@@ -3,25 +3,28 @@
  * WEBHOOK_MAX_CONCURRENCY requests in flight in this process: one for its segment lane (segment
  * changes, one batch at a time so they arrive in seq order) when it takes them, the rest for its queue
  * (touchpoints, alerts, replayed dead letters). The queue pump claims a group of batches in one
- * statement and sends them side by side, recording each batch's outcome as soon as its answer comes;
+ * statement and sends them side by side, recording each batch's outcome as soon as its answer comes
+ * (acknowledgements that come while one is being written go together in the next statement);
  * while a group is in flight it claims the next, so the database's work overlaps the receiver's. Lane and pump
  * loop while they find work, then sleep until the next poll or a wake-up (work queued in this process,
  * or a membership change / alert published by any process).
  *
  * Several processes share the work through the database: queue items are claimed with FOR UPDATE
- * SKIP LOCKED under a lease, the segment lane of a destination is held by one lease at a time, and an
- * acknowledgement counts only under its own lease. A process killed mid-request leaves leases that
- * run out (2 × WEBHOOK_REQUEST_TIMEOUT_MS + 1 s), and whoever takes over sends the same items with
- * the same idempotency keys: at least once, and exactly once for a receiver that drops repeated keys.
+ * SKIP LOCKED and moved into one claim per batch under a lease, the segment lane of a destination is
+ * held by one lease at a time, and an acknowledgement counts only under its own lease. A process
+ * killed mid-request leaves leases that run out (2 × WEBHOOK_REQUEST_TIMEOUT_MS + 1 s); the next pump
+ * of the destination, in any process, puts those claims back, and the same items go again with the
+ * same idempotency keys: at least once, and exactly once for a receiver that drops repeated keys.
  */
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../../db/client.ts';
 import type { Logger } from '../../logger.ts';
 import type { AppPubSub } from '../../pubsub/pubsub.ts';
 import { Topic } from '../../pubsub/topics.ts';
+import { AckCoalescer } from './ack-coalescer.ts';
 import { isRetryableStatus, parseRetryAfter, retryDelayMs } from './webhook.backoff.ts';
 import type { WebhookDestinationRecord } from './webhook.model.ts';
-import { batchKey, requestBody, requestBodyFromText, segmentChangeItem } from './webhook.payload.ts';
+import { batchKey, queueItemText, requestBody, requestBodyFromText, segmentChangeItem } from './webhook.payload.ts';
 import { webhookRepository, type AttemptTally, type ClaimedItem } from './webhook.repository.ts';
 import { DestinationAgent, type SendResult } from './webhook.sender.ts';
 import { SIGNATURE_HEADER, sign } from './webhook.signature.ts';
@@ -52,14 +55,22 @@ type Outcome = { kind: 'ok'; latencyMs: number } | { kind: 'retry'; error: strin
 interface DestinationState {
   dest: WebhookDestinationRecord;
   agent: DestinationAgent;
+  /** Acknowledgements of queue batches, written together when they come while one is being written. */
+  acks: AckCoalescer<QueueAck, number>;
   /** The segment lane: one batch of changes at a time, in seq order. */
   lane: Promise<void> | null;
   /** The queue pump: groups of batches, sent side by side. */
   pump: Promise<void> | null;
 }
 
-interface QueueClaim {
+interface QueueAck {
   token: string;
+  retried: number;
+  latencyMs: number;
+}
+
+/** A claimed group: its batches, each under its own claim (`ClaimedItem.claim`). */
+interface QueueClaim {
   rows: ClaimedItem[];
 }
 
@@ -116,7 +127,13 @@ export class WebhookWorker {
       let st = this.states.get(dest.id);
       if (!st || st.dest.url !== dest.url) {
         st?.agent.close();
-        st = { dest, agent: new DestinationAgent(new URL(dest.url), this.service.config.maxConcurrency, this.service.allow), lane: st?.lane ?? null, pump: st?.pump ?? null };
+        st = {
+          dest,
+          agent: new DestinationAgent(new URL(dest.url), this.service.config.maxConcurrency, this.service.allow),
+          acks: st?.acks ?? this.ackCoalescer(dest.id),
+          lane: st?.lane ?? null,
+          pump: st?.pump ?? null,
+        };
         this.states.set(dest.id, st);
       }
       st.dest = dest;
@@ -129,6 +146,13 @@ export class WebhookWorker {
       st.agent.close();
       this.states.delete(id);
     }
+  }
+
+  private ackCoalescer(destinationId: string): AckCoalescer<QueueAck, number> {
+    return new AckCoalescer(
+      (acks) => webhookRepository.ackQueue(this.deps.db.prisma, { destinationId, acks, now: this.service.now() }),
+      (a) => a.token,
+    );
   }
 
   /** Runs a step while it finds work. */
@@ -157,9 +181,11 @@ export class WebhookWorker {
 
   private claimGroup(st: DestinationState): Promise<QueueClaim> {
     const now = this.service.now();
-    const token = randomUUID();
     const limit = this.groupLimit(st);
-    return webhookRepository.claimQueue(this.deps.db.prisma, { destinationId: st.dest.id, limit, now, leaseUntil: this.leaseUntil(now), token }).then((rows) => ({ token, rows }));
+    const batchSize = this.service.config.batchSize;
+    return webhookRepository
+      .claimQueue(this.deps.db.prisma, { destinationId: st.dest.id, limit, batchSize, now, leaseUntil: this.leaseUntil(now), token: randomUUID() })
+      .then((rows) => ({ rows }));
   }
 
   private async runPump(st: DestinationState): Promise<void> {
@@ -167,6 +193,8 @@ export class WebhookWorker {
     // Claims made and not yet taken for sending: given back if the pump stops before sending them.
     let waiting: Promise<QueueClaim> | null = null;
     try {
+      // Claims whose process died (or hung past its lease) go back first, to be sent again.
+      await webhookRepository.restoreExpired(this.deps.db.prisma, { destinationId: st.dest.id, now: this.service.now() });
       while (!this.stopped) {
         const segments = shared ? await this.segmentStep(st) : false;
         if (this.stopped) return;
@@ -194,7 +222,8 @@ export class WebhookWorker {
     if (!pending) return;
     try {
       const c = await pending;
-      await webhookRepository.releaseQueue(this.deps.db.prisma, { ids: c.rows.map((r) => r.id), token: c.token, now: this.service.now() });
+      const tokens = [...new Set(c.rows.map((r) => r.claim))];
+      await webhookRepository.releaseQueue(this.deps.db.prisma, { tokens, now: this.service.now() });
     } catch (err) {
       // Its lease runs out by itself; nothing is lost.
       this.log.warn({ err, webhookId: st.dest.id }, 'webhook claimed group not released');
@@ -274,32 +303,33 @@ export class WebhookWorker {
    * slower batch of the group is still in flight. Answers whether to go on (nothing waits for a retry).
    */
   private async deliverGroup(st: DestinationState, group: QueueClaim): Promise<boolean> {
-    const size = this.service.config.batchSize;
-    const batches: ClaimedItem[][] = [];
-    for (let i = 0; i < group.rows.length; i += size) batches.push(group.rows.slice(i, i + size));
-    const settled = await Promise.all(batches.map((rows) => this.deliverBatch(st, group.token, rows)));
+    const batches = new Map<string, ClaimedItem[]>();
+    for (const r of group.rows) {
+      const b = batches.get(r.claim);
+      if (b) b.push(r);
+      else batches.set(r.claim, [r]);
+    }
+    const settled = await Promise.all([...batches].map(([claim, rows]) => this.deliverBatch(st, claim, rows)));
     return settled.every(Boolean);
   }
 
-  /** One request for a batch of claimed items, then its outcome recorded. Answers false when its items wait for a retry. */
+  /** One request for a batch of claimed items (its claim `token`), then its outcome recorded. Answers false when its items wait for a retry. */
   private async deliverBatch(st: DestinationState, token: string, rows: ClaimedItem[]): Promise<boolean> {
     const cfg = this.service.config;
     const db = this.deps.db.prisma;
     const attempt = Math.max(...rows.map((r) => r.attempts));
-    const body = requestBodyFromText(st.dest.id, rows.map((r) => r.item), st.dest.maskPii);
+    const body = requestBodyFromText(st.dest.id, rows.map(queueItemText), st.dest.maskPii);
     const outcome = await this.send(st.dest, st.agent, body, rows.map((r) => r.itemKey), attempt);
     const done = this.service.now();
-    const ids = rows.map((r) => r.id);
     const retried = rows.filter((r) => r.attempts > 1).length;
     if (outcome.kind === 'ok') {
-      const acked = await webhookRepository.ackQueue(db, { destinationId: st.dest.id, ids, token, now: done, tally: { retried, failed: 0, dead: 0, latencyMs: outcome.latencyMs, error: null } });
+      const acked = (await st.acks.add({ token, retried, latencyMs: outcome.latencyMs })) ?? 0;
       this.observe(st.dest.id, { delivered: acked, retried, failed: 0, dead: 0, latencyMs: outcome.latencyMs });
       return true;
     }
     const delay = retryDelayMs(attempt, { baseMs: cfg.retryBaseMs, maxDelayMs: cfg.retryMaxDelayMs }, outcome.kind === 'retry' ? outcome.retryAfterMs : null);
     const r = await webhookRepository.failQueue(db, {
       destinationId: st.dest.id,
-      ids,
       token,
       now: done,
       nextAt: new Date(done.getTime() + delay),
