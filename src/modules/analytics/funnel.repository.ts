@@ -176,6 +176,10 @@ export const funnelRepository = {
       GROUP BY ${groupBy}`;
     // The groups: each best attempt with its step-1 touchpoint row (t1s, for the touchpoint dimensions)
     // and its person's rows (breakdownJoins), its tuple of values, ranked by step-1 count, then values.
+    // The step-1 touchpoint's id, only for the breakdown dimensions that read its row: each array_agg
+    // with ORDER BY sorts every person's rows once more (PostgreSQL 15 does not share the sort).
+    const ids = q.dims.length === 0 ? Prisma.empty : sql`, array_agg(id ORDER BY rn) AS ids`;
+    const id1 = q.dims.length === 0 ? Prisma.empty : sql`, p.ids[x1.r1] AS id1`;
     const grouped =
       q.dims.length === 0
         ? Prisma.empty
@@ -207,12 +211,12 @@ export const funnelRepository = {
         FROM ev ${windowClause}
       ),
       per AS (
-        SELECT person, array_agg(occurred_at ORDER BY rn) AS ts, array_agg(id ORDER BY rn) AS ids,
+        SELECT person, array_agg(occurred_at ORDER BY rn) AS ts ${ids},
                array_agg(rn::int ORDER BY rn) FILTER (WHERE m1) AS starts ${joinAny(nextArrays, ' ')}
         FROM nx GROUP BY person HAVING bool_or(m1)
       ),
       att AS (
-        SELECT p.person, x1.r1, p.ids[x1.r1] AS id1 ${joinAny(times, ' ')}, ${depth} AS depth
+        SELECT p.person, x1.r1 ${id1} ${joinAny(times, ' ')}, ${depth} AS depth
         FROM per p CROSS JOIN LATERAL unnest(p.starts) AS x1(r1) ${joinAny(chain, ' ')}
       ),
       best AS (SELECT DISTINCT ON (person) * FROM att ORDER BY person, depth DESC, r1 DESC)
