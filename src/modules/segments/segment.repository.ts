@@ -63,6 +63,11 @@ export const segmentStore = {
     return db.segment.findMany({ where: includeArchived ? {} : { archivedAt: null }, orderBy: { createdAt: 'asc' }, select: full });
   },
 
+  /** The live segments' rules, for the derived-state graph: only what it reads (model queries cost more in the client than these rows). */
+  async liveRules(db: Db): Promise<{ id: string; rule: unknown; version: number }[]> {
+    return db.$queryRaw`SELECT id::text AS id, rule, version FROM segment WHERE archived_at IS NULL ORDER BY created_at, id`;
+  },
+
   async versions(db: Db, id: string): Promise<SegmentVersionRecord[]> {
     return db.segmentVersion.findMany({ where: { segmentId: id }, orderBy: { version: 'asc' }, select: { version: true, name: true, rule: true, createdBy: true, createdAt: true } });
   },

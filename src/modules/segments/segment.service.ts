@@ -95,6 +95,7 @@ const EVENTS_REWRITTEN = 'segments-reading-events';
 export class SegmentService {
   private readonly log: Logger;
   private readonly outboxHolds: (() => Promise<bigint | null>)[] = [];
+  private readonly parsedRules = new Map<string, ReturnType<typeof parseRule>>();
   constructor(
     private readonly db: Database,
     private readonly deps: SegmentDeps,
@@ -208,15 +209,31 @@ export class SegmentService {
   /** Live segments and rule tags as one graph. */
   private async graph(db: Db): Promise<DerivedGraph> {
     const nodes: DerivedNode[] = [];
-    for (const s of await segmentStore.list(db, false)) {
-      const r = parseRule(s.rule);
+    for (const s of await segmentStore.liveRules(db)) {
+      const r = this.parsed('segment', s.id, s.version, s.rule);
       if (r.ok) nodes.push({ kind: 'segment', id: s.id, key: null, rule: r.rule, version: s.version });
     }
     for (const t of await this.deps.ruleTags().liveRuleTags(db)) {
-      const r = parseRule(t.rule);
+      const r = this.parsed('tag', t.id, t.version, t.rule);
       if (r.ok) nodes.push({ kind: 'tag', id: t.id, key: t.key, rule: r.rule, version: t.version });
     }
     return new DerivedGraph(nodes);
+  }
+
+  /**
+   * A set's rule, parsed once per version: a version's rule never changes (every edit is a new
+   * version), and parsing every set's rule on every refresh cost more than the refresh's own reads.
+   */
+  private parsed(kind: 'segment' | 'tag', id: string, version: number, rule: unknown): ReturnType<typeof parseRule> {
+    const key = `${kind}:${id}:${version}`;
+    let r = this.parsedRules.get(key);
+    if (!r) {
+      // Old versions are never asked for again; a full cache is simply started over.
+      if (this.parsedRules.size >= 10_000) this.parsedRules.clear();
+      r = parseRule(rule);
+      this.parsedRules.set(key, r);
+    }
+    return r;
   }
 
   /** A set may not read itself, directly or through others: there would be no one answer. */

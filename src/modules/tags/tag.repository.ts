@@ -82,9 +82,9 @@ export const tagStore = {
     return tags.map((t) => ({ ...t, memberCount: byTag.get(t.id) ?? 0 }));
   },
 
-  /** Rule tags still in force (archived ones are no longer evaluated). */
-  liveRuleTags(db: Db): Promise<TagFull[]> {
-    return db.tag.findMany({ where: { kind: 'RULE', archivedAt: null }, orderBy: { createdAt: 'asc' }, select: tagFull });
+  /** Rule tags still in force (archived ones are no longer evaluated): what the derived-state graph reads of them. */
+  liveRuleTags(db: Db): Promise<{ id: string; key: string; rule: unknown; version: number }[]> {
+    return db.$queryRaw`SELECT id::text AS id, key, rule, version FROM tag WHERE kind = 'RULE' AND archived_at IS NULL ORDER BY created_at, id`;
   },
 
   versions(db: Db, tagId: string): Promise<TagVersionRecord[]> {
