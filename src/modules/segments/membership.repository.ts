@@ -162,7 +162,10 @@ export const membershipRepository = {
         -- was planned as a scan of every membership (50 ms at 100,000, under the outbox lock: W9).
         WHERE m.segment_id = ANY(${opts.segmentIds}::uuid[])
           AND m.customer_id = ANY(${opts.candidates}::uuid[])
-          AND NOT EXISTS (SELECT 1 FROM desired d WHERE d.segment_id = m.segment_id AND d.customer_id = m.customer_id)
+          -- NOT IN over the pairs is a hashed subplan whatever the estimates (desired holds no NULLs). The
+          -- planner takes jsonb_array_elements for 100 rows, so NOT EXISTS could become a nested loop over
+          -- every pair: 4.8 s a batch of 1,000 events with 100 segments over 2,000 known customers (W4).
+          AND (m.segment_id, m.customer_id) NOT IN (SELECT d.segment_id, d.customer_id FROM desired d)
         RETURNING segment_id, customer_id
       )
       INSERT INTO membership_change (segment_id, customer_id, change, at, reason)
