@@ -28,9 +28,23 @@ describe.each(dbKinds)('writes and the query plan cache on %s', (kind) => {
     vi.restoreAllMocks();
   });
 
-  /** Runs request(i) for i in [0, REQUESTS): the first WARM_UP fill the cache legitimately; the rest are counted. */
+  /** A request known to make a model query (the segment list), so the channel shows a lookup whatever the writes do. */
+  const probe = async () => {
+    const res = await fetch(`${t.baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.keys.ADMIN}` },
+      body: JSON.stringify({ query: '{ segments { id } }' }),
+    });
+    expect(res.status).toBe(200);
+  };
+
+  /**
+   * Runs request(i) for i in [0, REQUESTS): the first WARM_UP fill the cache legitimately; the rest are
+   * counted, and then the probe (its plan cached during the warm-up).
+   */
   async function lookupsWhile(request: (i: number) => Promise<void>): Promise<string[]> {
     for (let i = 0; i < WARM_UP; i++) await request(i);
+    await probe();
     const lines: string[] = [];
     vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
       lines.push(args.map(String).join(' '));
@@ -38,6 +52,7 @@ describe.each(dbKinds)('writes and the query plan cache on %s', (kind) => {
     debugGlobal.DEBUG = 'prisma:client:clientEngine';
     try {
       for (let i = WARM_UP; i < REQUESTS; i++) await request(i);
+      await probe();
     } finally {
       debugGlobal.DEBUG = before ?? '';
     }
@@ -45,8 +60,11 @@ describe.each(dbKinds)('writes and the query plan cache on %s', (kind) => {
   }
 
   function expectNoMisses(lookups: string[]) {
-    // The debug channel is live (else the assertion below could not fail)...
-    expect(lookups.length).toBeGreaterThanOrEqual(REQUESTS - WARM_UP);
+    // The debug channel is live (else the assertion below could not fail): at least the probe's lookup.
+    // Not one per request: only model queries and batched statements look a plan up, and a /v1/batch
+    // request for known people may make no model query at all (the segment graph reads its rules with
+    // raw SQL). A batch keyed by its values, the defect this guards against, is a lookup that misses.
+    expect(lookups.length).toBeGreaterThan(0);
     // ...and no request added a plan: a cache keyed by values would miss once per request.
     expect(lookups.filter((l) => l.includes('cache miss'))).toEqual([]);
   }
