@@ -18,7 +18,7 @@ import { membershipRepository, type ApplySummary, type MembershipChangeRecord } 
 import { compileMembers } from './rules/rule.compiler.sql.ts';
 import { loadFacts } from './rules/rule.facts.ts';
 import { evaluateRule } from './rules/rule.evaluator.ts';
-import { parseRule, ruleJsonSchema, type Rule } from './rules/rule.schema.ts';
+import { parseRule, ruleJsonSchema, type ParseRuleResult, type Rule } from './rules/rule.schema.ts';
 import { sinceExpired, type MembershipFeed } from './membership.feed.ts';
 import type DataLoader from 'dataloader';
 import type { CustomerRecord } from '../customers/customer.model.ts';
@@ -95,7 +95,7 @@ const EVENTS_REWRITTEN = 'segments-reading-events';
 export class SegmentService {
   private readonly log: Logger;
   private readonly outboxHolds: (() => Promise<bigint | null>)[] = [];
-  private readonly parsedRules = new Map<string, ReturnType<typeof parseRule>>();
+  private readonly parsedRules = new Map<string, ParseRuleResult>();
   constructor(
     private readonly db: Database,
     private readonly deps: SegmentDeps,
@@ -224,7 +224,7 @@ export class SegmentService {
    * A set's rule, parsed once per version: a version's rule never changes (every edit is a new
    * version), and parsing every set's rule on every refresh cost more than the refresh's own reads.
    */
-  private parsed(kind: 'segment' | 'tag', id: string, version: number, rule: unknown): ReturnType<typeof parseRule> {
+  private parsed(kind: 'segment' | 'tag', id: string, version: number, rule: unknown): ParseRuleResult {
     const key = `${kind}:${id}:${version}`;
     let r = this.parsedRules.get(key);
     if (!r) {

@@ -68,13 +68,10 @@ const str = (v: string | null) => (v == null ? 'null' : JSON.stringify(v));
  * parsed and written again). `data` is null when the touchpoint or alert no longer exists.
  */
 export function queueItemText(c: ClaimedItem): string {
+  if (c.kind !== 'TOUCHPOINT' && c.kind !== 'ALERT') return c.payload ?? 'null';
   const r = c.ref;
-  if (c.kind === 'TOUCHPOINT') return `{"id":${str(c.itemKey)},"type":"touchpoint","occurredAt":${str(r?.at ?? null)},"data":${r?.data ?? 'null'}}`;
-  if (c.kind === 'ALERT') {
-    const type = `alert.${(r?.kind ?? 'unknown').toLowerCase()}`;
-    return `{"id":${str(c.itemKey)},"type":${str(type)},"occurredAt":${str(r?.at ?? null)},"data":${r?.data ?? 'null'}}`;
-  }
-  return c.payload ?? 'null';
+  const type = c.kind === 'TOUCHPOINT' ? 'touchpoint' : `alert.${(r?.kind ?? 'unknown').toLowerCase()}`;
+  return `{"id":${str(c.itemKey)},"type":${str(type)},"occurredAt":${str(r?.at ?? null)},"data":${r?.data ?? 'null'}}`;
 }
 
 /**

@@ -342,7 +342,8 @@ export const webhookRepository = {
         payload: r.payload,
         ref: r.refId ? (refs.get(r.refId) ?? null) : null,
       }))
-      .sort((x, y) => (x.claim < y.claim ? -1 : x.claim > y.claim ? 1 : 0) || Number(BigInt(x.id) - BigInt(y.id)));
+      // In id order within each batch; the worker groups the batches by claim.
+      .sort((x, y) => (BigInt(x.id) < BigInt(y.id) ? -1 : 1));
   },
 
   /** Claims never sent (a prefetched group the worker did not use) go back due now, the attempt uncounted. */
