@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
+import { LongestFirstSequencer } from './tests/sequencer.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -26,5 +27,6 @@ export default defineConfig({
     // databases; per-file clean-up is in tests/setup-file.ts.
     isolate: false,
     setupFiles: ['tests/setup-file.ts'],
+    sequence: { sequencer: LongestFirstSequencer },
   },
 });

@@ -64,6 +64,8 @@ function wrap(
 
 /** A publish holds its request up at most this long (Redis away, or accepting but not answering). */
 const PUBLISH_WAIT_MS = 1_000;
+/** A close waits this long for Redis to acknowledge QUIT before dropping the connections. */
+const CLOSE_WAIT_MS = 1_000;
 /** Publishes waiting in ioredis's offline queue beyond this are dropped (counted): memory stays bounded in a long outage. */
 const MAX_PENDING_PUBLISHES = 1_000;
 
@@ -87,6 +89,19 @@ export function createPubSub(opts: { redisUrl?: string; logger: Logger; channelP
   // (tests/integration/pubsub-handshake.test.ts). The check only waits for Redis to load its dataset,
   // which pub/sub does not need.
   const subscriber = connect({ enableReadyCheck: false });
+  // graphql-redis-subscriptions drops the promises of UNSUBSCRIBE and PUNSUBSCRIBE. When the connection
+  // closes before Redis answers them (a stop while Redis is away or partitioned), ioredis rejects them
+  // with nobody listening, and Node reports unhandled rejections; observe them here instead.
+  for (const name of ['unsubscribe', 'punsubscribe'] as const) {
+    const send = subscriber[name].bind(subscriber) as (...args: unknown[]) => Promise<unknown>;
+    Object.assign(subscriber, {
+      [name]: (...args: unknown[]) => {
+        const answer = send(...args);
+        answer.catch((err: Error) => log.debug({ err: err.message, command: name }, 'redis unsubscribe not answered'));
+        return answer;
+      },
+    });
+  }
   const redis = new RedisPubSub({ publisher, subscriber });
   const engine = opts.channelPrefix ? new PrefixedPubSubEngine(redis, opts.channelPrefix) : redis;
 
@@ -133,8 +148,16 @@ export function createPubSub(opts: { redisUrl?: string; logger: Logger; channelP
     });
   });
 
+  // QUIT waits for Redis's answer, which never comes through a partition: wait a bounded time, then cut.
   return wrap(engine, 'redis', async () => {
     reconnects.clear();
-    await redis.close();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      redis.close().catch((err: Error) => log.debug({ err: err.message }, 'redis quit failed')),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+    publisher.disconnect();
+    subscriber.disconnect();
   }, { publish: send, reconnects, observe: opts.observe });
 }
