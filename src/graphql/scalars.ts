@@ -1,8 +1,7 @@
-import { GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
 import { registerEnumType } from 'type-graphql';
 import { Channel, IdentityType, TouchpointType, TagKind, MembershipChangeKind, ApiKeyRole } from '../generated/prisma/enums.ts';
 
-export { GraphQLJSON as JSONScalar, GraphQLJSONObject as JSONObjectScalar };
+export { JSONScalar, JSONObjectScalar } from './json-scalars.ts';
 
 /** The database enums are the GraphQL enums: one list of names, no mapping to drift. */
 registerEnumType(IdentityType, { name: 'IdentityType', description: 'Kinds of identifier that point at a person.' });

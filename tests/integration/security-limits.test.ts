@@ -137,6 +137,19 @@ describe.each(dbKinds)('limits and HTTP hardening on %s', (kind) => {
     expect(small.status).toBe(200);
   });
 
+  it('a JSON argument nested deeper than 64 levels → BAD_USER_INPUT; at 64 it reaches the resolver', async () => {
+    const query = 'query($r: JSON!) { previewSegment(rule: $r) { size } }';
+    const nested = (levels: number) => `{"query":${JSON.stringify(query)},"variables":{"r":${'['.repeat(levels)}1${']'.repeat(levels)}}}`;
+    // 3,000 levels overflowed the stack in type-graphql's argument copy: INTERNAL_SERVER_ERROR.
+    for (const levels of [65, 3_000, 100_000]) {
+      const r = (await (await post(nested(levels))).json()) as { errors?: { message: string; extensions?: Record<string, unknown> }[] };
+      expect(codes(r), `${levels} levels`).toEqual(['BAD_USER_INPUT']);
+      expect(r.errors![0]!.message).toContain('nest at most 64 levels');
+    }
+    const atBound = (await (await post(nested(64))).json()) as { errors?: { extensions?: Record<string, unknown> }[] };
+    expect(codes(atBound)).toEqual(['BAD_RULE']);
+  });
+
   it('batched requests (a JSON array) are refused', async () => {
     const res = await post(JSON.stringify([{ query: '{ version }' }, { query: '{ version }' }]));
     expect(res.status).toBe(400);
