@@ -20,10 +20,23 @@ export interface ScoredText {
   language: SentimentLanguage;
 }
 
+const loaded = new Map<string, SentimentScorer>();
+
 export class SentimentScorer {
   constructor(private readonly models: ReadonlyMap<SentimentLanguage, SentimentModel>) {}
 
+  /**
+   * Reads the models once per directory and process: they are read-only, and building their weight
+   * maps took half a second of CPU, paid again by every server a process starts (the test suite
+   * starts hundreds).
+   */
   static load(dir: string = DEFAULT_MODELS_DIR): SentimentScorer {
+    let scorer = loaded.get(dir);
+    if (!scorer) loaded.set(dir, (scorer = SentimentScorer.read(dir)));
+    return scorer;
+  }
+
+  private static read(dir: string): SentimentScorer {
     const models = new Map<SentimentLanguage, SentimentModel>();
     for (const lang of SENTIMENT_LANGUAGES) {
       const file = JSON.parse(readFileSync(path.join(dir, `sentiment-${lang}.json`), 'utf8')) as SentimentModelFile;
