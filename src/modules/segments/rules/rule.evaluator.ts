@@ -129,11 +129,35 @@ const passes = (t: TouchpointFacts, f: PropFilter) =>
         ? sentimentFilter(t.sentimentLabel ?? null, f)
         : json(own(t.properties, f.prop), f);
 
+const NONE: readonly TouchpointFacts[] = [];
+const byEvent = new WeakMap<readonly TouchpointFacts[], { size: number; index: Map<string | null, TouchpointFacts[]> }>();
+
+/**
+ * A customer's touchpoints of one event. Live evaluation runs every rule against every customer a
+ * batch touches, and most rules name an event: scanning all the customer's touchpoints for each rule
+ * was the evaluator's largest cost (W4). The index is built on first use and rebuilt if the list grew.
+ */
+function touchpointsOf(facts: CustomerFacts, event: string | undefined): readonly TouchpointFacts[] {
+  const all = facts.touchpoints;
+  if (event === undefined || all.length < 8) return all;
+  let cached = byEvent.get(all);
+  if (!cached || cached.size !== all.length) {
+    const index = new Map<string | null, TouchpointFacts[]>();
+    for (const t of all) {
+      const list = index.get(t.event);
+      if (list) list.push(t);
+      else index.set(t.event, [t]);
+    }
+    byEvent.set(all, (cached = { size: all.length, index }));
+  }
+  return cached.index.get(event) ?? NONE;
+}
+
 function event(rule: EventRule, facts: CustomerFacts, now: Date): boolean {
   const since = rule.withinDays === undefined ? null : daysBefore(now, rule.withinDays).getTime();
   let count = 0;
   let sum = ZERO;
-  for (const t of facts.touchpoints) {
+  for (const t of touchpointsOf(facts, rule.event)) {
     if (rule.event !== undefined && t.event !== rule.event) continue;
     if (rule.type !== undefined && t.type !== rule.type) continue;
     if (rule.channel && t.channel !== rule.channel) continue;
