@@ -10,6 +10,7 @@
  */
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { waitAtMost } from '../lib/wait-at-most.ts';
 import type { Logger } from '../logger.ts';
 
 const COMMAND_TIMEOUT_MS = 250;
@@ -61,12 +62,7 @@ export function createLimiterStore(opts: { redisUrl?: string; prefix: string; lo
       }),
     async ready(timeoutMs) {
       if (client.status === 'ready') return;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        new Promise<void>((resolve) => client.once('ready', () => resolve())),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
-      ]);
-      clearTimeout(timer);
+      await waitAtMost(new Promise<void>((resolve) => client.once('ready', () => resolve())), timeoutMs);
     },
     async close() {
       client.disconnect();

@@ -8,6 +8,7 @@ import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { PubSub as TypeGraphqlPubSub } from 'type-graphql';
 import type { Logger } from '../logger.ts';
+import { waitAtMost } from '../lib/wait-at-most.ts';
 import { PrefixedPubSubEngine } from './channel-prefix.ts';
 import type { TopicName, TopicPayloads } from './topics.ts';
 
@@ -122,9 +123,7 @@ export function createPubSub(opts: { redisUrl?: string; logger: Logger; channelP
       .publish(topic, payload)
       .catch((err: Error) => log.warn({ err: err.message, topic }, 'redis publish failed'))
       .finally(() => pending--);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([sent, new Promise<void>((resolve) => (timer = setTimeout(resolve, PUBLISH_WAIT_MS)))]);
-    clearTimeout(timer);
+    await waitAtMost(sent, PUBLISH_WAIT_MS);
   };
   publisher.on('ready', () => {
     if (dropped > 0) log.info({ dropped }, 'redis is back; publishes dropped during the outage are in the outbox');
@@ -151,12 +150,10 @@ export function createPubSub(opts: { redisUrl?: string; logger: Logger; channelP
   // QUIT waits for Redis's answer, which never comes through a partition: wait a bounded time, then cut.
   return wrap(engine, 'redis', async () => {
     reconnects.clear();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
+    await waitAtMost(
       redis.close().catch((err: Error) => log.debug({ err: err.message }, 'redis quit failed')),
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS))),
-    ]);
-    clearTimeout(timer);
+      CLOSE_WAIT_MS,
+    );
     publisher.disconnect();
     subscriber.disconnect();
   }, { publish: send, reconnects, observe: opts.observe });
