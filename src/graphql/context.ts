@@ -8,8 +8,8 @@ import { createLoaders, type Loaders } from './loaders.ts';
 
 /** The API key a request or WebSocket connection authenticated with. */
 export interface Principal extends VerifiedKey {
-  /** The presented secret, kept in memory only, so long-lived subscriptions can re-check it per event. */
-  secret: string;
+  /** The hash of the presented key (never the key itself), so long-lived subscriptions can re-check it per event. */
+  keyHash: string;
 }
 
 export interface Context {

@@ -54,7 +54,7 @@ export async function recheckedStream<T>(
         return finish();
       }
       if (r.done) return r;
-      const key = await ctx.services.apiKeys.verify(ctx.auth.secret);
+      const key = await ctx.services.apiKeys.verifyHash(ctx.auth.keyHash);
       if (!key || !roles.includes(key.role)) {
         ctx.logger.info({ apiKeyId: ctx.auth.id }, 'subscription ended: key no longer allowed');
         ctx.closeConnection?.(WS_CLOSE_FORBIDDEN, 'Forbidden: the API key was revoked or lost its role');

@@ -90,13 +90,13 @@ export function startWsServer(opts: {
           ctx.extra.socket.close(WS_CLOSE_UNAUTHORIZED, 'Unauthorized: send connectionParams { authorization: "Bearer <key>" }');
           return false;
         }
-        const { key } = auth;
+        const { key, keyHash } = auth;
         if (!allows(Access.READ, key.role)) {
           log.info({ apiKeyId: key.id, role: key.role }, 'websocket refused for role');
           ctx.extra.socket.close(WS_CLOSE_FORBIDDEN, `Forbidden: a ${key.role} key cannot subscribe`);
           return false;
         }
-        ctx.extra.auth = { ...key, secret: secret! };
+        ctx.extra.auth = { ...key, keyHash };
         opts.metrics.wsConnections.inc();
         return true;
       },

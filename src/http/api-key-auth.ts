@@ -43,7 +43,7 @@ export function requireApiKey(deps: { gate: AuthGate; rateLimit: RateLimit }): R
       res.setHeader('retry-after', String(Math.ceil(waitMs / 1000)));
       return sendGraphqlError(res, 429, ErrorCode.RATE_LIMITED, `rate limit of this key reached; retry in ${Math.ceil(waitMs / 1000)} s`);
     }
-    res.locals.auth = { ...key, secret } satisfies Principal;
+    res.locals.auth = { ...key, keyHash: auth.keyHash } satisfies Principal;
     next();
   };
 }

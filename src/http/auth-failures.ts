@@ -18,7 +18,7 @@ import { clientAddressKey } from './client-address.ts';
 import { memoryLimiterStore, type LimiterStore } from './limiter-store.ts';
 
 export type Authentication =
-  | { ok: true; key: VerifiedKey }
+  | { ok: true; key: VerifiedKey; keyHash: string }
   /** missing: no secret at all; malformed: not the shape of a key; unknown: no live key has it. */
   | { ok: false; reason: 'missing' | 'malformed' | 'unknown' }
   | { ok: false; reason: 'limited'; retryAfterSeconds: number };

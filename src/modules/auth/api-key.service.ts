@@ -42,7 +42,7 @@ export type CreateKeyCode = 'INVALID_NAME' | 'INVALID_ROLE';
  * `unknown`: well-formed, but no live key has it (never issued, or revoked). `refused`: the answer
  * needed a database lookup and the caller's `admit` said no.
  */
-export type Verification = { ok: true; key: VerifiedKey } | { ok: false; reason: 'malformed' | 'unknown' | 'refused' };
+export type Verification = { ok: true; key: VerifiedKey; keyHash: string } | { ok: false; reason: 'malformed' | 'unknown' | 'refused' };
 
 /** Asked just before a lookup that would reach the database; false refuses it. */
 export type LookupAdmission = () => Promise<boolean>;
@@ -105,13 +105,27 @@ export class ApiKeyService {
   }
 
   /**
+   * verify for a key already verified once, by the hash check answered then: a live subscription
+   * re-checks its key before every event, and hashing the secret each time was a visible share of
+   * the fan-out's CPU (issue 16). It also means the secret itself need not be kept for the re-checks.
+   */
+  async verifyHash(keyHash: string): Promise<VerifiedKey | null> {
+    const v = await this.checkHash(keyHash);
+    return v.ok ? v.key : null;
+  }
+
+  /**
    * Like verify, with the reason for a failure. `admit` is asked only when the answer is not already
    * known in memory and no lookup of the same key is in flight, i.e. only when this call would cost a
    * database query; it lets the caller ration queries (per client address, for instance).
    */
   async check(secret: string, admit?: LookupAdmission): Promise<Verification> {
     if (!KEY_PATTERN.test(secret)) return { ok: false, reason: 'malformed' }; // not one of ours: no query, no cache entry
-    const hash = hashKey(secret);
+    return this.checkHash(hashKey(secret), admit);
+  }
+
+  private async checkHash(hash: string, admit?: LookupAdmission): Promise<Verification> {
+    const answer = (key: VerifiedKey | null): Verification => (key ? { ok: true, key, keyHash: hash } : { ok: false, reason: 'unknown' });
     let known = this.known(hash);
     if (known !== undefined) return answer(known);
     let pending = this.inflight.get(hash);
@@ -173,4 +187,3 @@ export class ApiKeyService {
   }
 }
 
-const answer = (key: VerifiedKey | null): Verification => (key ? { ok: true, key } : { ok: false, reason: 'unknown' });
