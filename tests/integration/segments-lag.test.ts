@@ -19,8 +19,8 @@ import { waitUntil } from '../helpers/subscriptions.ts';
 const MAX_LAG = 1_000; // the least SUBSCRIBER_MAX_LAG allowed
 /**
  * Members the recompute adds, each carried with ~4 KB of traits: 16 MB in all, well over what
- * loopback's kernel buffers hold (~4 MB measured: about 1,000 of these) plus the MAX_LAG events
- * (1.5 × while it replays) the server holds for one subscriber before it closes it.
+ * loopback's kernel buffers hold (~4 MB measured: about 1,000 of these) plus the ~1.5 × MAX_LAG
+ * events the server holds for one subscriber before it closes it.
  */
 const MEMBERS = 4_000;
 const PAD = 4_000;

@@ -189,7 +189,11 @@ export class MembershipFeed {
       }),
       push: (e) => live.queue.push(e),
     };
-    const out = new AsyncQueue<FeedEvent>(this.opts.maxLag, () => {
+    // Live, a subscriber may have 1.5 × maxLag events waiting, as when a pump kept `out` half full
+    // behind a live queue of maxLag: a whole published batch must fit behind a usual backlog.
+    const half = Math.floor(this.opts.maxLag / 2);
+    const held = this.opts.maxLag + half;
+    const out = new AsyncQueue<FeedEvent>(held, () => {
       closed = true;
       this.listeners.delete(live);
       void live.queue.return();
@@ -215,25 +219,30 @@ export class MembershipFeed {
             if (page.length < REPLAY_PAGE) break;
           }
         }
-        // What arrived live meanwhile, at the subscriber's pace, without what the replay sent.
-        while (live.queue.size > 0) {
-          const r = await live.queue.next();
-          if (r.done) return;
-          if (BigInt(r.value.seq) <= last) continue;
-          await out.room();
-          if (out.closed) return;
-          last = BigInt(r.value.seq);
-          out.push(r.value);
+        // What arrived live meanwhile, at the subscriber's pace, without what the replay sent; then
+        // room for a backlog (at most half of maxLag waiting) before going live.
+        for (;;) {
+          while (live.queue.size > 0) {
+            const r = await live.queue.next();
+            if (r.done) return;
+            if (BigInt(r.value.seq) <= last) continue;
+            await out.room(half);
+            if (out.closed) return;
+            last = BigInt(r.value.seq);
+            out.push(r.value);
+          }
+          await out.room(half);
+          if (out.closed || live.queue.closed) return;
+          if (live.queue.size === 0) break;
         }
         // The buffer is empty and no event can come before this turn ends: from here each event goes
         // straight to the subscriber's queue as it is fanned out. Per delivery that saves the hop
         // through a second queue (a promise and a turn each), a visible share of the fan-out's CPU
-        // with a thousand subscribers (issue 16). More than maxLag waiting ends the subscriber.
-        if (live.queue.closed || out.closed) return;
+        // with a thousand subscribers (issue 16).
         live.push = (e) => {
           const seq = BigInt(e.seq);
           if (seq <= last || out.closed) return;
-          if (out.size >= this.opts.maxLag) return fellBehind(new QueueOverflowError(this.opts.maxLag));
+          if (out.size >= held) return fellBehind(new QueueOverflowError(this.opts.maxLag));
           last = seq;
           out.push(e);
         };
