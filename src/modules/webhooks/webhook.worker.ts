@@ -5,16 +5,14 @@
  * (touchpoints, alerts, replayed dead letters). The queue pump claims a group of batches in one
  * statement and sends them side by side, recording each batch's outcome as soon as its answer comes
  * (acknowledgements that come while one is being written go together in the next statement);
- * while a group is in flight it claims the next two, one after the other, so the database's work
- * overlaps the receiver's. Lane and pump
+ * while a group is in flight it claims the next, so the database's work overlaps the receiver's. Lane and pump
  * loop while they find work, then sleep until the next poll or a wake-up (work queued in this process,
  * or a membership change / alert published by any process).
  *
  * Several processes share the work through the database: queue items are claimed with FOR UPDATE
  * SKIP LOCKED and moved into one claim per batch under a lease, the segment lane of a destination is
  * held by one lease at a time, and an acknowledgement counts only under its own lease. A process
- * killed mid-request leaves leases that run out (2 × WEBHOOK_REQUEST_TIMEOUT_MS + 1 s for the segment
- * lane, 3 × for a queue group, which may wait behind two others); the next pump
+ * killed mid-request leaves leases that run out (2 × WEBHOOK_REQUEST_TIMEOUT_MS + 1 s); the next pump
  * of the destination, in any process, puts those claims back, and the same items go again with the
  * same idempotency keys: at least once, and exactly once for a receiver that drops repeated keys.
  */
@@ -75,13 +73,6 @@ interface QueueAck {
 interface QueueClaim {
   rows: ClaimedItem[];
 }
-
-/**
- * Groups claimed ahead of the one being sent. The claim statement is the pump's critical path (W12:
- * most of the delivery phase's wall time), so with two in flight the database works on the next
- * claims while this process builds, signs and posts the current group.
- */
-const CLAIMS_AHEAD = 2;
 
 export class WebhookWorker {
   private readonly states = new Map<string, DestinationState>();
@@ -193,55 +184,45 @@ export class WebhookWorker {
     const limit = this.groupLimit(st);
     const batchSize = this.service.config.batchSize;
     return webhookRepository
-      // A claimed group may wait for every group claimed before it: its lease covers them and its own request.
-      .claimQueue(this.deps.db.prisma, { destinationId: st.dest.id, limit, batchSize, now, leaseUntil: this.leaseUntil(now, CLAIMS_AHEAD), token: randomUUID() })
+      .claimQueue(this.deps.db.prisma, { destinationId: st.dest.id, limit, batchSize, now, leaseUntil: this.leaseUntil(now), token: randomUUID() })
       .then((rows) => ({ rows }));
   }
 
   private async runPump(st: DestinationState): Promise<void> {
     const shared = st.dest.events.includes('SEGMENT_CHANGES') && !this.ownLane(st.dest);
-    // Claims made and not yet taken for sending, oldest first: given back if the pump stops before sending them.
-    const ahead: Promise<QueueClaim>[] = [];
+    // Claims made and not yet taken for sending: given back if the pump stops before sending them.
+    let waiting: Promise<QueueClaim> | null = null;
     try {
       // Claims whose process died (or hung past its lease) go back first, to be sent again.
       await webhookRepository.restoreExpired(this.deps.db.prisma, { destinationId: st.dest.id, now: this.service.now() });
       while (!this.stopped) {
         const segments = shared ? await this.segmentStep(st) : false;
         if (this.stopped) return;
-        const group = await (ahead.shift() ?? this.claimGroup(st));
+        const group = await (waiting ?? this.claimGroup(st));
+        waiting = null;
         if (group.rows.length === 0) {
           if (segments) continue;
           return;
         }
-        // A full group suggests more: claim the next ones while this one is in flight (not when a
+        // A full group suggests more: claim the next one while this one is in flight (not when a
         // segment batch must go first: one request at a time).
         const full = group.rows.length === this.groupLimit(st);
-        while (full && !shared && !this.stopped && ahead.length < CLAIMS_AHEAD) {
-          // One claim after another, so groups keep the queue's order (and a short group stops the
-          // claims after it: the queue is drained).
-          const before = ahead.at(-1);
-          const limit = this.groupLimit(st);
-          const claim = before ? before.then((g) => (g.rows.length === limit && !this.stopped ? this.claimGroup(st) : { rows: [] })) : this.claimGroup(st);
-          // Handled when its turn comes (or in release); until then a failure must not count as unhandled.
-          claim.catch(() => {});
-          ahead.push(claim);
-        }
+        if (full && !shared && !this.stopped) waiting = this.claimGroup(st);
         if (!(await this.deliverGroup(st, group)) && !segments) return;
       }
     } catch (err) {
       if (!this.stopped) this.log.error({ err, webhookId: st.dest.id }, 'webhook delivery failed');
     } finally {
-      await this.release(st, ahead);
+      await this.release(st, waiting);
     }
   }
 
-  /** Claimed groups that will not be sent now go back to the queue at once (else they would wait out their lease). */
-  private async release(st: DestinationState, pending: Promise<QueueClaim>[]): Promise<void> {
-    if (pending.length === 0) return;
+  /** A claimed group that will not be sent now goes back to the queue at once (else it would wait out its lease). */
+  private async release(st: DestinationState, pending: Promise<QueueClaim> | null): Promise<void> {
+    if (!pending) return;
     try {
-      // A claim that failed holds nothing; the others still go back.
-      const claims = (await Promise.allSettled(pending)).flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
-      const tokens = [...new Set(claims.flatMap((c) => c.rows.map((r) => r.claim)))];
+      const c = await pending;
+      const tokens = [...new Set(c.rows.map((r) => r.claim))];
       await webhookRepository.releaseQueue(this.deps.db.prisma, { tokens, now: this.service.now() });
     } catch (err) {
       // Its lease runs out by itself; nothing is lost.
@@ -255,9 +236,8 @@ export class WebhookWorker {
     setTimeout(() => this.wake(), Math.max(0, delayMs) + 1).unref();
   }
 
-  /** Long enough for `waitsFor` requests before this one, and its own, to time out (plus 1 s). */
-  private leaseUntil(now: Date, waitsFor: number): Date {
-    return new Date(now.getTime() + (waitsFor + 1) * this.service.config.requestTimeoutMs + 1_000);
+  private leaseUntil(now: Date): Date {
+    return new Date(now.getTime() + 2 * this.service.config.requestTimeoutMs + 1_000);
   }
 
   /** One batch of segment changes after the destination's cursor. Answers whether there was work. */
@@ -278,7 +258,7 @@ export class WebhookWorker {
       return false;
     }
     const token = randomUUID();
-    const claim = await webhookRepository.claimSegmentLane(db, { id: st.dest.id, from: page.cursor, now, leaseUntil: this.leaseUntil(now, 1), token });
+    const claim = await webhookRepository.claimSegmentLane(db, { id: st.dest.id, from: page.cursor, now, leaseUntil: this.leaseUntil(now), token });
     if (!claim) return false;
     const last = BigInt(page.changes.at(-1)!.seq);
     // A short page saw everything up to the head: the cursor may pass the changes of other segments too.
