@@ -94,9 +94,9 @@ export async function openBench(args: BenchArgs, log: (m: string) => void): Prom
     // The time re-check runs only where a workload runs it (W9): left on its 20 s timer it would land at
     // a random moment inside other workloads' measured phases.
     segmentRecheckMs: 3_600_000,
-    // Likewise the alert check (churn, anomalies) and the RFM refresh: at --scale large each reads the
-    // whole 10M-touchpoint set for a minute or more, and left on their timers (1 and 5 min) they
-    // starved W2's readers and B4 alike (2026-12-04: every request of both timed out). W8 measures them.
+    // Likewise the alert check (churn, anomalies) and the RFM refresh: on their timers (1 and 5 min)
+    // they would land inside measured phases, and at --scale large each reads the whole touchpoint set.
+    // W8 measures them.
     rfmRefreshMs: 3_600_000,
     alerts: { ...defaults.alerts, checkMs: 3_600_000 },
     // W12 delivers webhooks to a receiver on the loopback, which a deployment refuses by default.
