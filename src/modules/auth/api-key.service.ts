@@ -125,18 +125,17 @@ export class ApiKeyService {
   }
 
   private async checkHash(hash: string, admit?: LookupAdmission): Promise<Verification> {
-    const answer = (key: VerifiedKey | null): Verification => (key ? { ok: true, key, keyHash: hash } : { ok: false, reason: 'unknown' });
     let known = this.known(hash);
-    if (known !== undefined) return answer(known);
+    if (known !== undefined) return answer(known, hash);
     let pending = this.inflight.get(hash);
     if (!pending && admit) {
       if (!(await admit())) return { ok: false, reason: 'refused' };
       // Someone else may have looked it up while we waited for admission.
       known = this.known(hash);
-      if (known !== undefined) return answer(known);
+      if (known !== undefined) return answer(known, hash);
       pending = this.inflight.get(hash);
     }
-    return answer(await (pending ?? this.lookup(hash)));
+    return answer(await (pending ?? this.lookup(hash)), hash);
   }
 
   /** The cached answer: the key, null for a known miss, undefined when not cached. */
@@ -187,3 +186,4 @@ export class ApiKeyService {
   }
 }
 
+const answer = (key: VerifiedKey | null, keyHash: string): Verification => (key ? { ok: true, key, keyHash } : { ok: false, reason: 'unknown' });
