@@ -225,10 +225,11 @@ export class MembershipFeed {
           while (live.queue.size > 0) {
             const r = await live.queue.next();
             if (r.done) return;
-            if (BigInt(r.value.seq) <= last) continue;
+            const seq = BigInt(r.value.seq);
+            if (seq <= last) continue;
             await out.room(half);
             if (out.closed) return;
-            last = BigInt(r.value.seq);
+            last = seq;
             out.push(r.value);
           }
           await out.room(half);
