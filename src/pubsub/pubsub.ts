@@ -111,8 +111,12 @@ export function createPubSub(opts: { redisUrl?: string; logger: Logger; channelP
   // PUBLISH_WAIT_MS, and the publish completes in the background when Redis returns. Subscribers that
   // miss a change meanwhile get it from the outbox (the feed catches up on reconnect; clients resume
   // with since). In a long outage, publishes beyond MAX_PENDING_PUBLISHES are dropped, not queued.
+  // Once Redis is known to be away (the connection is down, or a publish went unanswered for the
+  // whole wait: a partition looks connected), callers do not wait at all until a publish is answered
+  // again: a write during an outage costs no more than one without Redis.
   let pending = 0;
   let dropped = 0;
+  let unanswered = false;
   const send: AppPubSub['publish'] = async (topic, payload) => {
     if (pending >= MAX_PENDING_PUBLISHES) {
       if (dropped++ === 0) log.warn({ pending }, 'redis unavailable: dropping publishes (subscribers catch up from the outbox)');
@@ -121,9 +125,13 @@ export function createPubSub(opts: { redisUrl?: string; logger: Logger; channelP
     pending++;
     const sent = engine
       .publish(topic, payload)
-      .catch((err: Error) => log.warn({ err: err.message, topic }, 'redis publish failed'))
+      .then(
+        () => void (unanswered = false),
+        (err: Error) => log.warn({ err: err.message, topic }, 'redis publish failed'),
+      )
       .finally(() => pending--);
-    await waitAtMost(sent, PUBLISH_WAIT_MS);
+    if (unanswered || publisher.status !== 'ready') return;
+    if (!(await waitAtMost(sent, PUBLISH_WAIT_MS))) unanswered = true;
   };
   publisher.on('ready', () => {
     if (dropped > 0) log.info({ dropped }, 'redis is back; publishes dropped during the outage are in the outbox');
