@@ -14,9 +14,9 @@ export default defineConfig({
   },
   test: {
     include: ['tests/**/*.test.ts'],
-    // Once per run: a migrated PGlite snapshot for test servers, and the console's build (only when its
-    // sources changed) for the browser tests.
-    globalSetup: ['tests/global-setup.ts', 'tests/helpers/console-build.ts'],
+    // Once per run: a migrated PGlite snapshot for test servers, the CLI bundle for tests that start it
+    // as a process, and the console's build (only when its sources changed) for the browser tests.
+    globalSetup: ['tests/global-setup.ts', 'tests/helpers/cli-build.ts', 'tests/helpers/console-build.ts'],
     // Integration tests start servers and databases; a hang (e.g. a PGlite deadlock) fails fast.
     testTimeout: 60_000,
     hookTimeout: 120_000,

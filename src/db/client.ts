@@ -2,6 +2,8 @@
  * One factory for both stores: PostgreSQL through @prisma/adapter-pg when DATABASE_URL is set, else the
  * embedded PGlite (Postgres compiled to WASM) in a data directory. Same schema, same SQL on both.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -45,8 +47,9 @@ type DbConfig = Config['database'];
 
 export interface OpenOptions {
   /**
-   * An in-memory PGlite starts from this snapshot (see `Database.snapshot`) instead of running
-   * initdb: loading one takes about a quarter of initdb's 3 s, which the test suite pays per server.
+   * An in-memory PGlite, or one on a data directory that holds no database yet, starts from this
+   * snapshot (see `Database.snapshot`) instead of running initdb: loading one takes about a quarter
+   * of initdb's 3 s, which the test suite pays per server.
    */
   pgliteSnapshot?: Blob;
 }
@@ -150,7 +153,9 @@ async function openPglite(dataDir: string | null, snapshot: Blob | undefined): P
   const lock: DataDirLock | null = dataDir ? acquireDataDirLock(dataDir) : null;
   let pglite: PGlite;
   try {
-    pglite = dataDir ? new PGlite(dataDir) : new PGlite(snapshot ? { loadDataDir: snapshot } : {});
+    // PGlite refuses a snapshot over an existing database; an existing one is opened as it is.
+    const load = snapshot && !(dataDir && existsSync(path.join(dataDir, 'PG_VERSION'))) ? { loadDataDir: snapshot } : {};
+    pglite = dataDir ? new PGlite(dataDir, load) : new PGlite(load);
     await pglite.waitReady;
   } catch (err) {
     lock?.release();

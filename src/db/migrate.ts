@@ -6,8 +6,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from './client.ts';
+import { PROJECT_ROOT } from '../lib/project-root.ts';
 
-const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '../../prisma/migrations');
+const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'prisma', 'migrations');
 const MIGRATION_LOCK_KEY = 72_410_001;
 
 export interface MigrationReport {

@@ -6,10 +6,10 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { RequestHandler } from 'express';
+import { PROJECT_ROOT } from '../lib/project-root.ts';
 
-export const CONSOLE_DIST = fileURLToPath(new URL('../../console/dist', import.meta.url));
+export const CONSOLE_DIST = join(PROJECT_ROOT, 'console', 'dist');
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

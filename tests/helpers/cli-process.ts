@@ -1,11 +1,18 @@
 /**
- * The real CLI (`node bin/cdp.js ...`) as a child process, for tests that kill or restart servers.
+ * The real CLI as a child process, for tests that kill or restart servers: the run's bundle of
+ * src/cli/index.ts (tests/helpers/cli-build.ts), which is what `node bin/cdp.js ...` runs under tsx.
  * Children still running when the test file ends are killed (tests/setup-file.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { inject } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '../..');
+
+/** `node` arguments that run the CLI: the bundle, or with `entry: 'bin'` the bin/cdp.js users run. */
+export function cliArgs(args: string[], entry: 'bundle' | 'bin' = 'bundle'): string[] {
+  return [entry === 'bin' ? path.join(root, 'bin/cdp.js') : inject('cliBundle'), ...args];
+}
 const children = new Set<ChildProcess>();
 
 /** Kills every child still running; tests/setup-file.ts calls it after each test file. */
@@ -22,7 +29,7 @@ export interface CliProcess {
 
 /** Runs the CLI on a loopback ephemeral port: embedded database, no Redis, warn-level logs unless `env` says otherwise. */
 export function spawnCli(args: string[], env: Record<string, string>): CliProcess {
-  const child = spawn(process.execPath, [path.join(root, 'bin/cdp.js'), ...args], {
+  const child = spawn(process.execPath, cliArgs(args), {
     cwd: root,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: '', REDIS_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

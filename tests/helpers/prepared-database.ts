@@ -5,15 +5,18 @@
  */
 import type { Config } from '../../src/config/env.ts';
 import { loadConfig } from '../../src/config/env.ts';
-import { openDatabase } from '../../src/db/client.ts';
+import { openDatabase, type OpenOptions } from '../../src/db/client.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import type { ApiKeyRole } from '../../src/generated/prisma/enums.ts';
 import { createLogger } from '../../src/logger.ts';
 import { ApiKeyService } from '../../src/modules/auth/api-key.service.ts';
 
-/** Answers the new key of each role asked for, named `<name>-<role>`. */
-export async function migrateWithKeys<R extends ApiKeyRole>(database: Config['database'], name: string, roles: readonly R[]): Promise<Record<R, string>> {
-  const db = await openDatabase(database);
+/**
+ * Answers the new key of each role asked for, named `<name>-<role>`. A new PGlite data directory can
+ * start from a migrated snapshot (`opts.pgliteSnapshot`) instead of initdb and every migration.
+ */
+export async function migrateWithKeys<R extends ApiKeyRole>(database: Config['database'], name: string, roles: readonly R[], opts: OpenOptions = {}): Promise<Record<R, string>> {
+  const db = await openDatabase(database, opts);
   try {
     await migrate(db);
     const service = new ApiKeyService(db, { logger: createLogger({ ...loadConfig({}), logLevel: 'silent' }) });

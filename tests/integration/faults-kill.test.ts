@@ -16,7 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { testEnv, type Config } from '../../src/config/env.ts';
 import { openDatabase } from '../../src/db/client.ts';
 import { spawnCli, waitForReady } from '../helpers/cli-process.ts';
-import { dbKinds } from '../helpers/databases.ts';
+import { dbKinds, pgliteSnapshot } from '../helpers/databases.ts';
 import { migrateWithKeys } from '../helpers/prepared-database.ts';
 
 const dataRoot = mkdtempSync(path.join(tmpdir(), 'cdp-kill-'));
@@ -122,7 +122,7 @@ describe.each(kinds)('kill -9 mid-stream on %s', (kind) => {
 
     try {
       // The write key, made here rather than by `cdp keys create` (one process start less).
-      const key = (await migrateWithKeys(dbConfig, 'kill-test', ['WRITER'])).WRITER;
+      const key = (await migrateWithKeys(dbConfig, 'kill-test', ['WRITER'], { pgliteSnapshot: await pgliteSnapshot() })).WRITER;
 
       // 1. Stream batches from a few concurrent senders; SIGKILL once a random number has been acked.
       const first = spawnCli(['serve'], env);

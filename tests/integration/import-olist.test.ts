@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImportSummary } from '../../src/cli/import/import-command.ts';
+import { cliArgs } from '../helpers/cli-process.ts';
 import { dbKinds } from '../helpers/databases.ts';
 import { readCsv } from '../helpers/fixtures.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -23,9 +24,9 @@ const DEALS = path.join(fixtures, 'olist_closed_deals_dataset.csv');
 const tmp = mkdtempSync(path.join(tmpdir(), 'cdp-import-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** Runs `node bin/cdp.js import ...` and resolves with its exit code and output. */
+/** Runs `cdp import ...` (the CLI bundle, tests/helpers/cli-build.ts) and resolves with its exit code and output. */
 function cdpImport(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [path.join(root, 'bin/cdp.js'), 'import', ...args], { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, cliArgs(['import', ...args]), { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));

@@ -16,7 +16,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testEnv, type Config } from '../../src/config/env.ts';
 import { spawnCli, waitForReady, type CliProcess } from '../helpers/cli-process.ts';
-import { dbKinds } from '../helpers/databases.ts';
+import { dbKinds, pgliteSnapshot } from '../helpers/databases.ts';
 import { startReceiver } from '../helpers/webhook-receiver.ts';
 import { migrateWithKeys } from '../helpers/prepared-database.ts';
 
@@ -81,7 +81,7 @@ describe.each(dbKinds)('webhook delivery killed with SIGKILL on %s', (kind) => {
       return { status: 200 };
     });
     try {
-      const key = (await migrateWithKeys(dbConfig, 'webhook-kill', ['ADMIN'])).ADMIN;
+      const key = (await migrateWithKeys(dbConfig, 'webhook-kill', ['ADMIN'], { pgliteSnapshot: await pgliteSnapshot() })).ADMIN;
 
       server = spawnCli(['serve'], env);
       let base = await waitForReady(server, 150_000);

@@ -8,11 +8,12 @@ import path from 'node:path';
 import { SENTIMENT_LANGUAGES, type SentimentLanguage } from './sentiment.features.ts';
 import { detectLanguage } from './sentiment.language.ts';
 import { SentimentModel, type SentimentLabel, type SentimentModelFile } from './sentiment.model.ts';
+import { PROJECT_ROOT } from '../../lib/project-root.ts';
 
 /** Longest text scored, in characters (UTF-16 code units); the query refuses longer, ingestion scores the start. */
 export const MAX_SENTIMENT_TEXT_LENGTH = 5_000;
 
-export const DEFAULT_MODELS_DIR = path.resolve(import.meta.dirname, '../../../models');
+export const DEFAULT_MODELS_DIR = path.join(PROJECT_ROOT, 'models');
 
 export interface ScoredText {
   label: SentimentLabel;
