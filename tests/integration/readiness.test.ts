@@ -7,8 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { dbKinds } from '../helpers/databases.ts';
 import { startTestServer } from '../helpers/server.ts';
 
-// Long enough that the probes below run inside it on a slow machine; the test waits it out once.
-const UNREADY_MS = 8_000;
+// Long enough that the four probes below (a few ms each) run inside it on a slow machine; each test
+// waits it out once.
+const UNREADY_MS = 3_000;
 
 describe.each(dbKinds)('readiness (%s)', (kind) => {
   it('is ready while serving, and not ready (but alive and serving) once stopping', async () => {
