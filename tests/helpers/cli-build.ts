@@ -2,8 +2,8 @@
  * vitest globalSetup: bundles the CLI (src/cli/index.ts) once per run into one ES module for the tests
  * that start it as a child process. The same esbuild that tsx uses does the same TypeScript transform,
  * but node loads a few files natively instead of each of several hundred modules through tsx's loader
- * hooks, which run on a second thread in Node 20: about 3 s less per process start, and the suite
- * starts dozens. Dependencies stay external (node_modules, as under tsx). The bundle lives inside the
+ * hooks, which run on a second thread in Node 20: a server starts in about 4 s instead of 6 on a quiet
+ * machine (more under load), `cdp import` in half the time, and the suite starts dozens. Dependencies stay external (node_modules, as under tsx). The bundle lives inside the
  * checkout so that its dependencies resolve and the files the server reads beside its code are found
  * (src/lib/project-root.ts). process.test.ts still starts bin/cdp.js itself, the entry point users run.
  */
