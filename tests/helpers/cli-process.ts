@@ -27,9 +27,12 @@ export interface CliProcess {
   output(): string;
 }
 
-/** Runs the CLI on a loopback ephemeral port: embedded database, no Redis, warn-level logs unless `env` says otherwise. */
-export function spawnCli(args: string[], env: Record<string, string>): CliProcess {
-  const child = spawn(process.execPath, cliArgs(args), {
+/**
+ * Runs the CLI on a loopback ephemeral port: embedded database, no Redis, warn-level logs unless `env`
+ * says otherwise; the bundle unless `entry` is 'bin'.
+ */
+export function spawnCli(args: string[], env: Record<string, string>, entry: 'bundle' | 'bin' = 'bundle'): CliProcess {
+  const child = spawn(process.execPath, cliArgs(args, entry), {
     cwd: root,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: '', REDIS_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
