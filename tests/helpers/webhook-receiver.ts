@@ -16,6 +16,8 @@ export interface WebhookItemBody {
 
 export interface ReceivedRequest {
   n: number;
+  /** performance.now() when the body had arrived. */
+  at: number;
   headers: http.IncomingHttpHeaders;
   raw: string;
   body: { webhookId: string; items: WebhookItemBody[] };
@@ -72,7 +74,7 @@ export async function startReceiver(respond: Responder = () => ({ status: 200 })
     req.setEncoding('utf8');
     req.on('data', (d) => (raw += d));
     req.on('end', () => {
-      const rec: ReceivedRequest = { n: r.requests.length + 1, headers: req.headers, raw, body: JSON.parse(raw) };
+      const rec: ReceivedRequest = { n: r.requests.length + 1, at: performance.now(), headers: req.headers, raw, body: JSON.parse(raw) };
       r.requests.push(rec);
       const answer = r.respond(rec);
       if (answer === 'hang') {

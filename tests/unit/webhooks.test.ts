@@ -17,6 +17,17 @@ describe('webhook address guard', () => {
     expect(embeddedIpv4('2606:4700::1')).toBeNull();
   });
 
+  it('judges NAT64 and 6to4 addresses by the IPv4 address they carry; local-use NAT64 is refused', () => {
+    // 64:ff9b::/96 (RFC 6052) and 2002::/16 (RFC 3056) embed an IPv4 address: bits 96-127 and 16-47.
+    expect(embeddedIpv4('64:ff9b::7f00:1')).toBe('127.0.0.1');
+    expect(embeddedIpv4('64:ff9b::10.0.0.1')).toBe('10.0.0.1');
+    expect(embeddedIpv4('2002:c0a8:101::1')).toBe('192.168.1.1');
+    for (const a of ['64:ff9b::7f00:1', '64:ff9b::a9fe:a9fe', '2002:a00:1::', '2002:7f00:1:0:0:0:0:1', '64:ff9b:1::808:808'])
+      expect(isInternalAddress(a), a).toBe(true);
+    // What a DNS64 resolver answers for a public IPv4-only host, and 6to4 to a public address.
+    for (const a of ['64:ff9b::808:808', '2002:808:808::1']) expect(isInternalAddress(a), a).toBe(false);
+  });
+
   it('lets through what WEBHOOK_ALLOWED_HOSTS names, by host or range', () => {
     const allow = new AllowList(['127.0.0.1', 'hooks.internal', '10.1.0.0/16', 'fd00::/8']);
     expect(allow.permits('x', '127.0.0.1')).toBe(true);
@@ -37,6 +48,14 @@ describe('webhook address guard', () => {
     expect((await checkWebhookUrl('https://u:p@127.0.0.1/h', local)).ok).toBe(false);
     expect((await checkWebhookUrl('ftp://127.0.0.1/h', local)).ok).toBe(false);
     expect((await checkWebhookUrl('not a url', local)).ok).toBe(false);
+  });
+
+  it('calls a host that does not resolve transient (retried at send time), every other refusal final', async () => {
+    // .invalid never resolves (RFC 6761).
+    expect(await checkWebhookUrl('https://no-such-host.invalid/h', new AllowList([]))).toMatchObject({ ok: false, transient: true });
+    const refused = await checkWebhookUrl('https://10.0.0.1/h', new AllowList([]));
+    expect(refused.ok).toBe(false);
+    expect(refused.ok === false && refused.transient).toBeFalsy();
   });
 });
 

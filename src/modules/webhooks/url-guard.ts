@@ -18,19 +18,36 @@ for (const [a, p] of [
   ['224.0.0.0', 4], ['240.0.0.0', 4],
 ] as const) BLOCKED.addSubnet(a, p, 'ipv4');
 for (const [a, p] of [
-  ['::', 128], ['::1', 128], ['64:ff9b::', 96], ['100::', 64], ['2001:db8::', 32], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
+  // 64:ff9b:1::/48 is NAT64 for local use (RFC 8215): what it translates to is not known from outside.
+  ['::', 128], ['::1', 128], ['64:ff9b:1::', 48], ['100::', 64], ['2001:db8::', 32], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
 ] as const) BLOCKED.addSubnet(a, p, 'ipv6');
 
-/** The IPv4 address inside an IPv4-mapped or -compatible IPv6 address (::ffff:a.b.c.d, ::ffff:7f00:1, ::7f00:1), else null. */
+/** The eight 16-bit groups of an IPv6 address. */
+function groups(address: string): number[] {
+  // The URL parser writes every IPv6 form (dotted IPv4 tails included) in one compressed, hex-only spelling.
+  const canonical = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  const [head, tail] = canonical.split('::') as [string, string | undefined];
+  const part = (s: string | undefined) => (s ? s.split(':').map((h) => parseInt(h, 16)) : []);
+  const h = part(head);
+  const t = part(tail);
+  return tail === undefined ? h : [...h, ...Array<number>(8 - h.length - t.length).fill(0), ...t];
+}
+
+const dotted = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+
+/**
+ * The IPv4 address an IPv6 address carries, else null: IPv4-mapped and -compatible (::ffff:a.b.c.d,
+ * ::a.b.c.d), NAT64 (64:ff9b::a.b.c.d, which a DNS64 resolver hands out for every IPv4-only public host,
+ * so it is judged by the address inside) and 6to4 (2002:aabb:ccdd::/48, routed to a.b.c.d).
+ */
 export function embeddedIpv4(address: string): string | null {
   if (!net.isIPv6(address)) return null;
-  // The URL parser writes every IPv6 form in one canonical, compressed, hex-only spelling.
-  const canonical = new URL(`http://[${address}]/`).hostname.slice(1, -1);
-  const m = /^::(?:ffff:)?([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canonical);
-  if (!m) return null;
-  const hi = parseInt(m[1]!, 16);
-  const lo = parseInt(m[2]!, 16);
-  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  const g = groups(address);
+  const zeros = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
+  if (zeros(0, 5) && (g[5] === 0xffff || (g[5] === 0 && (g[6] !== 0 || g[7]! > 1)))) return dotted(g[6]!, g[7]!);
+  if (g[0] === 0x64 && g[1] === 0xff9b && zeros(2, 6)) return dotted(g[6]!, g[7]!);
+  if (g[0] === 0x2002) return dotted(g[1]!, g[2]!);
+  return null;
 }
 
 /** True for an address a webhook may not reach unless allowed. */
@@ -73,7 +90,8 @@ export class AllowList {
   }
 }
 
-export type UrlVerdict = { ok: true; url: URL } | { ok: false; reason: string };
+/** `transient`: the host did not resolve, which may pass (a DNS outage); every other refusal stands. */
+export type UrlVerdict = { ok: true; url: URL } | { ok: false; reason: string; transient?: boolean };
 
 const hostOf = (url: URL) => url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
 
@@ -98,9 +116,9 @@ export async function checkWebhookUrl(raw: string, allow: AllowList): Promise<Ur
   try {
     addresses = await resolveAll(host);
   } catch (err) {
-    return { ok: false, reason: `host ${host} does not resolve (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
+    return { ok: false, reason: `host ${host} does not resolve (${(err as NodeJS.ErrnoException).code ?? 'error'})`, transient: true };
   }
-  if (addresses.length === 0) return { ok: false, reason: `host ${host} has no address` };
+  if (addresses.length === 0) return { ok: false, reason: `host ${host} has no address`, transient: true };
   const refused = addresses.find((a) => !allow.permits(host, a));
   if (refused) return { ok: false, reason: `host ${host} resolves to ${refused}, a private, loopback, link-local or reserved address (allow it with WEBHOOK_ALLOWED_HOSTS)` };
   const allowedHost = allow.hasName(host) || addresses.every((a) => allow.hasAddress(a));

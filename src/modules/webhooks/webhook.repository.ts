@@ -273,7 +273,7 @@ export const webhookRepository = {
   },
 
   /**
-   * Claims up to `limit` due items of one destination (oldest first) that nobody holds (rows another
+   * Claims up to `limit` due items of one active destination (oldest first) that nobody holds (rows another
    * claim in progress has locked are skipped) and moves them, `batchSize` at a time, into claim rows
    * `<token>:<batch>` held until `leaseUntil`, with the attempt counted (an attempt cut short by a
    * crash still counts). Moving instead of marking the rows is what makes a claim cheap: a delete is a
@@ -286,6 +286,8 @@ export const webhookRepository = {
       WITH c AS (
         SELECT id FROM webhook_delivery
         WHERE destination_id = ${opts.destinationId}::uuid AND state = 'PENDING' AND next_attempt_at <= ${opts.now}::timestamptz
+          -- A paused destination sends nothing, whichever process paused it (an operator or its failures).
+          AND EXISTS (SELECT 1 FROM webhook_destination wd WHERE wd.id = ${opts.destinationId}::uuid AND wd.status = 'ACTIVE')
         ORDER BY next_attempt_at, id
         LIMIT ${opts.limit}
         FOR UPDATE SKIP LOCKED

@@ -12,6 +12,8 @@ export type SendResult = { kind: 'answered'; status: number; retryAfter: string 
 
 export class DestinationAgent {
   private readonly agent: http.Agent;
+  private inFlight = 0;
+  private retired = false;
 
   constructor(
     readonly url: URL,
@@ -25,8 +27,15 @@ export class DestinationAgent {
   post(body: string, headers: Record<string, string>, timeoutMs: number): Promise<SendResult> {
     const started = performance.now();
     const lib = this.url.protocol === 'https:' ? https : http;
+    this.inFlight++;
     return new Promise<SendResult>((resolve) => {
-      const done = (r: SendResult) => resolve(r);
+      let settled = false;
+      const done = (r: SendResult) => {
+        if (settled) return;
+        settled = true;
+        if (--this.inFlight === 0 && this.retired) this.agent.destroy();
+        resolve(r);
+      };
       const req = lib.request(
         this.url,
         {
@@ -54,5 +63,11 @@ export class DestinationAgent {
 
   close(): void {
     this.agent.destroy();
+  }
+
+  /** Closes once the requests in flight are answered (a URL change): cutting them off would send their items twice. */
+  retire(): void {
+    this.retired = true;
+    if (this.inFlight === 0) this.agent.destroy();
   }
 }

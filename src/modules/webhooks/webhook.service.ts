@@ -43,6 +43,9 @@ export interface WebhookView extends WebhookDestinationRecord {
 
 const bad = (field: string, message: string) => new UserError(ErrorCode.BAD_USER_INPUT, message, { field });
 
+/** A dead letter's id: a positive bigint, so larger ones are refused here instead of overflowing in SQL. */
+const isRowId = (x: string): boolean => /^\d{1,19}$/.test(x) && BigInt(x) <= 9_223_372_036_854_775_807n;
+
 export class WebhookService {
   readonly allow: AllowList;
   private readonly wakers = new Set<() => void>();
@@ -137,8 +140,8 @@ export class WebhookService {
     const secret = v.secret ?? `whsec_${randomBytes(24).toString('base64url')}`;
     // A new destination starts at the head of the outbox: it gets the segment changes made from now on.
     const segmentCursor = await webhookRepository.outboxHead(this.db.prisma);
-    try {
-      await webhookRepository.insert(this.db.prisma, {
+    await this.namedUniquely(v.name!, () =>
+      webhookRepository.insert(this.db.prisma, {
         id,
         name: v.name!,
         url: v.url!,
@@ -151,12 +154,8 @@ export class WebhookService {
         secret,
         segmentCursor,
         now: this.now(),
-      });
-    } catch (err) {
-      if ((err as { code?: string }).code === 'P2002' || /unique/i.test(String((err as Error).message)))
-        throw new UserError(ErrorCode.ALREADY_EXISTS, `a webhook named "${v.name}" exists`, { field: 'name' });
-      throw err;
-    }
+      }),
+    );
     this.log.info({ webhookId: id, events: v.events }, 'webhook created');
     return { webhook: (await this.get(id))!, secret };
   }
@@ -168,7 +167,7 @@ export class WebhookService {
     // cursor was not holding the pruner back, so what lies after it may be gone.
     const segmentsOn = v.events?.includes('SEGMENT_CHANGES') && !existing.events.includes('SEGMENT_CHANGES');
     const segmentCursor = segmentsOn ? await webhookRepository.outboxHead(this.db.prisma) : undefined;
-    await webhookRepository.update(this.db.prisma, id, { ...v, segmentCursor, now: this.now() });
+    await this.namedUniquely(v.name ?? existing.name, () => webhookRepository.update(this.db.prisma, id, { ...v, segmentCursor, now: this.now() }));
     this.wake();
     return (await this.get(id))!;
   }
@@ -177,7 +176,8 @@ export class WebhookService {
   async setPaused(id: string, paused: boolean): Promise<WebhookView> {
     await this.require(id);
     await webhookRepository.setStatus(this.db.prisma, id, paused ? 'PAUSED' : 'ACTIVE', paused ? 'paused by an operator' : null, this.now());
-    if (!paused) this.wake();
+    // Either way the worker looks again now: a resumed destination starts, a paused one stops before its next group.
+    this.wake();
     return (await this.get(id))!;
   }
 
@@ -187,6 +187,17 @@ export class WebhookService {
     const gone = await webhookRepository.remove(this.db.prisma, id);
     if (gone) for (const fn of this.removed) fn(id);
     return gone;
+  }
+
+  /** Runs a write; a name taken meanwhile (two requests at once, past the check in validate) is ALREADY_EXISTS. */
+  private async namedUniquely<T>(name: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      if ((err as { code?: string }).code === 'P2002' || /unique/i.test(String((err as Error).message)))
+        throw new UserError(ErrorCode.ALREADY_EXISTS, `a webhook named "${name}" exists`, { field: 'name' });
+      throw err;
+    }
   }
 
   private async require(id: string): Promise<WebhookDestinationRecord> {
@@ -220,7 +231,7 @@ export class WebhookService {
     let afterId: string | null = null;
     if (args.after) {
       const [k] = decodeCursor(args.after, 1);
-      if (typeof k !== 'string' || !/^\d{1,19}$/.test(k)) throw new UserError(ErrorCode.INVALID_CURSOR, 'the `after` cursor is not one this server issued');
+      if (typeof k !== 'string' || !isRowId(k)) throw new UserError(ErrorCode.INVALID_CURSOR, 'the `after` cursor is not one this server issued');
       afterId = k;
     }
     const rows = await webhookRepository.deadLetters(this.db.prisma, { destinationId: id, take: take + 1, afterId });
@@ -232,7 +243,7 @@ export class WebhookService {
   async replay(id: string, ids: string[] | null): Promise<number> {
     await this.require(id);
     if (ids) {
-      const bogus = ids.filter((x) => !/^\d{1,19}$/.test(x));
+      const bogus = ids.filter((x) => !isRowId(x));
       if (bogus.length) throw bad('ids', `not dead-letter ids: ${bogus.slice(0, 5).join(', ')}`);
     }
     const n = await webhookRepository.replay(this.db.prisma, { destinationId: id, ids, now: this.now() });

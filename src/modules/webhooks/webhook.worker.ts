@@ -61,6 +61,10 @@ interface DestinationState {
   lane: Promise<void> | null;
   /** The queue pump: groups of batches, sent side by side. */
   pump: Promise<void> | null;
+  /** Set when the destination is no longer active (paused or deleted): its loops stop at their next step. */
+  halted: boolean;
+  /** The queue pump sends nothing before this time (ms): the receiver's last answer asked to wait (a retry or Retry-After). */
+  holdUntil: number;
 }
 
 interface QueueAck {
@@ -125,27 +129,33 @@ export class WebhookWorker {
     for (const dest of active) {
       seen.add(dest.id);
       let st = this.states.get(dest.id);
-      if (!st || st.dest.url !== dest.url) {
-        st?.agent.close();
-        st = {
-          dest,
-          agent: new DestinationAgent(new URL(dest.url), this.service.config.maxConcurrency, this.service.allow),
-          acks: st?.acks ?? this.ackCoalescer(dest.id),
-          lane: st?.lane ?? null,
-          pump: st?.pump ?? null,
-        };
+      if (!st) {
+        st = { dest, agent: this.agentFor(dest), acks: this.ackCoalescer(dest.id), lane: null, pump: null, halted: false, holdUntil: 0 };
         this.states.set(dest.id, st);
+      } else if (st.agent.url.href !== new URL(dest.url).href) {
+        // The same state goes on (its running loops read st.dest and st.agent at every step, so they
+        // send to the new URL from their next request); the old agent closes once its requests are answered.
+        st.agent.retire();
+        st.agent = this.agentFor(dest);
       }
       st.dest = dest;
+      st.halted = false;
       const s = st;
       if (!s.lane && this.ownLane(dest)) s.lane = this.loop(s, () => this.segmentStep(s)).finally(() => (s.lane = null));
       if (!s.pump) s.pump = this.runPump(s).finally(() => (s.pump = null));
     }
     for (const [id, st] of this.states) {
-      if (seen.has(id) || st.lane || st.pump) continue;
-      st.agent.close();
+      if (seen.has(id)) continue;
+      // Paused or deleted: a running pump stops before its next group (giving back one it claimed ahead).
+      st.halted = true;
+      if (st.lane || st.pump) continue;
+      st.agent.retire();
       this.states.delete(id);
     }
+  }
+
+  private agentFor(dest: WebhookDestinationRecord): DestinationAgent {
+    return new DestinationAgent(new URL(dest.url), this.service.config.maxConcurrency, this.service.allow);
   }
 
   private ackCoalescer(destinationId: string): AckCoalescer<QueueAck, number> {
@@ -158,7 +168,7 @@ export class WebhookWorker {
   /** Runs a step while it finds work. */
   private async loop(st: DestinationState, step: () => Promise<boolean>): Promise<void> {
     try {
-      while (!this.stopped && (await step())) {
+      while (!this.halts(st) && (await step())) {
         /* next batch */
       }
     } catch (err) {
@@ -195,9 +205,9 @@ export class WebhookWorker {
     try {
       // Claims whose process died (or hung past its lease) go back first, to be sent again.
       await webhookRepository.restoreExpired(this.deps.db.prisma, { destinationId: st.dest.id, now: this.service.now() });
-      while (!this.stopped) {
+      while (!this.halts(st)) {
         const segments = shared ? await this.segmentStep(st) : false;
-        if (this.stopped) return;
+        if (this.halts(st)) return;
         const group = await (waiting ?? this.claimGroup(st));
         waiting = null;
         if (group.rows.length === 0) {
@@ -207,7 +217,7 @@ export class WebhookWorker {
         // A full group suggests more: claim the next one while this one is in flight (not when a
         // segment batch must go first: one request at a time).
         const full = group.rows.length === this.groupLimit(st);
-        if (full && !shared && !this.stopped) waiting = this.claimGroup(st);
+        if (full && !shared && !this.halts(st)) waiting = this.claimGroup(st);
         if (!(await this.deliverGroup(st, group)) && !segments) return;
       }
     } catch (err) {
@@ -215,6 +225,11 @@ export class WebhookWorker {
     } finally {
       await this.release(st, waiting);
     }
+  }
+
+  /** Whether the queue pump stops here: the worker stops, the destination is no longer active, or its receiver asked to wait. */
+  private halts(st: DestinationState): boolean {
+    return this.stopped || st.halted || Date.now() < st.holdUntil;
   }
 
   /** A claimed group that will not be sent now goes back to the queue at once (else it would wait out its lease). */
@@ -228,6 +243,20 @@ export class WebhookWorker {
       // Its lease runs out by itself; nothing is lost.
       this.log.warn({ err, webhookId: st.dest.id }, 'webhook claimed group not released');
     }
+  }
+
+  /**
+   * The receiver failed a request that will be retried: the destination sends nothing more from this
+   * process for the time its Retry-After asked (capped at the longest retry delay), or else for one
+   * base retry delay, new items included, so a receiver that is down or rate-limiting is not sent a
+   * request per poll meanwhile. Not the failed batch's own backoff, which grows with its attempts: one
+   * payload the receiver keeps refusing would then hold back every other item.
+   */
+  private hold(st: DestinationState, retryAfterMs: number | null): void {
+    const cfg = this.service.config;
+    const ms = retryAfterMs == null ? cfg.retryBaseMs : Math.min(cfg.retryMaxDelayMs, retryAfterMs);
+    st.holdUntil = Math.max(st.holdUntil, Date.now() + ms);
+    this.wakeAt(ms);
   }
 
   /** A retry is due before the next poll: wake up for it (timers do not keep the process alive). */
@@ -270,14 +299,16 @@ export class WebhookWorker {
     const n = items.length;
     const retried = claim.attempts > 1 ? n : 0;
     if (outcome.kind === 'ok') {
-      await webhookRepository.ackSegmentLane(db, { id: st.dest.id, token, to, now: done, tally: { delivered: n, retried, failed: 0, dead: 0, latencyMs: outcome.latencyMs, error: null } });
-      this.observe(st.dest.id, { delivered: n, retried, failed: 0, dead: 0, latencyMs: outcome.latencyMs });
+      const acked = await webhookRepository.ackSegmentLane(db, { id: st.dest.id, token, to, now: done, tally: { delivered: n, retried, failed: 0, dead: 0, latencyMs: outcome.latencyMs, error: null } });
+      // A lost lease (this request outlived it): the batch is another process's now, and counted there.
+      if (acked) this.observe(st.dest.id, { delivered: n, retried, failed: 0, dead: 0, latencyMs: outcome.latencyMs });
       return true;
     }
     const firstFailed = claim.firstFailedAt ? new Date(claim.firstFailedAt) : done;
     const expired = firstFailed.getTime() <= done.getTime() - cfg.retryWindowMs;
     if (outcome.kind === 'retry' && !expired) {
       const nextAt = new Date(done.getTime() + retryDelayMs(claim.attempts, { baseMs: cfg.retryBaseMs, maxDelayMs: cfg.retryMaxDelayMs }, outcome.retryAfterMs));
+      this.hold(st, outcome.retryAfterMs);
       await webhookRepository.retrySegmentLane(db, { id: st.dest.id, token, nextAt, now: done, tally: { delivered: 0, retried, failed: n, dead: 0, latencyMs: outcome.latencyMs, error: outcome.error } });
       this.wakeAt(nextAt.getTime() - done.getTime());
       this.observe(st.dest.id, { delivered: 0, retried, failed: n, dead: 0, latencyMs: outcome.latencyMs });
@@ -293,7 +324,7 @@ export class WebhookWorker {
       tally: { delivered: 0, retried, failed: n, dead: n, latencyMs: outcome.latencyMs, error: outcome.error },
     });
     this.observe(st.dest.id, { delivered: 0, retried, failed: n, dead: n, latencyMs: outcome.latencyMs });
-    if (streak !== null) await this.maybePause(st.dest, streak, outcome.error);
+    if (streak !== null) await this.maybePause(st, streak, outcome.error);
     return true;
   }
 
@@ -340,8 +371,11 @@ export class WebhookWorker {
       retried,
     });
     this.observe(st.dest.id, { delivered: 0, retried, failed: r.retrying + r.dead, dead: r.dead, latencyMs: outcome.latencyMs });
-    if (r.retrying) this.wakeAt(delay);
-    if (r.dead) await this.maybePause(st.dest, r.consecutiveDead, outcome.error);
+    if (r.retrying) {
+      this.wakeAt(delay);
+      this.hold(st, outcome.kind === 'retry' ? outcome.retryAfterMs : null);
+    }
+    if (r.dead) await this.maybePause(st, r.consecutiveDead, outcome.error);
     // Items that wait for a retry are not work for now; dead ones do not hold the pump.
     return r.retrying === 0;
   }
@@ -350,6 +384,8 @@ export class WebhookWorker {
     const cfg = this.service.config;
     // Checked before every request too: an allow-list change or a host that now resolves inward.
     const verdict = await checkWebhookUrl(dest.url, this.service.allow);
+    // A name that does not resolve now is retried like a network error (as the connection's own lookup is).
+    if (!verdict.ok && verdict.transient) return { kind: 'retry', error: verdict.reason, retryAfterMs: null, latencyMs: 0 };
     if (!verdict.ok) return { kind: 'permanent', error: `refused: ${verdict.reason}`, latencyMs: 0 };
     const t = Math.floor(Date.now() / 1000);
     const result: SendResult = await agent.post(
@@ -371,11 +407,15 @@ export class WebhookWorker {
     this.deps.observe?.({ destinationId, ...t });
   }
 
-  private async maybePause(dest: WebhookDestinationRecord, streak: number, error: string): Promise<void> {
+  private async maybePause(st: DestinationState, streak: number, error: string): Promise<void> {
     const limit = this.service.config.pauseAfterDead;
     if (streak < limit) return;
+    const dest = st.dest;
     const reason = `${streak} items dead-lettered in a row (last error: ${error})`;
-    if (!(await webhookRepository.pauseIfActive(this.deps.db.prisma, dest.id, reason, this.service.now()))) return;
+    const paused = await webhookRepository.pauseIfActive(this.deps.db.prisma, dest.id, reason, this.service.now());
+    // Paused here or by another process: either way nothing more is sent (claims check the status too).
+    st.halted = true;
+    if (!paused) return;
     this.log.warn({ webhookId: dest.id, streak, error }, 'webhook paused: it keeps failing');
     await this.deps.raiseFailing?.(dest, { webhookId: dest.id, name: dest.name, deadInARow: streak, lastError: error });
   }
