@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  CreateSegmentDocument,
   DeleteWebhookDocument,
   PauseWebhookDocument,
   ReplayWebhookDeadLettersDocument,
@@ -20,6 +21,15 @@ import { startReceiver, type Receiver } from '../helpers/webhook-receiver.ts';
 const GROUP = base.maxConcurrency;
 /** Requests that may still go out after an operator's change: the group in flight and the one claimed ahead of it. */
 const ON_THEIR_WAY = 2 * GROUP;
+
+/**
+ * Asserting that nothing is sent needs a window: 500 ms of API reads, ten polls of the worker
+ * (WEBHOOK_POLL_MS is 50 ms) and over three of the receivers' 150 ms answers.
+ */
+async function quietWindow(t: TestServer, id: string): Promise<void> {
+  const end = Date.now() + 500;
+  while (Date.now() < end) await webhook(t, id);
+}
 
 /** Items for a backlog: one touchpoint each, all matching `event`. */
 const items = (prefix: string, event: string, n: number) =>
@@ -57,12 +67,11 @@ describe.each(dbKinds)('webhooks under operator control on %s', (kind) => {
     );
     expect(rx.requests.length).toBeLessThanOrEqual(ON_THEIR_WAY);
     expect(settled.stats.pending).toBeGreaterThanOrEqual(n - ON_THEIR_WAY * base.batchSize);
-    // Asserting that nothing happens needs a window: several polls (WEBHOOK_POLL_MS is 50 ms) and a
-    // wake-up by new work, after which the queue must be as it was.
+    // Nothing more goes out, even when new work wakes the worker.
     const before = rx.requests.length;
     await record(t, items('wh-pause-more', 'Paused Backlog', 1));
     const still = await until(() => webhook(t, made.webhook.id), (w) => w.stats.pending === settled.stats.pending + 1, 'the new item queued');
-    for (let i = 0; i < 6; i++) await webhook(t, made.webhook.id);
+    await quietWindow(t, made.webhook.id);
     expect(rx.requests.length).toBe(before);
     expect(still.status).toBe('PAUSED');
 
@@ -91,6 +100,23 @@ describe.each(dbKinds)('webhooks under operator control on %s', (kind) => {
     expect(got).toHaveLength(n);
     expect([...old.repeats, ...next.repeats]).toEqual([]);
     await until(() => webhook(t, made.webhook.id), (w) => w.stats.delivered === n && w.stats.pending === 0, 'delivered count');
+    await t.ok(DeleteWebhookDocument, { id: made.webhook.id });
+  });
+
+  it('taking SEGMENT_CHANGES off a destination stops its segment lane mid-backlog', async () => {
+    const rx = await receiver(() => ({ status: 200, delayMs: 150 }));
+    const segment = (await t.ok(CreateSegmentDocument, { input: { name: 'lane-stop', rule: { event: 'Lane Stop', count: { op: 'gte', value: 1 } } } })).createSegment;
+    const made = await createWebhook(t, { name: 'lane stop', url: rx.url, events: ['SEGMENT_CHANGES'], segmentIds: [segment.id] });
+    // One ENTERED change per person: eight batches, which the lane sends one at a time.
+    const n = 8 * base.batchSize;
+    await record(t, Array.from({ length: n }, (_, i) => ({ messageId: `wh-lane-${i}`, event: 'Lane Stop', userId: `wh-lane-${i}`, channel: 'WEB' as const, occurredAt: '2026-03-04T10:00:00Z' })));
+    await rx.waitFor(() => rx.requests.length >= 1, 30_000, 'the first batch of changes');
+    await t.ok(UpdateWebhookDocument, { id: made.webhook.id, input: { events: ['ALERTS'] } });
+    await until(() => webhook(t, made.webhook.id), (w) => rx.inFlight === 0 && w.stats.delivered === rx.processed.size, 'the batch in flight acknowledged');
+    await quietWindow(t, made.webhook.id);
+    // The batch in flight when the events changed, and at most the one the lane had started on.
+    expect(rx.requests.length).toBeLessThanOrEqual(2);
+    expect(rx.processed.size).toBeLessThan(n);
     await t.ok(DeleteWebhookDocument, { id: made.webhook.id });
   });
 

@@ -271,6 +271,8 @@ export class WebhookWorker {
 
   /** One batch of segment changes after the destination's cursor. Answers whether there was work. */
   private async segmentStep(st: DestinationState): Promise<boolean> {
+    // SEGMENT_CHANGES taken off the destination's events (st.dest is the latest the worker read): stop here.
+    if (!st.dest.events.includes('SEGMENT_CHANGES')) return false;
     const cfg = this.service.config;
     const db = this.deps.db.prisma;
     const page = await webhookRepository.segmentPage(db, { destinationId: st.dest.id, limit: cfg.batchSize });
