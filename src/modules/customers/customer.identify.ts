@@ -29,7 +29,8 @@ export function splitTraits(traits: Traits, region: string): { attributes: Parti
   const rest: Traits = {};
   for (const [k, v] of Object.entries(traits)) {
     const field = ALIASES[k];
-    if (field && typeof v === 'string' && v.trim()) candidate[field] = v;
+    const text = field === 'phone' ? phoneText(v) : v;
+    if (field && typeof text === 'string' && text.trim()) candidate[field] = text;
     else if (k === 'address' && v && typeof v === 'object' && !Array.isArray(v)) {
       const a = v as Record<string, unknown>;
       if (typeof a.city === 'string' && a.city.trim()) candidate.city = a.city;
@@ -45,12 +46,21 @@ export function splitTraits(traits: Traits, region: string): { attributes: Parti
   for (const e of first.errors) {
     const f = e.field as keyof Attributes;
     if (candidate[f] !== undefined) {
-      rest[f] = candidate[f];
+      // As sent, so a numeric phone that is no phone stays a number among the traits.
+      rest[f] = f === 'phone' ? traits.phone : candidate[f];
       delete candidate[f];
     }
   }
   const second = normalizeCustomerRow({ ...candidate, externalId: 'identify' }, 0, region);
   return { attributes: second.ok ? second.row.attributes : {}, rest };
+}
+
+/**
+ * Phones often arrive as numbers from spreadsheets and CRMs; the event's PHONE identity reads them
+ * (ingestion/event-identities.ts), so the profile's phone must too, or the two disagree.
+ */
+function phoneText(v: unknown): unknown {
+  return typeof v === 'number' && Number.isFinite(v) ? String(v) : v;
 }
 
 export async function applyIdentifyTraits(tx: Db, updates: { customerId: string; traits: Traits }[], region: string): Promise<void> {

@@ -10,7 +10,10 @@
  *   customer): then the merge is refused and recorded as a conflict;
  * - the event lands on the customer of its strongest identity (USER_ID before EMAIL before ...);
  * - an unknown identity joins that customer, unless it would exceed a cap: an unknown USER_ID next
- *   to another person's anonymousId is a different person (a shared device), who gets a new customer.
+ *   to another person's anonymousId is a different person (a shared device), who gets a new customer;
+ * - an alias's previousId is a user id when one is known, else an anonymous id (Segment allows
+ *   either). A user id there is the sender saying outright that both user ids are one person, so caps
+ *   do not refuse joining them: caps guard the links we infer, not the ones we are told.
  */
 import type { IdentityConfig } from '../../config/env.ts';
 import type { IdentityType } from '../../generated/prisma/enums.ts';
@@ -54,6 +57,23 @@ export interface ResolutionSnapshot {
 export interface ResolutionEvent {
   identities: ResolutionIdentity[];
   anchors?: string[];
+  /** alias: the id the person had before, a user id or an anonymous id (whichever is known). */
+  previousId?: string | null;
+}
+
+/** The identities a previousId may be: looked up (and locked) as both. */
+export function previousIdCandidates(previousId: string | null | undefined): ResolutionIdentity[] {
+  return previousId ? [{ type: 'USER_ID', value: previousId }, { type: 'ANONYMOUS_ID', value: previousId }] : [];
+}
+
+/**
+ * Whether joining two customers' values of a capped type breaks the cap. Only when the join adds
+ * values beyond what either side holds: a person an alias already put over the cap can still absorb
+ * a profile that brings no new value (an anonymous visitor).
+ */
+export function breaksCap(a: ReadonlySet<string>, b: ReadonlySet<string>, cap: number): boolean {
+  const union = new Set([...a, ...b]).size;
+  return union > cap && union > Math.max(a.size, b.size);
 }
 
 export interface PlannedMerge {
@@ -112,8 +132,7 @@ export function planResolution(
   };
   const mergeBreaks = (a: string, b: string): IdentityType | null => {
     for (const [t, cap] of config.caps) {
-      const union = new Set([...(customers.get(a)!.capped.get(t) ?? []), ...(customers.get(b)!.capped.get(t) ?? [])]);
-      if (union.size > cap) return t;
+      if (breaksCap(customers.get(a)!.capped.get(t) ?? new Set(), customers.get(b)!.capped.get(t) ?? new Set(), cap)) return t;
     }
     return null;
   };
@@ -129,7 +148,15 @@ export function planResolution(
   };
 
   for (const e of events) {
-    const { identities, anchors = [] } = Array.isArray(e) ? { identities: e } : e;
+    const { identities: own, anchors = [], previousId = null } = Array.isArray(e) ? { identities: e } : e;
+    // A known user id first, then a known anonymous id, else a new anonymous id. owners also holds
+    // what earlier events of this batch added.
+    const known = previousIdCandidates(previousId).find((i) => owners.has(identityKey(i.type, i.value)));
+    const previous: ResolutionIdentity | null = previousId ? (known ?? { type: 'ANONYMOUS_ID', value: previousId }) : null;
+    const identities = previous ? [...own, previous] : own;
+    // The user ids an alias joins outright, and the customers holding them.
+    const aliasUsers = new Set(previous?.type === 'USER_ID' ? identities.filter((i) => i.type === 'USER_ID').map((i) => identityKey(i.type, i.value)) : []);
+    const aliasOwners = new Set([...aliasUsers].flatMap((k) => (owners.has(k) ? [resolve(owners.get(k)!)] : [])));
     const sorted = [...identities].sort((x, y) => rank(x.type) - rank(y.type));
     const owned = [
       ...anchors.map(resolve),
@@ -146,12 +173,15 @@ export function planResolution(
       let winner = distinct.reduce(better);
       for (const other of distinct) {
         if (other === winner) continue;
-        const broken = mergeBreaks(winner, other);
+        const alias = aliasOwners.has(winner) && aliasOwners.has(other);
+        const broken = alias ? null : mergeBreaks(winner, other);
         if (broken) {
           plan.conflicts.push({ winnerId: winner, loserId: other, reason: `cap_${broken.toLowerCase()}`, type: broken });
           continue;
         }
-        plan.merges.push({ winnerId: winner, loserId: other, reason: 'shared_identity' });
+        plan.merges.push({ winnerId: winner, loserId: other, reason: alias ? 'alias' : 'shared_identity' });
+        // A winner that absorbed one of the alias's user ids now holds it.
+        if (aliasOwners.has(other)) aliasOwners.add(winner);
         redirect.set(other, winner);
         for (const [t, values] of customers.get(other)!.capped) for (const v of values) hold(winner, t, v);
         winner = resolve(winner);
@@ -161,7 +191,7 @@ export function planResolution(
     for (const identity of sorted) {
       const key = identityKey(identity.type, identity.value);
       if (owners.has(key)) continue;
-      if (!fits(target, identity.type, identity.value)) {
+      if (!aliasUsers.has(key) && !fits(target, identity.type, identity.value)) {
         // The capped identity names someone else: it and the rest of this event's unknown ids start a new customer.
         target = create();
       }

@@ -13,7 +13,7 @@ import { ATTRIBUTE_FIELDS, type CustomerState } from '../customers/customer.mode
 import { customerQueries } from '../customers/customer.queries.ts';
 import { identityKey } from './identity.normalize.ts';
 import { identityRepository } from './identity.repository.ts';
-import { planResolution, type KnownCustomer, type ResolutionEvent, type ResolutionIdentity, type ResolutionPlan } from './identity-resolution.ts';
+import { planResolution, previousIdCandidates, type KnownCustomer, type ResolutionEvent, type ResolutionIdentity, type ResolutionPlan } from './identity-resolution.ts';
 import { mergeRepository } from './merge.repository.ts';
 
 export interface ResolvedBatch {
@@ -35,7 +35,8 @@ export async function resolveIdentities(
   opts: { config: IdentityConfig; source: string; performedBy: string | null; newId?: () => string },
 ): Promise<ResolvedBatch> {
   const asEvents = events.map((e) => (Array.isArray(e) ? { identities: e, anchors: [] as string[] } : { anchors: [], ...e }));
-  const all = dedupe(asEvents.flatMap((e) => e.identities));
+  // An alias's previousId is locked and looked up as both a user id and an anonymous id; the plan picks.
+  const all = dedupe(asEvents.flatMap((e) => [...e.identities, ...previousIdCandidates(e.previousId)]));
   const anchors = [...new Set(asEvents.flatMap((e) => e.anchors))];
   await customerQueries.lockKeys(tx, all.map((i) => `id:${identityKey(i.type, i.value)}`));
   let owners = await customerQueries.idsByIdentity(tx, all);

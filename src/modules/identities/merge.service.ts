@@ -9,6 +9,7 @@ import { customerQueries } from '../customers/customer.queries.ts';
 import { touchpointQueries } from '../touchpoints/touchpoint.queries.ts';
 import { identityRepository } from './identity.repository.ts';
 import { mergeRepository, type MergeRecord } from './merge.repository.ts';
+import { breaksCap } from './identity-resolution.ts';
 import { planUndo } from './merge-undo.ts';
 
 // Merges and undos wait on the person's lock behind each other and behind ingestion batches, so they
@@ -43,8 +44,10 @@ export class MergeService {
       const caps = this.deps.config.identity.caps;
       const held = await identityRepository.cappedValues(tx, [winner, loser], [...caps.keys()]);
       for (const [type, cap] of caps) {
-        const values = new Set(held.filter((h) => h.type === type).map((h) => h.value));
-        if (values.size > cap) throw new UserError(ErrorCode.MERGE_CONFLICT, `the merged customer would hold ${values.size} ${type} identities (at most ${cap})`, { type });
+        const of = (id: string) => new Set(held.filter((h) => h.type === type && h.customerId === id).map((h) => h.value));
+        const [w, l] = [of(winner), of(loser)];
+        const size = new Set([...w, ...l]).size;
+        if (breaksCap(w, l, cap)) throw new UserError(ErrorCode.MERGE_CONFLICT, `the merged customer would hold ${size} ${type} identities (at most ${cap})`, { type });
       }
       const m = await mergeRepository.apply(tx, { winnerId: winner, loserId: loser, reason, performedBy });
       await touchpointQueries.refreshStats(tx, [winner]);

@@ -32,8 +32,17 @@ const eventTime = z.union([z.string(), z.number()]).transform((v, ctx) => {
 const amount = z.union([z.number(), z.string()]).refine((v) => parseAmount(v) !== null, {
   message: 'expected a finite number or numeric string',
 });
-/** Segment clients sometimes send numeric ids; they are ids all the same. */
-const id = z.union([z.string(), z.number().finite()]).transform(String);
+/**
+ * Segment clients sometimes send numeric ids; they are ids all the same, but only while a double holds
+ * them exactly: past 2^53 − 1 two ids become one (9007199254740993 reads as …992) and 1e21 prints as
+ * "1e+21", so those are refused with their own reason rather than stored as someone else's id.
+ */
+const id = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  if (typeof v === 'string') return v;
+  if (Number.isSafeInteger(v)) return String(v);
+  ctx.addIssue({ code: 'custom', message: 'a numeric id must be a whole number from -(2^53 - 1) to 2^53 - 1 (send larger ids as strings)', params: { reason: 'unsafe_numeric_id' } });
+  return z.NEVER;
+});
 const channel = z.string().refine((v) => parseChannel(v) !== null, { message: `expected one of ${CHANNELS.join(', ')}` });
 const eventName = z.string().trim().max(MAX_EVENT_NAME_LENGTH);
 
@@ -78,7 +87,8 @@ export type SchemaReason =
   | 'invalid_timestamp'
   | 'invalid_channel'
   | 'invalid_revenue'
-  | 'invalid_source';
+  | 'invalid_source'
+  | 'unsafe_numeric_id';
 
 /** Looked up by the issue's first two path segments, then its first. */
 const REASON_BY_FIELD: Record<string, SchemaReason> = {
@@ -106,7 +116,10 @@ const REASON_BY_FIELD: Record<string, SchemaReason> = {
   source: 'invalid_source',
 };
 
-export function reasonForIssue(path: readonly PropertyKey[]): SchemaReason {
-  const field = path.map(String);
+/** A check that names its own reason (params.reason) wins over the field's. */
+export function reasonForIssue(issue: { path: readonly PropertyKey[]; code?: string; params?: Record<string, unknown> }): SchemaReason {
+  const own = issue.code === 'custom' ? issue.params?.reason : undefined;
+  if (own === 'unsafe_numeric_id') return own;
+  const field = issue.path.map(String);
   return REASON_BY_FIELD[field.slice(0, 2).join('.')] ?? REASON_BY_FIELD[field[0] ?? ''] ?? 'invalid_properties';
 }

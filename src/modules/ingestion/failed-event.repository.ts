@@ -7,11 +7,12 @@ export interface FailedEventWrite {
   reason: string;
   message: string;
   payload: unknown;
+  /** The receipt time the pipeline used, so a reprocess corrects the event's time from the same one. */
+  receivedAt: Date;
 }
 
 export interface FailedEventRecord extends FailedEventWrite {
   id: string;
-  receivedAt: Date;
   reprocessedAt: Date | null;
 }
 
@@ -44,10 +45,10 @@ export const failedEventRepository = {
   async insertMany(tx: Db, rows: FailedEventWrite[]): Promise<void> {
     if (rows.length === 0) return;
     await tx.$executeRaw`
-      INSERT INTO failed_event (id, source, reason, message, payload)
-      SELECT gen_random_uuid(), r.source, r.reason, r.message, COALESCE(r.payload, 'null'::jsonb)
+      INSERT INTO failed_event (id, source, reason, message, payload, received_at)
+      SELECT gen_random_uuid(), r.source, r.reason, r.message, COALESCE(r.payload, 'null'::jsonb), r."receivedAt"
       FROM jsonb_to_recordset(${rowsJson(rows)}::jsonb)
-        AS r(source text, reason text, message text, payload jsonb)`;
+        AS r(source text, reason text, message text, payload jsonb, "receivedAt" timestamptz)`;
   },
 
   async page(db: Db, opts: { reason?: string | null; take: number; after?: { receivedAt: Date; id: string } | null }) {

@@ -24,6 +24,11 @@ export interface IngestOptions {
   /** The system that sent the batch (a write key's name, "graphql", ...); scopes messageId dedup. */
   source?: string;
   receivedAt?: Date;
+  /**
+   * Per event, when it was first received; wins over receivedAt. Reprocessing passes the original
+   * receipt, since clock-skew correction (and an event sent without a time) is measured from it.
+   */
+  receivedAts?: readonly Date[];
 }
 
 export const MAX_EVENTS_PER_CALL = 1000;

@@ -72,18 +72,19 @@ export class IngestionService {
     if (raws.length > MAX_EVENTS_PER_CALL)
       throw new UserError(ErrorCode.BATCH_TOO_LARGE, `at most ${MAX_EVENTS_PER_CALL} events a call; got ${raws.length}`, { max: MAX_EVENTS_PER_CALL });
     const receivedAt = opts.receivedAt ?? new Date();
+    const receivedAtOf = (index: number) => opts.receivedAts?.[index] ?? receivedAt;
     const results: IngestResult[] = raws.map((_, index) => ({ index, status: 'ACCEPTED', touchpointId: null, customerId: null, reason: null, message: null }));
     const failures: (FailedEventWrite & { index: number })[] = [];
     const quarantine = (index: number, reason: string, message: string, source: string) => {
       Object.assign(results[index]!, { status: 'QUARANTINED', reason, message });
-      failures.push({ index, source, reason, message, payload: raws[index] });
+      failures.push({ index, source, reason, message, payload: raws[index], receivedAt: receivedAtOf(index) });
     };
 
     // Per-event, pure steps.
     const candidates: Candidate[] = [];
     for (const [index, raw] of raws.entries()) {
       const doorSource = opts.source ?? '';
-      const v = await this.validate({ raw, receivedAt, source: opts.source });
+      const v = await this.validate({ raw, receivedAt: receivedAtOf(index), source: opts.source });
       if (v.kind !== 'ok') {
         if (v.kind === 'quarantine') quarantine(index, v.reason, v.message, doorSource);
         else Object.assign(results[index]!, { status: 'DROPPED', reason: v.reason });
@@ -102,14 +103,15 @@ export class IngestionService {
         continue;
       }
       const event = scored.value;
-      // alias: the previous id (usually the anonymous one) joins the user, so both histories become one.
-      const withPrevious = event.previousId ? [...event.identities, { type: 'ANONYMOUS_ID' as const, value: event.previousId }] : event.identities;
-      const identities = withPrevious.filter((i) => !isBlocked(this.deps.config.identity, i.value));
-      if (identities.length === 0) {
+      const identities = event.identities.filter((i) => !isBlocked(this.deps.config.identity, i.value));
+      // alias: the previous id joins the user, so both histories become one. Whether it is a user id or
+      // an anonymous id is decided by identity resolution, under lock, from what is known.
+      const previousId = event.previousId && !isBlocked(this.deps.config.identity, event.previousId) ? event.previousId : null;
+      if (identities.length === 0 && !previousId) {
         quarantine(index, 'blocked_identity', 'every identity on the event is on the blocked list (e.g. "null", "anonymous")', doorSource);
         continue;
       }
-      candidates.push({ index, event: { ...event, identities }, source: opts.source ?? event.source ?? '' });
+      candidates.push({ index, event: { ...event, identities, previousId }, source: opts.source ?? event.source ?? '' });
     }
 
     // Dedup: within the batch, then against everything ever stored.
@@ -182,7 +184,7 @@ export class IngestionService {
   private async store(tx: Db, fresh: Candidate[], results: IngestResult[], storedRows: StoredTouchpoint[]): Promise<AfterCommit> {
     const resolved = await resolveIdentities(
       tx,
-      fresh.map((c) => c.event.identities),
+      fresh.map((c) => ({ identities: c.event.identities, previousId: c.event.previousId })),
       { config: this.deps.config.identity, source: fresh[0]!.source, performedBy: 'ingestion' },
     );
     const rows: StoredTouchpoint[] = fresh.map((c, i) => ({

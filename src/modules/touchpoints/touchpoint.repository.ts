@@ -1,6 +1,13 @@
 import type { Db } from '../../db/client.ts';
 import type { ChannelCount, TouchpointWrite } from './touchpoint.model.ts';
 
+/**
+ * The largest lifetime_value the column holds (DECIMAL(18,2)). Sums saturate here: one customer with a
+ * few huge orders overflowed the column, and the error then failed every later batch touching them.
+ * Only positive amounts are added, so saturating each append equals saturating the full recompute.
+ */
+const MAX_LIFETIME_VALUE = '9999999999999999.99';
+
 export const touchpointRepository = {
   /**
    * Stores a batch in one statement. The dedup row and the touchpoint are written together: a
@@ -63,7 +70,7 @@ export const touchpointRepository = {
       )
       UPDATE customer c SET
         touchpoint_count = COALESCE(s.n, 0), first_seen_at = s.first_seen, last_seen_at = s.last_seen,
-        lifetime_value = COALESCE(s.ltv, 0), order_count = COALESCE(s.orders, 0)
+        lifetime_value = LEAST(COALESCE(s.ltv, 0), ${MAX_LIFETIME_VALUE}::numeric), order_count = COALESCE(s.orders, 0)
       FROM targets LEFT JOIN s ON s.live = targets.id
       WHERE c.id = targets.id`;
   },
@@ -92,7 +99,7 @@ export const touchpointRepository = {
       UPDATE customer c SET
         touchpoint_count = c.touchpoint_count + s.n,
         first_seen_at = LEAST(c.first_seen_at, s.first_seen), last_seen_at = GREATEST(c.last_seen_at, s.last_seen),
-        lifetime_value = c.lifetime_value + s.ltv, order_count = c.order_count + s.orders
+        lifetime_value = LEAST(c.lifetime_value + s.ltv, ${MAX_LIFETIME_VALUE}::numeric), order_count = c.order_count + s.orders
       FROM s WHERE c.id = s.id`;
   },
 

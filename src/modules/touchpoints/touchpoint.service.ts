@@ -88,7 +88,9 @@ export class TouchpointService {
     let reprocessed = 0;
     let stillFailing = 0;
     for (const [source, group] of bySource) {
-      const outcome = await this.deps.ingestion.ingest(group.map((r) => r.payload), { source: source || undefined, quarantine: false });
+      // The original receipt, not now: the event's time is corrected for clock skew from it.
+      const receivedAts = group.map((r) => r.receivedAt);
+      const outcome = await this.deps.ingestion.ingest(group.map((r) => r.payload), { source: source || undefined, receivedAts, quarantine: false });
       const done: string[] = [];
       for (const [i, res] of outcome.results.entries()) {
         const row = group[i]!;

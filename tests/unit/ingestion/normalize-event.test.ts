@@ -114,6 +114,26 @@ describe('normalizeEvent', () => {
     });
   });
 
+  describe('event time lower bound (1970-01-01T00:00:00Z, docs/ingestion.md)', () => {
+    it('invalid_timestamp: year 0, the earliest JS time and the last millisecond of 1969', async () => {
+      for (const timestamp of ['0000-06-01T00:00:00Z', -8.64e15, '1969-12-31T23:59:59.999Z']) {
+        expect(await run({ ...track, timestamp })).toEqual(rejects('invalid_timestamp'));
+      }
+    });
+
+    it('invalid_timestamp: a far-future sentAt whose correction lands before 1970 (here in a negative year)', async () => {
+      // 12:00 received − (9999-01-01 − 11:59 the same day as received) is about 5,950 BC.
+      expect(await run({ ...track, timestamp: '2024-05-01T11:59:00Z', sentAt: '9999-01-01T00:00:00Z' })).toEqual(rejects('invalid_timestamp'));
+    });
+
+    it('accepts the bound itself, and a pre-1970 client clock that sentAt corrects into range', async () => {
+      expect((await value({ ...track, timestamp: '1970-01-01T00:00:00Z' })).occurredAt).toEqual(new Date(0));
+      // Client clock in year 0: stamped 60 s before it sent, so the event happened 60 s before 12:00 received.
+      const skewed = await value({ ...track, timestamp: '0000-06-01T00:00:00Z', sentAt: '0000-06-01T00:01:00Z' });
+      expect(skewed.occurredAt).toEqual(new Date('2024-05-01T11:59:00.000Z'));
+    });
+  });
+
   describe('messageId', () => {
     it('trims a given one', async () => {
       expect((await value({ ...track, messageId: ' abc ' })).messageId).toBe('abc');

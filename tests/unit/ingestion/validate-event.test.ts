@@ -163,6 +163,25 @@ describe('validateEvent', () => {
     expect(await run({ ...track, identities: { type: 'EMAIL', value: 'a@b.co' } })).toEqual(rejects('invalid_identity'));
   });
 
+  it('unsafe_numeric_id: a numeric id that is not a safe integer (past 2^53 - 1, or not whole)', async () => {
+    // 2^53 = 9007199254740992 is the first integer a double cannot tell from its neighbour (…993 parses to it).
+    const unsafe = [2 ** 53, JSON.parse('9007199254740993') as number, 1e21, -(2 ** 53), 1.5];
+    for (const field of ['userId', 'anonymousId', 'previousId', 'groupId']) {
+      for (const value of unsafe) expect(await run({ ...track, [field]: value })).toEqual(rejects('unsafe_numeric_id'));
+    }
+    // The largest safe integer is still an id, written in full.
+    expect(await run({ ...track, userId: 2 ** 53 - 1 })).toMatchObject({ kind: 'ok', value: { payload: { userId: '9007199254740991' } } });
+    expect(await run({ ...track, userId: '9007199254740993' })).toMatchObject({ kind: 'ok', value: { payload: { userId: '9007199254740993' } } });
+  });
+
+  it('unstorable_text: U+0000 or an unpaired surrogate in a value or a key (docs/ingestion.md)', async () => {
+    expect(await run({ ...track, properties: { note: 'a\u0000b' } })).toEqual(rejects('unstorable_text'));
+    expect(await run({ ...track, properties: { note: 'x\ud800' } })).toEqual(rejects('unstorable_text'));
+    expect(await run({ ...track, context: { ['k\udc00']: 1 } })).toEqual(rejects('unstorable_text'));
+    // A surrogate pair (an emoji) is storable text.
+    expect(await run({ ...track, properties: { note: '\ud83d\ude00' } })).toMatchObject({ kind: 'ok' });
+  });
+
   it('invalid_message_id: present but empty, too long or not a string', async () => {
     expect(await run({ ...track, messageId: 'm'.repeat(256) })).toMatchObject({ kind: 'ok' });
     for (const messageId of ['', '   ', 'm'.repeat(257), 42, { id: 'm' }]) {

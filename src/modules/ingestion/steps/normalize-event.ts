@@ -15,6 +15,12 @@ import { ok, quarantine, type StepResult } from '../pipeline.ts';
 
 /** How far ahead of our clock an event may claim to be, after skew correction. */
 export const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
+/**
+ * The earliest event time stored. PostgreSQL refuses year 0 and negative years in timestamptz, and one
+ * such row failed its whole batch (a 500 that clients retry for ever); nothing a tracking client
+ * reports happened before the Unix epoch, so earlier times are a broken clock, not history.
+ */
+export const MIN_EVENT_TIME = new Date('1970-01-01T00:00:00.000Z');
 const MAX_ID_LENGTH = 256;
 
 export function createNormalizeEventStep(opts: { defaultPhoneRegion: string }) {
@@ -23,6 +29,10 @@ export function createNormalizeEventStep(opts: { defaultPhoneRegion: string }) {
 
     const occurredAt = correctClockSkew({ ...p, receivedAt });
     if (Number.isNaN(occurredAt.getTime())) return quarantine('invalid_timestamp', 'the corrected event time is out of range');
+    // Checked on the corrected time: a client clock that is off, however far, is fine when sentAt corrects it.
+    if (occurredAt < MIN_EVENT_TIME) {
+      return quarantine('invalid_timestamp', `event time ${occurredAt.toISOString()} is before ${MIN_EVENT_TIME.toISOString()}`);
+    }
     if (occurredAt.getTime() - receivedAt.getTime() > MAX_FUTURE_MS) {
       return quarantine('timestamp_in_future', `event time ${occurredAt.toISOString()} is more than 24h after it was received`);
     }

@@ -30,7 +30,7 @@ export function createValidateEventStep(opts: { maxEventBytes?: number } = {}) {
     const shape = findJsonShapeProblem(raw);
     if (shape?.cause === 'prototype_key') return quarantine('prototype_key', `key "${shape.path}" is not allowed`);
     if (shape?.cause === 'too_deep') return quarantine('too_deep', `nested deeper than allowed at "${shape.path}"`);
-    if (shape?.cause === 'unstorable_text') return quarantine('invalid_text', `"${shape.path}" must not contain U+0000 or unpaired surrogates`);
+    if (shape?.cause === 'unstorable_text') return quarantine('unstorable_text', `"${shape.path}" must not contain U+0000 or unpaired surrogates`);
     const bytes = serialisedBytes(raw);
     if (bytes === null) return quarantine('not_an_object', 'the event cannot be serialised as JSON');
     if (bytes > maxEventBytes) return quarantine('event_too_large', `event is ${bytes} bytes, over the ${maxEventBytes}-byte limit`);
@@ -40,7 +40,7 @@ export function createValidateEventStep(opts: { maxEventBytes?: number } = {}) {
     const parsed = eventPayloadSchema.safeParse(present);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      return quarantine(reasonForIssue(issue.path), `${issue.path.map(String).join('.') || 'event'}: ${issue.message}`);
+      return quarantine(reasonForIssue(issue), `${issue.path.map(String).join('.') || 'event'}: ${issue.message}`);
     }
     const payload = parsed.data;
     if (payload.type === 'TRACK' && !payload.event) return quarantine('missing_event_name', 'a track event needs a non-empty `event`');
