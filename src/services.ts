@@ -59,7 +59,6 @@ export function createServices(deps: ServiceDeps) {
   // Accounts merge group-call traits and re-check account rules for members through the segments graph.
   const accounts = new AccountService(db, { logger, clock, segments });
   hooks.add((tx, change) => accounts.onCustomerChange(tx, change));
-  hooks.add((tx, change) => segments.evaluateCustomers(tx, change));
   const alerts = new AlertService(db, { config: config.alerts, pubsub, clock, logger, sentiment: config.sentiment });
   hooks.add((tx, change) => alerts.onCustomerChange(tx, change));
   // Webhooks queue touchpoints and alerts in the transactions that store them, and hold the outbox
@@ -78,6 +77,9 @@ export function createServices(deps: ServiceDeps) {
   const propensity = new PropensityService(db, { logger, clock, segments });
   hooks.add((tx, change) => clusters.onCustomerChange(tx, change));
   hooks.add((tx, change) => propensity.onCustomerChange(tx, change));
+  // Last: segment evaluation takes the outbox lock, held to commit (SegmentService.evaluateIn), so the
+  // hooks before it run outside it and writers queue on it for as short a time as possible.
+  hooks.add((tx, change) => segments.evaluateCustomers(tx, change));
   const currency = new CurrencyService(db, { config, hooks, logger });
   const attribution = new AttributionService(db);
   return {

@@ -317,6 +317,14 @@ export class SegmentService {
   }
 
   private async evaluateIn(tx: Db, ids: string[], kind: string, triggers: Record<string, unknown>, now: Date): Promise<MembershipChangeRecord[]> {
+    // The outbox lock before anything is read, held to commit. Every write that decides memberships,
+    // and every segment or rule-tag recompute, takes it; so the sets, rules and facts read here include
+    // whatever such a write committed before, and one that commits after reads what this one writes.
+    // Taken only where the membership rows are written, a batch could decide from a rule version, a set
+    // list or a tag that another transaction was changing meanwhile, and leave a person wrong until
+    // their next write (a stale ENTERED after a recompute removed them; no ENTERED for a segment made
+    // meanwhile; a tag and an event written at once each deciding without the other).
+    await membershipRepository.lockOutbox(tx);
     const rows = await customerQueries.liveStatusByIds(tx, ids);
     const merged = rows.filter((c) => c.mergedIntoId).map((c) => c.id);
     const erased = rows.filter((c) => !c.mergedIntoId && c.erasedAt).map((c) => c.id);
