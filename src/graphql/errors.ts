@@ -1,5 +1,5 @@
 /**
- * What clients see of an error, over HTTP (Apollo's formatError) and WebSocket (graphql-ws onNext).
+ * What clients see of an error, over HTTP (Apollo's formatError) and WebSocket (graphql-ws onNext and onError).
  * Every error carries extensions.code. A UserError (the domain's error, which knows nothing of
  * GraphQL) becomes a GraphQL error with its message, code and fields; errors the client caused keep
  * their message; anything else is logged in full and, in production, reaches the client only as

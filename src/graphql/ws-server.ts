@@ -7,7 +7,7 @@
  * turn of the event loop sends on one socket go out in one write (ws-batched-writes.ts).
  */
 import type http from 'node:http';
-import { GraphQLError, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, getOperationAST, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -45,6 +45,15 @@ function keyFromParams(params: Readonly<Record<string, unknown>> | undefined): s
   return undefined;
 }
 
+/**
+ * Apollo labels the validation errors it answers over HTTP; graphql-js leaves them without a code,
+ * which the formatter would take for an internal error (and mask in production).
+ */
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  if (error.extensions.code) return error;
+  return new GraphQLError(error.message, { nodes: error.nodes, originalError: error.originalError, extensions: { ...error.extensions, code } });
+}
+
 export function startWsServer(opts: {
   httpServer: http.Server;
   schema: GraphQLSchema;
@@ -66,11 +75,16 @@ export function startWsServer(opts: {
     // A parse failure throws, as graphql-ws's own parse would (same handling as before this hook).
     const document = opts.guards.parse(payload.query);
     const invalid = opts.guards.validate(opts.schema, document);
-    if (invalid.length > 0) return invalid;
+    if (invalid.length > 0) return invalid.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+    // graphql-ws would refuse this itself, with no code, which onError would then mask as internal.
+    if (!getOperationAST(document, payload.operationName))
+      return [new GraphQLError('Unable to identify operation', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
     const unstorable = findUnstorableArgument(opts.schema, document, payload.variables);
     if (unstorable) return [unstorableArgumentError(unstorable)];
     return { schema: opts.schema, document, operationName: payload.operationName, variableValues: payload.variables };
   };
+  /** Every error sent to a client goes through the same formatting as HTTP (codes, UserError mapping, production masking). */
+  const format = (errors: readonly GraphQLError[]) => errors.map((e) => opts.formatError(e.toJSON(), e));
   const wsServer = new WebSocketServer({ server: opts.httpServer, path: '/graphql', maxPayload: MAX_WS_MESSAGE_BYTES });
   wsServer.on('connection', batchWritesPerTurn);
   const cleanup = useServer<Record<string, unknown>, Extra>(
@@ -113,8 +127,11 @@ export function startWsServer(opts: {
       onNext: (_ctx, _id, _payload, _args, result) => {
         if (!result.errors?.length) return;
         // graphql-ws sends what this returns; formatted errors are plain JSON, as over HTTP.
-        return { ...result, errors: result.errors.map((e) => opts.formatError(e.toJSON(), e)) as unknown as GraphQLError[] };
+        return { ...result, errors: format(result.errors) as unknown as GraphQLError[] };
       },
+      // The error message: what onSubscribe refused, and what a stream throws once it has started
+      // (the membership feed failing a replay, say), which graphql-ws would otherwise send raw.
+      onError: (_ctx, _id, _payload, errors) => format(errors),
       context: (ctx) =>
         createContext(opts.deps, ctx.extra.auth!, { closeConnection: (code, reason) => ctx.extra.socket.close(code, reason) }),
     },

@@ -52,6 +52,10 @@ describe.each(dbKinds)('READER cannot read or test personal data on %s', (kind) 
     await t.ok(CreateTagDocument, { input: { key: 'vip', name: 'VIP' } });
     await t.ok(CreateTagDocument, { input: { key: 'buyers', name: 'Buyers', rule: { event: 'Order Completed' } } });
     await t.ok(TagCustomersDocument, { tagKey: 'vip', customerIds: [grace] });
+    // Rules an OPERATOR wrote on personal data: READERs read segments' and tags' rules (and their
+    // versions), which must not spell out the values they compare.
+    await t.ok(CreateSegmentDocument, { input: { name: 'One person', rule: { or: [{ attr: 'email', op: 'eq', value: GRACE.email }, { trait: 'workEmail', op: 'in', value: ['gh@fleet.example'] }] } } });
+    await t.ok(CreateTagDocument, { input: { key: 'by-phone', name: 'By phone', rule: { and: [{ attr: 'phone', op: 'eq', value: GRACE.phone }, { event: 'Order Completed', where: [{ prop: 'email', op: 'eq', value: ADA.email }] }] } } });
   });
   afterAll(() => t?.stop());
 

@@ -3,9 +3,11 @@
  * subscriber on a shared event, a revoked key cut off at its next event (4403), the per-key rate
  * limit (4429 on WS, 429 + Retry-After on HTTP) and the document limits on subscribe.
  */
+import { print } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateSegmentDocument, MembershipChangedDocument, UpsertCustomersDocument } from '../generated/graphql.ts';
+import { membershipRepository } from '../../src/modules/segments/membership.repository.ts';
 import { dbKinds } from '../helpers/databases.ts';
 import { startTestServer, testConfig, type TestServer } from '../helpers/server.ts';
 import { collect, waitUntil } from '../helpers/subscriptions.ts';
@@ -176,5 +178,46 @@ describe.each(dbKinds)('per-key rate limit on %s', (kind) => {
     // The READER's HTTP budget is the same budget.
     const http = await t.gql('{ version }', undefined, { authorization: `Bearer ${t.keys.READER}` });
     expect(http.status).toBe(429);
+  });
+});
+
+describe.each(dbKinds)('graphql-ws errors in production mode on %s', (kind) => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer(kind, { production: true, nodeEnv: 'production' });
+  });
+  afterAll(() => t?.stop());
+
+  /** How a subscription ends: the errors it gets (an `error` message, or a `next` with errors), or what else happened. */
+  const ending = (query: string, variables: Record<string, unknown> = {}) =>
+    new Promise<unknown>((resolve) => {
+      t.wsClient().subscribe({ query, variables }, { next: (r) => resolve(r.errors ?? 'an event'), error: resolve, complete: () => resolve('completed') });
+    });
+
+  /** Subscribes with since while the feed's replay reads through `replay` instead of the outbox. */
+  async function withReplay(replay: typeof membershipRepository.changesAfterWithHorizon) {
+    const original = membershipRepository.changesAfterWithHorizon;
+    membershipRepository.changesAfterWithHorizon = replay;
+    try {
+      return await ending(print(MembershipChangedDocument), { since: '0' });
+    } finally {
+      membershipRepository.changesAfterWithHorizon = original;
+    }
+  }
+
+  it('an error after the subscription started is formatted as over HTTP: codes and fields kept, internal detail masked', async () => {
+    // The replay runs after the subscription has started: its failure ends it with an `error` message.
+    const internal = await withReplay(async () => {
+      throw new Error('connection to db-secret-host.internal:5432 refused');
+    });
+    expect(internal).toEqual([{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
+    // The pruning overtaking a replay: the same code and fields as a since refused at the start.
+    const expired = await withReplay(async () => ({ changes: [], horizon: 42n }));
+    expect(expired).toEqual([expect.objectContaining({ extensions: { code: 'SINCE_EXPIRED', field: 'since', prunedThroughSeq: '42' } })]);
+    // What the client got wrong keeps its message, with the code HTTP gives it.
+    const invalid = (await ending('subscription { noSuchField }')) as { message: string; extensions: unknown }[];
+    expect(invalid).toEqual([expect.objectContaining({ message: expect.stringContaining('noSuchField'), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })]);
+    const unnamed = await ending('subscription a { pinged { message } } subscription b { pinged { message } }');
+    expect(unnamed).toEqual([expect.objectContaining({ extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })]);
   });
 });

@@ -1,7 +1,7 @@
 import { Authorized, Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, UseMiddleware } from 'type-graphql';
 import { Audited } from '../../graphql/audit.middleware.ts';
-import { RefusePiiArgsForReader } from '../../graphql/pii.middleware.ts';
-import { previewPiiPaths } from './segment.pii-args.ts';
+import { MaskPiiBy, RefusePiiArgsForReader } from '../../graphql/pii.middleware.ts';
+import { maskRule, previewPiiPaths } from './segment.pii-args.ts';
 import { Access } from '../auth/access.ts';
 import type { Context } from '../../graphql/context.ts';
 import { closeForResume, recheckedStream } from '../../graphql/subscription-guard.ts';
@@ -82,6 +82,7 @@ export class SegmentResolver {
   }
 
   @FieldResolver(() => JSONScalar)
+  @UseMiddleware(MaskPiiBy(maskRule))
   rule(@Root() s: SegmentFull) {
     return s.rule;
   }

@@ -371,7 +371,7 @@ export class SegmentService {
    * the number of membership changes. The expensive part, comparing each set's compiled rule with what
    * is stored, runs outside any lock and transaction; it only finds the customers who may be out of
    * date. Those are then re-evaluated from the current state, a chunk per short transaction that holds
-   * the outbox lock from before it reads until it commits, so a write that committed meanwhile is seen
+   * the outbox lock from before it reads (the time included) until it commits, so a write that committed meanwhile is seen
    * (and one that commits later re-evaluates its customers itself): nothing is written from stale reads.
    */
   async recheckTimeDependent(): Promise<number> {
@@ -393,6 +393,7 @@ export class SegmentService {
   }
 
   private async recheck(select: (graph: DerivedGraph, n: DerivedNode) => boolean, kind: string): Promise<number> {
+    // Only picks who may be out of date; each chunk below evaluates at its own time.
     const now = this.deps.clock();
     const graph = await this.graph(this.db.prisma);
     const stale = new Set<string>();
@@ -409,7 +410,10 @@ export class SegmentService {
       const changes = await this.db.prisma.$transaction(
         async (tx) => {
           await membershipRepository.lockOutbox(tx);
-          return this.evaluateIn(tx, chunk, kind, {}, now);
+          // The time is read under the lock, not once for the whole re-check: a write that committed
+          // since (at a later time) has evaluated these customers already, and evaluating them again
+          // at an earlier time could undo it (an ENTERED dated before the LEFT it reverses).
+          return this.evaluateIn(tx, chunk, kind, {}, this.deps.clock());
         },
         { maxWait: 15_000, timeout: 120_000 },
       );
@@ -467,20 +471,27 @@ export class SegmentService {
 
   async subscribe(segmentIds: string[] | null, since: string | null, onFellBehind?: () => void) {
     if (segmentIds) for (const id of segmentIds) if (!isUuid(id)) throw new UserError(ErrorCode.BAD_USER_INPUT, `segmentIds: ${id} is not a segment id`, { field: 'segmentIds' });
+    // isUuid takes any case, but the feed and the replay compare ids as the database writes them.
+    const ids = segmentIds?.map((id) => id.toLowerCase()) ?? null;
     const after = parseSeq(since);
     // Checked here so an expired since fails at once; the feed checks again with each replay page.
     if (after !== null) {
       const horizon = await membershipRepository.horizon(this.db.prisma);
       if (after < horizon) throw sinceExpired(horizon);
     }
-    return this.deps.feed.listen(segmentIds, after, onFellBehind);
+    return this.deps.feed.listen(ids, after, onFellBehind);
   }
 }
 
 
+/** The largest seq there can be: the outbox's seq is a PostgreSQL bigint. */
+const MAX_SEQ = 9_223_372_036_854_775_807n;
+
 export function parseSeq(since: string | null | undefined): bigint | null {
   if (since == null || since === '') return null;
-  if (!/^\d{1,19}$/.test(since)) throw new UserError(ErrorCode.BAD_USER_INPUT, '`since` must be a seq received earlier (a decimal number)', { field: 'since' });
+  // 19 digits also allow values beyond bigint, which the database would refuse with its own error.
+  if (!/^\d{1,19}$/.test(since) || BigInt(since) > MAX_SEQ)
+    throw new UserError(ErrorCode.BAD_USER_INPUT, '`since` must be a seq received earlier (a whole number up to 9223372036854775807)', { field: 'since' });
   return BigInt(since);
 }
 

@@ -1,8 +1,10 @@
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, UseMiddleware } from 'type-graphql';
+import { MaskPii, MaskPiiBy } from '../../graphql/pii.middleware.ts';
 import { JSONObjectScalar, JSONScalar, MembershipChangeKind } from '../../graphql/scalars.ts';
 import { PageInfo } from '../../graphql/pagination.ts';
 import { Customer } from '../customers/customer.type.ts';
 import type { CustomerRecord } from '../customers/customer.model.ts';
+import { maskRule } from './segment.pii-args.ts';
 
 @ObjectType({ description: 'A named set of customers defined by a rule, kept current as data arrives.' })
 export class Segment {
@@ -28,7 +30,7 @@ export class SegmentSizePoint {
 export class SegmentVersion {
   @Field(() => Int) version!: number;
   @Field(() => String) name!: string;
-  @Field(() => JSONScalar) rule!: unknown;
+  @Field(() => JSONScalar) @UseMiddleware(MaskPiiBy(maskRule)) rule!: unknown;
   @Field(() => String, { nullable: true }) createdBy!: string | null;
   @Field(() => Date) createdAt!: Date;
 }
@@ -42,6 +44,8 @@ export class MembershipChange {
   @Field(() => MembershipChangeKind) change!: MembershipChangeKind;
   @Field(() => Date) at!: Date;
   @Field(() => JSONObjectScalar, { description: 'Why: kind (touchpoint, upsert, schedule, created, ...), ruleVersion, trigger.' })
+  // Masked for READER keys like traits: account_traits names group ids, which can be email addresses.
+  @UseMiddleware(MaskPii('json'))
   reason!: Record<string, unknown>;
 }
 

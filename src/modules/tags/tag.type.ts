@@ -1,5 +1,7 @@
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, UseMiddleware } from 'type-graphql';
+import { MaskPiiBy } from '../../graphql/pii.middleware.ts';
 import { JSONScalar, TagKind } from '../../graphql/scalars.ts';
+import { maskRule } from '../segments/segment.pii-args.ts';
 
 @ObjectType({ description: 'A label on customers: set by hand (MANUAL) or kept current by a rule (RULE).' })
 export class Tag {
@@ -13,7 +15,7 @@ export class Tag {
 
 @ObjectType()
 export class TagWithCount extends Tag {
-  @Field(() => JSONScalar, { nullable: true, description: 'The rule of a RULE tag.' }) rule!: unknown;
+  @Field(() => JSONScalar, { nullable: true, description: 'The rule of a RULE tag.' }) @UseMiddleware(MaskPiiBy(maskRule)) rule!: unknown;
   @Field(() => Int) memberCount!: number;
   @Field(() => Int, { description: 'Raised by every change (name, category, description, rule, archiving).' }) version!: number;
   @Field(() => Date, { nullable: true, description: 'Set once archived: held by no one, not evaluated, cannot be set.' }) archivedAt!: Date | null;
@@ -25,7 +27,7 @@ export class TagVersion {
   @Field(() => String) name!: string;
   @Field(() => String, { nullable: true }) category!: string | null;
   @Field(() => String, { nullable: true }) description!: string | null;
-  @Field(() => JSONScalar, { nullable: true }) rule!: unknown;
+  @Field(() => JSONScalar, { nullable: true }) @UseMiddleware(MaskPiiBy(maskRule)) rule!: unknown;
   @Field(() => Boolean, { description: 'This version archived the tag.' }) archived!: boolean;
   @Field(() => String, { nullable: true }) createdBy!: string | null;
   @Field(() => Date) createdAt!: Date;

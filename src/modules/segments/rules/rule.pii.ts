@@ -3,7 +3,7 @@
  * rule that compares it either: a size of 1 or 0 for `email eq "x"` would tell it what it cannot read.
  * What counts as personal is defined once, in privacy/pii-mask.ts.
  */
-import { isPiiAttr, isPiiJsonKey, isPiiShapedValue } from '../../privacy/pii-mask.ts';
+import { isPiiAttr, isPiiJsonKey, isPiiShapedValue, maskJson, maskValueUnderKey } from '../../privacy/pii-mask.ts';
 import { isEventRule, REVENUE_PROP, type Rule } from './rule.schema.ts';
 
 /** Paths of property filters ({ prop, value }, in rules and funnel steps) on personal data. */
@@ -33,5 +33,46 @@ export function piiPathsInRule(rule: Rule, path = '$'): string[] {
     out.push(...piiPathsInPropFilters(rule.where, `${path}.where`));
     if (rule.sum && rule.sum.prop !== REVENUE_PROP && isPiiJsonKey(rule.sum.prop)) out.push(`${path}.sum.prop`);
   }
+  return out;
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A compared value as READER keys see it: masked when it is read from a PII field `key`, or looks like an email. */
+const maskCompared = (key: string | null, value: unknown): unknown =>
+  Array.isArray(value) ? value.map((v) => maskCompared(key, v)) : key !== null ? maskValueUnderKey(key, value) : maskJson(value);
+
+/** Property filters ({ prop, value }): the value of one on personal data, or one that looks like an email, masked. */
+function maskFilters(filters: unknown): unknown {
+  if (!Array.isArray(filters)) return filters;
+  return filters.map((f) => (isObject(f) && 'value' in f ? { ...f, value: maskCompared(typeof f.prop === 'string' && f.prop !== REVENUE_PROP && isPiiJsonKey(f.prop) ? f.prop : null, f.value) } : f));
+}
+
+/**
+ * A stored rule as READER keys see it: every value it compares with personal data (attr email eq
+ * "ceo@…", a trait or property on contact data, an email-shaped group id) masked as that field would
+ * be, the rest as written. READER keys read segments' rules and their changes, so an unmasked rule
+ * would name the very person its ENTERED change points at.
+ */
+export function maskRule(rule: unknown): unknown {
+  if (Array.isArray(rule)) return rule.map(maskRule);
+  if (!isObject(rule)) return maskJson(rule);
+  const out: Json = { ...rule };
+  if (Array.isArray(rule.and)) out.and = rule.and.map(maskRule);
+  if (Array.isArray(rule.or)) out.or = rule.or.map(maskRule);
+  if ('not' in rule) out.not = maskRule(rule.not);
+  if ('value' in rule) {
+    const key = typeof rule.attr === 'string' && isPiiAttr(rule.attr) ? rule.attr : typeof rule.trait === 'string' && isPiiJsonKey(rule.trait) ? rule.trait : null;
+    out.value = maskCompared(key, rule.value);
+  }
+  if (isObject(rule.account)) {
+    const a: Json = { ...rule.account };
+    if ('groupId' in a) a.groupId = maskJson(a.groupId);
+    if (Array.isArray(a.where))
+      a.where = a.where.map((f) => (isObject(f) && 'value' in f ? { ...f, value: maskCompared(typeof f.trait === 'string' && isPiiJsonKey(f.trait) ? f.trait : null, f.value) } : f));
+    out.account = a;
+  }
+  if ('where' in rule) out.where = maskFilters(rule.where);
   return out;
 }
