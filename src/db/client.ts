@@ -81,11 +81,18 @@ class ConnectTimeoutClient extends pg.Client {
 
 const logQueries = [{ emit: 'event', level: 'query' }] as const;
 
+/**
+ * Session settings of every PostgreSQL connection. Unqualified names in hand-written SQL resolve to the
+ * configured schema; and the session time zone is UTC, whatever the server's or role's default, because
+ * timestamptz arithmetic (`occurred_at - make_interval(days => n)` crosses DST days differently in
+ * another zone), date_trunc and ::date casts of timestamptz follow it, and the docs define periods in UTC.
+ */
+const sessionOptions = (schema: string) => `-c search_path="${schema}" -c TimeZone=UTC`;
+
 async function openPostgres(config: { url: string; schema: string }): Promise<Database> {
   const pool = new pg.Pool({
     connectionString: config.url,
-    // Unqualified names in hand-written SQL resolve to the configured schema.
-    options: `-c search_path="${config.schema}"`,
+    options: sessionOptions(config.schema),
     max: 10,
     // pg-pool uses one setting both for connecting and for waiting for a free connection. They differ:
     // a database that cannot be reached must fail a request in CONNECT_TIMEOUT_MS instead of hanging it
@@ -118,7 +125,7 @@ async function openPostgres(config: { url: string; schema: string }): Promise<Da
     async dedicatedSession(onLost) {
       const client = new pg.Client({
         connectionString: config.url,
-        options: `-c search_path="${config.schema}"`,
+        options: sessionOptions(config.schema),
         connectionTimeoutMillis: 5_000,
         keepAlive: true,
         keepAliveInitialDelayMillis: 10_000,
@@ -157,6 +164,9 @@ async function openPglite(dataDir: string | null, snapshot: Blob | undefined): P
     const load = snapshot && !(dataDir && existsSync(path.join(dataDir, 'PG_VERSION'))) ? { loadDataDir: snapshot } : {};
     pglite = dataDir ? new PGlite(dataDir, load) : new PGlite(load);
     await pglite.waitReady;
+    // One connection for the process: set once, as PostgreSQL connections get it at connect (sessionOptions).
+    // PGlite starts in UTC, but a data directory's postgresql.conf or ALTER DATABASE could say otherwise.
+    await pglite.exec(`SET TimeZone = 'UTC'`);
   } catch (err) {
     lock?.release();
     throw err;

@@ -18,7 +18,7 @@
  * touchpoint's `ca_channel` property.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AttributionDocument, ChannelPerformanceDocument, type AttributionModel, type Channel, type TouchpointInput } from '../generated/graphql.ts';
+import { AttributionByDocument, AttributionDocument, ChannelPerformanceDocument, type AttributionModel, type Channel, type TouchpointInput } from '../generated/graphql.ts';
 import { CA_CHANNEL } from '../helpers/channel-attribution.ts';
 import { dbKinds } from '../helpers/databases.ts';
 import { readCsv } from '../helpers/fixtures.ts';
@@ -260,6 +260,30 @@ describe.each(dbKinds)('attribution on %s', (kind) => {
     const a60 = (await q(60)).attribution;
     expect(a60).toMatchObject({ attributedConversions: 3, unattributed: { conversions: 1, value: 5 } });
     expect(byModel(a60).FIRST_TOUCH).toEqual({ EMAIL: [1, 10], SOCIAL: [1, 20], SEARCH: [1, 7] });
+  });
+
+  it('MARKOV by CAMPAIGN takes up to 200 (channel, campaign) pairs as documented, and refuses 201', async () => {
+    const t0 = Date.UTC(2025, 5, 1);
+    const at = (minute: number) => new Date(t0 + minute * 60_000).toISOString();
+    // Person i: one WEB touch of campaign cap-i, converting a minute later: one pair per person.
+    await recordAll(
+      t,
+      Array.from({ length: 201 }, (_, i): TouchpointInput[] => [
+        { messageId: `cap-${i}-t`, userId: `cap-${i}`, event: 'Cap Visit', channel: 'WEB', context: { campaign: { name: `cap-${i}` } }, occurredAt: at(2 * i) },
+        { messageId: `cap-${i}-c`, userId: `cap-${i}`, event: 'Cap Buy', channel: 'OTHER', occurredAt: at(2 * i + 1) },
+      ]).flat(),
+    );
+    const ask = (people: number) => t.gql(AttributionByDocument, { scope: { from: at(0), to: at(2 * people) }, conversionEvent: 'Cap Buy', models: ['MARKOV'], by: 'CAMPAIGN' });
+    // 200 pairs: every journey is START → its pair → conversion, so P = 1 and removing one pair leaves
+    // 199/200: equal removal effects, and each pair gets 200 × 1/200 = 1 conversion.
+    const ok = await ask(200);
+    expect(ok.errors).toBeUndefined();
+    const channels = ok.data!.attribution.models[0]!.channels;
+    expect(channels.map((c) => c.campaign).sort()).toEqual(Array.from({ length: 200 }, (_, i) => `cap-${i}`).sort());
+    for (const c of channels) expectClose(c.conversions, 1, `conversions of ${c.campaign}`);
+    const over = await ask(201);
+    expect(over.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'models' });
+    expect(over.errors?.[0]?.message).toContain('this scope has 201');
   });
 
   it('refuses an empty or unknown conversion event and a lookback outside 1..365', async () => {

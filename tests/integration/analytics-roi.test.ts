@@ -375,6 +375,30 @@ describe.each(dbKinds)('money in several currencies on %s', (kind) => {
       expect(audit.map((a) => a.outcome)).toEqual(expect.arrayContaining(['ok', 'INVALID_DATE', 'NO_EXCHANGE_RATE', 'FORBIDDEN']));
     });
 
+    it('recordSpend refuses an amount whose base amount would not fit 16 integer digits, naming the row, and stores nothing', async () => {
+      // 1 XAU = 1,000,000 base units, the largest rate allowed.
+      await t.ok(SetExchangeRatesDocument, { rates: [{ currency: 'XAU', validFrom: '2026-01-01', rate: 1_000_000 }] });
+      const before = await t.db.prisma.adSpend.count();
+      // 2 × 10^10 × 10^6 = 2 × 10^16: below 10^16 as sent, not once converted.
+      const r = await t.gql(RecordSpendDocument, { input: [good, { date: '2026-01-06', channel: 'ADS', campaign: 'gold', amount: 2e10, currency: 'XAU' }] });
+      expect(codeOf(r)).toMatchObject({ code: 'BAD_USER_INPUT', index: 1, field: 'amount' });
+      expect(await t.db.prisma.adSpend.count()).toBe(before);
+      // Just under the limit both ways: 9,999,999,999.99 × 10^6 = 9,999,999,999,990,000.00; and an amount of
+      // 16 digits in the base currency is kept exactly (not rounded to 15 significant digits, i.e. up to 10^16).
+      const fit = await t.gql(RecordSpendDocument, {
+        input: [
+          { date: '2026-01-07', channel: 'ADS', campaign: 'gold', amount: 9_999_999_999.99, currency: 'XAU' },
+          { date: '2026-01-07', channel: 'ADS', campaign: 'huge', amount: 9_999_999_999_999_996 },
+        ],
+      });
+      expect(fit.errors).toBeUndefined();
+      const rows = await t.db.prisma.adSpend.findMany({ where: { date: new Date('2026-01-07T00:00:00Z') }, orderBy: { campaign: 'asc' } });
+      expect(rows.map((x) => [x.campaign, x.amount.toFixed(2), x.amountBase.toFixed(2)])).toEqual([
+        ['gold', '9999999999.99', '9999999999990000.00'],
+        ['huge', '9999999999999996.00', '9999999999999996.00'],
+      ]);
+    });
+
     it('setExchangeRates is ADMIN only and refuses a bad batch whole', async () => {
       const before = await t.db.prisma.exchangeRate.count();
       const ok = { currency: 'CNY', validFrom: '2026-01-01', rate: 0.14 };

@@ -172,8 +172,9 @@ function refTrend(all: RefEv[], o: { from: number; to: number; interval: Interva
   const n = b.index(o.to - 1) + 1;
   const inRange = all.filter((e) => e.at >= o.from && e.at < o.to);
   const windowDays = { DAU: 1, WAU: 7, MAU: 30 }[o.math as 'DAU'] as number | undefined;
-  const intervalDays = { HOUR: 1 / 24, DAY: 1, WEEK: 7, MONTH: 28 }[o.interval];
-  const windowed = windowDays !== undefined && intervalDays < windowDays;
+  // docs/analytics.md: plain UNIQUE_CUSTOMERS for DAU at DAY, WEEK, MONTH; WAU at WEEK, MONTH; MAU at MONTH.
+  const plainAt: Record<string, Interval[]> = { DAU: ['DAY', 'WEEK', 'MONTH'], WAU: ['WEEK', 'MONTH'], MAU: ['MONTH'] };
+  const windowed = windowDays !== undefined && !plainAt[o.math]!.includes(o.interval);
   // rank
   let keep = o.keep;
   if (!keep) {
@@ -341,6 +342,10 @@ describe.each(dbKinds)('trends on %s', (kind) => {
 
     const dau = await trends({ scope: scope(utc('2017-06-01 00:00:00'), to), interval: 'MONTH', series: [{ math: 'DAU' }, { math: 'UNIQUE_CUSTOMERS' }] });
     expect(dau.series[0]!.points.map((p) => p.value)).toEqual(dau.series[1]!.points.map((p) => p.value));
+    // MAU by MONTH is plain uniques too, in 31-day months as in February.
+    const monthly = { from: utc('2017-06-01 00:00:00'), to: utc('2018-04-01 00:00:00') };
+    const mauMonth = await trends({ scope: scope(monthly.from, monthly.to), interval: 'MONTH', series: [{ math: 'MAU' }] });
+    expectRows(asRef(mauMonth.series), refTrend(all, { ...monthly, interval: 'MONTH', math: 'MAU', breakdown: false }));
 
     // Daily WAU by payment type, Other folded before counting.
     const byPay = orders.map((o) => ev(o, [o.payment]));
@@ -392,6 +397,19 @@ describe.each(dbKinds)('trends on %s', (kind) => {
       { at: '2024-03-01T22:30:00.000Z', value: 0 },
       { at: '2024-03-01T23:30:00.000Z', value: 1 },
     ]);
+  });
+
+  it('hand-checked: MAU at MONTH counts the month\'s own people, not a 30-day window (31-day January, 29-day February)', async () => {
+    await recordAll(t, [
+      { messageId: 'mau-1', event: 'Mau Jan First', userId: 'mau-a', occurredAt: '2024-01-01T00:00:00Z' },
+      { messageId: 'mau-2', event: 'Mau Jan Last', userId: 'mau-b', occurredAt: '2024-01-31T12:00:00Z' },
+    ]);
+    // January: active on Jan 1, so in the month (a 30-day window ending Jan 31 would start on Jan 2).
+    const jan = await trends({ scope: scope(utc('2024-01-01 00:00:00'), utc('2024-02-01 00:00:00')), interval: 'MONTH', series: [{ event: 'Mau Jan First', math: 'MAU' }] });
+    expect(jan.series[0]!.points).toEqual([{ at: '2024-01-01T00:00:00.000Z', value: 1 }]);
+    // February: active only on Jan 31, so not in the month (a 30-day window ending Feb 29 would reach Jan 31).
+    const feb = await trends({ scope: scope(utc('2024-02-01 00:00:00'), utc('2024-03-01 00:00:00')), interval: 'MONTH', series: [{ event: 'Mau Jan Last', math: 'MAU' }] });
+    expect(feb.series[0]!.points).toEqual([{ at: '2024-02-01T00:00:00.000Z', value: 0 }]);
   });
 
   it('hand-checked: missing values are None, the rest beyond the limit is Other and counts a person once; merged customers count once', async () => {

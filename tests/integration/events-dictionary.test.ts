@@ -5,7 +5,7 @@
  * defined to be stored: "Page Viewed" with the page name in properties.name).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventDictionaryDocument, type EventDictionaryQuery, type EventDictionaryQueryVariables } from '../generated/graphql.ts';
+import { CreateSegmentDocument, EventDictionaryDocument, type EventDictionaryQuery, type EventDictionaryQueryVariables } from '../generated/graphql.ts';
 import { dbKinds } from '../helpers/databases.ts';
 import { readCsv } from '../helpers/fixtures.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -181,6 +181,22 @@ describe.each(dbKinds)('event dictionary on %s', (kind) => {
     expect(got).toEqual(want);
     expect(await answer({ scope: scope(from, to), first: 0 })).toEqual({ ...reference(sent, from, to, null, 0), events: [] });
     expect(await answer({ scope: scope(BASE - 10 * HOUR, BASE), first: 5 })).toEqual({ totalCount: 0, sampleSize: SAMPLE, events: [] });
+  });
+
+  it('with segmentId, lists only the members\' events: counts, channels, types and keys from their touchpoints alone', async () => {
+    // Members: the sessions with a screen call (the app users); the reference sees only their events as sent.
+    const segment = (await t.ok(CreateSegmentDocument, { input: { name: 'App users', rule: { type: 'SCREEN' } } })).createSegment;
+    const members = new Set(sent.filter((e) => e.type === 'SCREEN').map((e) => e.user));
+    const theirs = sent.filter((e) => members.has(e.user));
+    expect(members.size).toBeGreaterThan(0);
+    expect(members.size).toBeLessThan(new Set(sent.map((e) => e.user)).size);
+    const from = BASE + 20 * HOUR + 30_000;
+    const to = BASE + 200 * HOUR;
+    const want = reference(theirs, from, to, null, 100);
+    // Names with several channels, so the per-channel grouping is exercised as well as the per-type one.
+    expect(want.events.some((e) => e.channels.length > 1)).toBe(true);
+    expect(await answer({ scope: { ...scope(from, to), segmentId: segment.id }, first: 100 })).toEqual(want);
+    expect(await answer({ scope: { ...scope(from, to), segmentId: segment.id }, first: 1, search: 'viewed' })).toEqual(reference(theirs, from, to, 'viewed', 1));
   });
 
   it('counts a page call as a page view: the page name is a property, the type is PAGE', async () => {

@@ -5,7 +5,7 @@ import { MarketingDimension, splitDimensionKey } from './dimension.types.ts';
 import { validScope, type AnalyticsScopeInput } from './analytics.scope.ts';
 import { markovRemovalEffects } from './attribution.markov.ts';
 import { assertKnownEvents, eventName } from './funnel.service.ts';
-import { attributionRepository, type ChannelCredits } from './attribution.repository.ts';
+import { attributionRepository, CONVERSION, NULL_STATE, START, type ChannelCredits } from './attribution.repository.ts';
 import { AttributionModel, type AttributionResult, type ChannelAttribution, type ModelAttribution } from './attribution.types.ts';
 
 export interface AttributionArgs {
@@ -77,7 +77,9 @@ export class AttributionService {
     };
     for (const model of models) {
       if (model === AttributionModel.MARKOV) {
-        const states = new Set(rows.transitions.map((x) => x.src)).size;
+        // Only the (channel, campaign) pairs count against the documented bound, not START (a source
+        // of every journey) nor the absorbing CONVERSION and NULL.
+        const states = new Set(rows.transitions.flatMap((x) => [x.src, x.dst]).filter((s) => s !== START && s !== CONVERSION && s !== NULL_STATE)).size;
         if (states > MAX_MARKOV_STATES)
           throw new UserError(ErrorCode.BAD_USER_INPUT, `MARKOV takes at most ${MAX_MARKOV_STATES} channel/campaign states; this scope has ${states}: narrow it or use another model`, { field: 'models' });
         const { conversionProbability, removalEffects } = markovRemovalEffects(rows.transitions);

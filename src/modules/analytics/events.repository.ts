@@ -83,9 +83,10 @@ export const eventsRepository = {
 
   /** Touchpoints per channel and per type of each of `names`, in scope. */
   async breakdowns(db: Db, scope: AnalyticsScope, names: string[]): Promise<EventBreakdownRow[]> {
-    // Without a segment nobody's person matters, so no join to customer.
+    // Without a segment nobody's person matters, so no join to customer. scopedTouchpoints leaves out
+    // `type` unless asked for, and the grouping below needs it.
     const tp = scope.segmentId
-      ? scopedTouchpoints(scope, sql`AND t.event = ANY(${names}::text[])`)
+      ? scopedTouchpoints(scope, sql`AND t.event = ANY(${names}::text[])`, sql`, t.type`)
       : sql`SELECT t.event, t.channel, t.type FROM touchpoint t
             WHERE t.occurred_at >= ${scope.from}::timestamptz AND t.occurred_at < ${scope.to}::timestamptz AND t.event = ANY(${names}::text[])`;
     return db.$queryRaw<EventBreakdownRow[]>`

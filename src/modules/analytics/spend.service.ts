@@ -75,7 +75,13 @@ export class SpendService {
           rateOf.set(i, rate);
         });
         if (rows.length === 0) return { inserted: 0, replaced: 0 };
-        return spendRepository.upsert(tx, rows.map((r, i) => ({ ...r, rate: rateOf.get(i) ?? '1' })));
+        const writes = rows.map((r, i) => ({ ...r, rate: rateOf.get(i) ?? '1' }));
+        // Only known once the rate is: an amount below 10^16 can convert to more than the column holds,
+        // which the insert would fail on as an internal error.
+        const tooLarge = await spendRepository.firstTooLarge(tx, writes);
+        if (tooLarge !== null)
+          throw bad(ErrorCode.BAD_USER_INPUT, `amount converts to 10^16 ${base} or more at the ${writes[tooLarge]!.currency} rate of ${writes[tooLarge]!.date}`, tooLarge, 'amount');
+        return spendRepository.upsert(tx, writes);
       },
       { maxWait: 15_000, timeout: 60_000 },
     );

@@ -31,8 +31,12 @@ export interface TrendsArgs {
 
 const bad = (message: string, field: string) => new UserError(ErrorCode.BAD_USER_INPUT, message, { field });
 
-/** Interval lengths in days, to tell whether a DAU/WAU/MAU window is longer than one bucket (a month counts as 28). */
-const INTERVAL_DAYS: Record<TrendInterval, number> = { HOUR: 1 / 24, DAY: 1, WEEK: 7, MONTH: 28 };
+/**
+ * Interval lengths in days, to tell whether a DAU/WAU/MAU window is longer than one bucket. A month
+ * counts as 31: the docs define MAU at MONTH as plain uniques of the month, and taking its shortest
+ * length (28) sent every month, even 31-day January, down the 30-day window instead.
+ */
+const INTERVAL_DAYS: Record<TrendInterval, number> = { HOUR: 1 / 24, DAY: 1, WEEK: 7, MONTH: 31 };
 
 /** The window of DAU/WAU/MAU in fine units (hours for HOUR, local days otherwise), or null when plain uniques answer. */
 function windowOf(math: TrendMath, interval: TrendInterval): { days: number; units: number } | null {
