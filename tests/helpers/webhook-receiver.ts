@@ -103,3 +103,16 @@ export async function startReceiver(respond: Responder = () => ({ status: 200 })
   r.url = `http://127.0.0.1:${r.port}/hook`;
   return r;
 }
+
+/** Receivers a test file starts (`start`), all closed by `closeAll` in its afterAll. */
+export function receiverPool() {
+  const started: Receiver[] = [];
+  return {
+    async start(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
+      const r = await startReceiver(...args);
+      started.push(r);
+      return r;
+    },
+    closeAll: () => Promise.all(started.map((r) => r.close())),
+  };
+}

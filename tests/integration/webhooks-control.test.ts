@@ -15,7 +15,7 @@ import {
 import { dbKinds } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { base, createWebhook, record, until, webhook } from '../helpers/webhook-api.ts';
-import { startReceiver, type Receiver } from '../helpers/webhook-receiver.ts';
+import { receiverPool } from '../helpers/webhook-receiver.ts';
 
 /** A group: the batches the worker claims in one statement and sends side by side. */
 const GROUP = base.maxConcurrency;
@@ -37,18 +37,14 @@ const items = (prefix: string, event: string, n: number) =>
 
 describe.each(dbKinds)('webhooks under operator control on %s', (kind) => {
   let t: TestServer;
-  const receivers: Receiver[] = [];
-  const receiver = async (...args: Parameters<typeof startReceiver>) => {
-    const r = await startReceiver(...args);
-    receivers.push(r);
-    return r;
-  };
+  const pool = receiverPool();
+  const receiver = pool.start;
   beforeAll(async () => {
     // Retries as long as the tests need them (the base configuration caps them at 100 ms).
     t = await startTestServer(kind, { webhooks: { ...base, retryMaxDelayMs: 2_000, retryWindowMs: 60_000 } });
   });
   afterAll(async () => {
-    await Promise.all(receivers.map((r) => r.close()));
+    await pool.closeAll();
     await t?.stop();
   });
 

@@ -9,7 +9,7 @@ import { CreateSegmentDocument, SegmentDetailDocument, type TouchpointInput } fr
 import { dbKinds } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { base, createWebhook, record, until, webhook } from '../helpers/webhook-api.ts';
-import { startReceiver, type Receiver } from '../helpers/webhook-receiver.ts';
+import { receiverPool } from '../helpers/webhook-receiver.ts';
 
 const ORDERS = 240;
 const SIGNUPS = 80;
@@ -24,22 +24,21 @@ async function deliveredBy(t: TestServer, destinationId: string): Promise<number
 describe.runIf(dbKinds.includes('postgres'))('webhook delivery from two servers on one PostgreSQL', () => {
   let a: TestServer;
   let b: TestServer;
-  const receivers: Receiver[] = [];
+  const pool = receiverPool();
   beforeAll(async () => {
     const webhooks = { ...base, retryWindowMs: 60_000 };
     a = await startTestServer('postgres', { webhooks });
     b = await startTestServer('postgres', { webhooks }, { database: a.config.database });
   });
   afterAll(async () => {
-    await Promise.all(receivers.map((r) => r.close()));
+    await pool.closeAll();
     await b?.stop();
     await a?.stop();
   });
 
   it('each item is delivered once, by one of them, and segment changes arrive in seq order', async () => {
-    const touchRx = await startReceiver();
-    const segRx = await startReceiver();
-    receivers.push(touchRx, segRx);
+    const touchRx = await pool.start();
+    const segRx = await pool.start();
     const segment = (await a.ok(CreateSegmentDocument, { input: { name: 'multi signups', rule: { event: 'Multi Signup' } } })).createSegment;
     const orders = await createWebhook(a, { name: 'orders', url: touchRx.url, events: ['TOUCHPOINTS'], eventFilter: { events: ['Multi Order'] } });
     const changes = await createWebhook(b, { name: 'signups', url: segRx.url, events: ['SEGMENT_CHANGES'], segmentIds: [segment.id] });

@@ -19,21 +19,17 @@ import {
 import { dbKinds } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { base, createWebhook, record, until, verifySignature, webhook } from '../helpers/webhook-api.ts';
-import { startReceiver, type Receiver } from '../helpers/webhook-receiver.ts';
+import { receiverPool, startReceiver } from '../helpers/webhook-receiver.ts';
 
 describe.each(dbKinds)('webhooks on %s', (kind) => {
   let t: TestServer;
-  const receivers: Receiver[] = [];
-  const receiver = async (...args: Parameters<typeof startReceiver>) => {
-    const r = await startReceiver(...args);
-    receivers.push(r);
-    return r;
-  };
+  const pool = receiverPool();
+  const receiver = pool.start;
   beforeAll(async () => {
     t = await startTestServer(kind, { webhooks: { ...base, retryWindowMs: 60_000 } });
   });
   afterAll(async () => {
-    await Promise.all(receivers.map((r) => r.close()));
+    await pool.closeAll();
     await t?.stop();
   });
 
@@ -209,13 +205,13 @@ describe.each(dbKinds)('webhooks on %s', (kind) => {
 
 describe.each(dbKinds)('webhook dead letters on %s', (kind) => {
   let t: TestServer;
-  const receivers: Receiver[] = [];
+  const pool = receiverPool();
   beforeAll(async () => {
     // A short retry window so an item gives up quickly; two dead items in a row pause a destination.
     t = await startTestServer(kind, { webhooks: { ...base, retryWindowMs: 300, pauseAfterDead: 2 } });
   });
   afterAll(async () => {
-    await Promise.all(receivers.map((r) => r.close()));
+    await pool.closeAll();
     await t?.stop();
   });
 
@@ -241,8 +237,7 @@ describe.each(dbKinds)('webhook dead letters on %s', (kind) => {
     expect(w.status).toBe('ACTIVE'); // one dead item is below WEBHOOK_PAUSE_AFTER_DEAD
 
     // The receiver comes back on the same port; only a replay sends the item again.
-    const rx = await startReceiver(undefined, port);
-    receivers.push(rx);
+    const rx = await pool.start(undefined, port);
     const replayed = await t.ok(ReplayWebhookDeadLettersDocument, { id: made.webhook.id, ids: [dead[0]!.node.id] });
     expect(replayed.replayWebhookDeadLetters.replayed).toBe(1);
     await rx.waitFor(() => rx.processed.size === 1, 30_000, 'the replayed item');
@@ -258,8 +253,7 @@ describe.each(dbKinds)('webhook dead letters on %s', (kind) => {
 
   it('a destination that keeps failing is paused and raises WEBHOOK_FAILING; resume sends again', async () => {
     let refusing = true;
-    const rx = await startReceiver(() => (refusing ? { status: 400 } : { status: 200 }));
-    receivers.push(rx);
+    const rx = await pool.start(() => (refusing ? { status: 400 } : { status: 200 }));
     const made = await createWebhook(t, { name: 'refuser', url: rx.url, events: ['TOUCHPOINTS'], eventFilter: { channels: ['EMAIL'] } });
     // A 400 is final: each item is dead at its first answer; the second dead item pauses the destination.
     await record(t, [{ messageId: 'wh-ref-1', event: 'Email Opened', userId: 'wh-eve', channel: 'EMAIL', occurredAt: '2026-03-02T10:00:00Z' }]);
