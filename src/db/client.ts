@@ -86,8 +86,9 @@ const logQueries = [{ emit: 'event', level: 'query' }] as const;
  * configured schema; and the session time zone is UTC, whatever the server's or role's default, because
  * timestamptz arithmetic (`occurred_at - make_interval(days => n)` crosses DST days differently in
  * another zone), date_trunc and ::date casts of timestamptz follow it, and the docs define periods in UTC.
+ * DateStyle is ISO because code parses dates the database writes as text (a birthday as YYYY-MM-DD).
  */
-const sessionOptions = (schema: string) => `-c search_path="${schema}" -c TimeZone=UTC`;
+const sessionOptions = (schema: string) => `-c search_path="${schema}" -c TimeZone=UTC -c DateStyle=ISO,MDY`;
 
 async function openPostgres(config: { url: string; schema: string }): Promise<Database> {
   const pool = new pg.Pool({
@@ -166,7 +167,7 @@ async function openPglite(dataDir: string | null, snapshot: Blob | undefined): P
     await pglite.waitReady;
     // One connection for the process: set once, as PostgreSQL connections get it at connect (sessionOptions).
     // PGlite starts in UTC, but a data directory's postgresql.conf or ALTER DATABASE could say otherwise.
-    await pglite.exec(`SET TimeZone = 'UTC'`);
+    await pglite.exec(`SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'`);
   } catch (err) {
     lock?.release();
     throw err;

@@ -22,6 +22,8 @@ import { recordAll } from '../helpers/record.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const ZONE = 'America/New_York';
+/** A date style whose text output is not ISO (09/12/1906): a birthday read as text would not parse. */
+const DATE_STYLE = 'SQL, DMY';
 
 /** A database whose sessions start in ZONE unless the client says otherwise, and how to remove it. */
 async function nonUtcDatabase(kind: DbKind): Promise<{ database: Config['database']; cleanup: () => Promise<void> }> {
@@ -30,6 +32,7 @@ async function nonUtcDatabase(kind: DbKind): Promise<{ database: Config['databas
     const db = await openDatabase({ kind: 'pglite', dataDir }, { pgliteSnapshot: await pgliteSnapshot() });
     const session = await db.session();
     await session.exec(`ALTER SYSTEM SET TimeZone = '${ZONE}'`);
+    await session.exec(`ALTER SYSTEM SET DateStyle = '${DATE_STYLE}'`);
     await session.release();
     await db.close();
     return { database: { kind: 'pglite', dataDir }, cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
@@ -40,6 +43,7 @@ async function nonUtcDatabase(kind: DbKind): Promise<{ database: Config['databas
   const [{ db }] = (await admin.query<{ db: string }>('SELECT current_database() AS db')).rows;
   await admin.query(`CREATE ROLE "${role}" LOGIN`);
   await admin.query(`ALTER ROLE "${role}" SET TimeZone = '${ZONE}'`);
+  await admin.query(`ALTER ROLE "${role}" SET DateStyle = '${DATE_STYLE}'`);
   await admin.query(`GRANT CONNECT, CREATE ON DATABASE "${db}" TO "${role}"`);
   const url = new URL(testEnv().databaseUrl!);
   url.username = role;
@@ -76,6 +80,9 @@ describe.each(dbKinds)('session time zone on %s', (kind) => {
     // Pooled connections: more than one, so more than the first connection is seen.
     const zones = await Promise.all(Array.from({ length: 4 }, () => t.db.prisma.$queryRaw<{ TimeZone: string }[]>`SHOW TimeZone`));
     expect(zones.map((z) => z[0]!.TimeZone)).toEqual(['UTC', 'UTC', 'UTC', 'UTC']);
+    // Dates written as text in ISO order, which the rule evaluator parses (a birthday), whatever the default.
+    const styles = await Promise.all(Array.from({ length: 4 }, () => t.db.prisma.$queryRaw<{ d: string }[]>`SELECT DATE '1906-12-09'::text AS d`));
+    expect(styles.map((x) => x[0]!.d)).toEqual(Array(4).fill('1906-12-09'));
     const session = await t.db.session();
     try {
       expect(await session.query('SHOW TimeZone')).toEqual([{ TimeZone: 'UTC' }]);
