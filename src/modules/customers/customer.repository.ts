@@ -81,13 +81,14 @@ export const customerRepository = {
 
   /**
    * Serialises writers that touch the same people: one transaction-level advisory lock per key, taken
-   * in a fixed order so two batches never wait on each other in a cycle.
+   * in a fixed order so two batches never wait on each other in a cycle. Keyed by schema too: advisory
+   * locks are shared by the whole database, and the same person in two schemas is two people.
    */
   async lockKeys(tx: Db, keys: string[]): Promise<void> {
     if (keys.length === 0) return;
     await tx.$executeRaw`
       SELECT pg_advisory_xact_lock(h)
-      FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb) AS k ORDER BY 1) AS s`;
+      FROM (SELECT DISTINCT hashtextextended(current_schema() || ':' || k, 0) AS h FROM jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb) AS k ORDER BY 1) AS s`;
   },
 
   /** externalKey → id of the live customer (a merged-away customer resolves to its winner). */

@@ -1,6 +1,6 @@
 /**
  * Membership writes and the outbox, always in the caller's transaction. Every ENTERED/LEFT is written
- * in the same statement as the membership change itself, after taking OUTBOX_LOCK: the lock is held to
+ * in the same statement as the membership change itself, after taking the outbox lock: the lock is held to
  * commit, so transactions that write outbox rows commit one after another and `seq` (taken at insert)
  * follows commit order. A subscriber that resumes after seq N therefore never misses a smaller seq
  * that committed later.
@@ -9,7 +9,11 @@ import type { Db } from '../../db/client.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
 import { sizeTrendSql, type SizeTrendRequest, type SizeTrendRow } from './size-trend.sql.ts';
 
-export const OUTBOX_LOCK = 72_410_002;
+/**
+ * The outbox lock's key, one per schema: advisory locks are shared by the whole database, and a fixed
+ * key made every deployment (or test, or bench run) in its own schema queue behind the others' writes.
+ */
+const OUTBOX_LOCK_KEY = Prisma.sql`hashtextextended('cdp:outbox:' || current_schema(), 0)`;
 
 /**
  * Up to this many desired pairs, the live write finds the members who left with NOT IN over the pairs:
@@ -50,7 +54,7 @@ const toRecord = (r: ChangeRow): MembershipChangeRecord => ({
 
 export const membershipRepository = {
   async lockOutbox(tx: Db): Promise<void> {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${OUTBOX_LOCK}::bigint)`;
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${OUTBOX_LOCK_KEY})`;
   },
 
   /**
