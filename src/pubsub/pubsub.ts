@@ -90,15 +90,17 @@ export function createPubSub(opts: { redisUrl?: string; logger: Logger; channelP
   // (tests/integration/pubsub-handshake.test.ts). The check only waits for Redis to load its dataset,
   // which pub/sub does not need.
   const subscriber = connect({ enableReadyCheck: false });
-  // graphql-redis-subscriptions drops the promises of UNSUBSCRIBE and PUNSUBSCRIBE. When the connection
-  // closes before Redis answers them (a stop while Redis is away or partitioned), ioredis rejects them
-  // with nobody listening, and Node reports unhandled rejections; observe them here instead.
-  for (const name of ['unsubscribe', 'punsubscribe'] as const) {
+  // graphql-redis-subscriptions drops the promises of UNSUBSCRIBE and PUNSUBSCRIBE, and ioredis drops
+  // those of the SUBSCRIBE and PSUBSCRIBE it sends again itself after a reconnect. When the connection
+  // closes before Redis answers them (a stop while Redis is away, partitioned, or just back), ioredis
+  // rejects them with nobody listening, and Node reports unhandled rejections (seen in the suite: a
+  // server stopped right after Redis came back). Observe them here; callers that await still see them.
+  for (const name of ['subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe'] as const) {
     const send = subscriber[name].bind(subscriber) as (...args: unknown[]) => Promise<unknown>;
     Object.assign(subscriber, {
       [name]: (...args: unknown[]) => {
         const answer = send(...args);
-        answer.catch((err: Error) => log.debug({ err: err.message, command: name }, 'redis unsubscribe not answered'));
+        answer.catch((err: Error) => log.debug({ err: err.message, command: name }, 'redis (un)subscribe not answered'));
         return answer;
       },
     });
