@@ -6,6 +6,7 @@
  * that committed later.
  */
 import type { Db } from '../../db/client.ts';
+import { hashLargeSets } from '../../db/large-sets.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
 import { sizeTrendSql, type SizeTrendRequest, type SizeTrendRow } from './size-trend.sql.ts';
 
@@ -72,6 +73,8 @@ export const membershipRepository = {
     at: Date,
   ): Promise<ApplySummary> {
     await this.lockOutbox(tx);
+    // A full recompute compares the whole membership with the whole target (see db/large-sets.ts).
+    if (!('candidates' in target)) await hashLargeSets(tx);
     const membersSql = Array.isArray(target.members) ? Prisma.sql`SELECT value AS id FROM jsonb_array_elements_text(${JSON.stringify(target.members)}::jsonb)` : target.members;
     const scope =
       'candidates' in target

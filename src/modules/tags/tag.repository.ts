@@ -1,4 +1,5 @@
 import type { Db } from '../../db/client.ts';
+import { hashLargeSets } from '../../db/large-sets.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
 import type { TagRecord } from './tag.sql.ts';
 
@@ -139,6 +140,8 @@ export const tagStore = {
       ? Prisma.sql`AND customer_id IN (SELECT value::uuid FROM jsonb_array_elements_text(${jsonIds(candidates)}::jsonb))`
       : Prisma.empty;
     const target = Array.isArray(members) ? Prisma.sql`SELECT value AS id FROM jsonb_array_elements_text(${jsonIds(members)}::jsonb)` : members;
+    // All holders against all members (see db/large-sets.ts).
+    if (!candidates) await hashLargeSets(tx);
     return idsOf(
       await tx.$queryRaw<{ id: string }[]>`
         WITH target AS (${target}),
