@@ -63,7 +63,7 @@ interface DestinationState {
   pump: Promise<void> | null;
   /** Set when the destination is no longer active (paused or deleted): its loops stop at their next step. */
   halted: boolean;
-  /** The queue pump sends nothing before this time (ms): the receiver's last answer asked to wait (a retry or Retry-After). */
+  /** Neither loop sends before this time (ms): the receiver's last answer asked to wait (a retry or Retry-After). */
   holdUntil: number;
 }
 
@@ -227,7 +227,7 @@ export class WebhookWorker {
     }
   }
 
-  /** Whether the queue pump stops here: the worker stops, the destination is no longer active, or its receiver asked to wait. */
+  /** Whether a loop (pump or lane) stops here: the worker stops, the destination is no longer active, or its receiver asked to wait. */
   private halts(st: DestinationState): boolean {
     return this.stopped || st.halted || Date.now() < st.holdUntil;
   }
