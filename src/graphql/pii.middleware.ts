@@ -9,13 +9,6 @@ import { seesPiiMasked } from '../modules/auth/access.ts';
 import { maskIdentity, maskValue, type PiiKind } from '../modules/privacy/pii-mask.ts';
 import type { Context } from './context.ts';
 
-export function MaskPii(kind: PiiKind): MiddlewareFn<Context> {
-  return async ({ context }, next) => {
-    const value: unknown = await next();
-    return seesPiiMasked(context.auth?.role) ? maskValue(kind, value) : value;
-  };
-}
-
 /** Masks with `mask` for READER keys: for values only their own module knows how to mask (a rule). */
 export function MaskPiiBy(mask: (value: unknown) => unknown): MiddlewareFn<Context> {
   return async ({ context }, next) => {
@@ -23,6 +16,8 @@ export function MaskPiiBy(mask: (value: unknown) => unknown): MiddlewareFn<Conte
     return seesPiiMasked(context.auth?.role) ? mask(value) : value;
   };
 }
+
+export const MaskPii = (kind: PiiKind): MiddlewareFn<Context> => MaskPiiBy((value) => maskValue(kind, value));
 
 /** For `{ type, value }` identity shapes: how much is masked depends on the type. */
 export const MaskIdentityValue: MiddlewareFn<Context> = async ({ root, context }, next) => {

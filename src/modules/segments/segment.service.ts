@@ -8,6 +8,7 @@
  */
 import type { Database, Db } from '../../db/client.ts';
 import { ErrorCode, UserError } from '../../errors.ts';
+import { isBigintId } from '../../lib/bigint-id.ts';
 import { isUuid } from '../../lib/uuid.ts';
 import type { AfterCommit, CustomerChange } from '../../lib/change-hooks.ts';
 import type { Logger } from '../../logger.ts';
@@ -484,13 +485,9 @@ export class SegmentService {
 }
 
 
-/** The largest seq there can be: the outbox's seq is a PostgreSQL bigint. */
-const MAX_SEQ = 9_223_372_036_854_775_807n;
-
 export function parseSeq(since: string | null | undefined): bigint | null {
   if (since == null || since === '') return null;
-  // 19 digits also allow values beyond bigint, which the database would refuse with its own error.
-  if (!/^\d{1,19}$/.test(since) || BigInt(since) > MAX_SEQ)
+  if (!isBigintId(since))
     throw new UserError(ErrorCode.BAD_USER_INPUT, '`since` must be a seq received earlier (a whole number up to 9223372036854775807)', { field: 'since' });
   return BigInt(since);
 }

@@ -13,6 +13,7 @@ import type { Database, Db } from '../../db/client.ts';
 import { ErrorCode, UserError } from '../../errors.ts';
 import { decodeCursor, encodeCursor, pageInfoOf, pageSize } from '../../graphql/pagination.ts';
 import type { AfterCommit, CustomerChange } from '../../lib/change-hooks.ts';
+import { isBigintId } from '../../lib/bigint-id.ts';
 import { isUuid } from '../../lib/uuid.ts';
 import type { Logger } from '../../logger.ts';
 import type { AlertRecord } from '../alerts/alert.types.ts';
@@ -42,9 +43,6 @@ export interface WebhookView extends WebhookDestinationRecord {
 }
 
 const bad = (field: string, message: string) => new UserError(ErrorCode.BAD_USER_INPUT, message, { field });
-
-/** A dead letter's id: a positive bigint, so larger ones are refused here instead of overflowing in SQL. */
-const isRowId = (x: string): boolean => /^\d{1,19}$/.test(x) && BigInt(x) <= 9_223_372_036_854_775_807n;
 
 export class WebhookService {
   readonly allow: AllowList;
@@ -231,7 +229,7 @@ export class WebhookService {
     let afterId: string | null = null;
     if (args.after) {
       const [k] = decodeCursor(args.after, 1);
-      if (typeof k !== 'string' || !isRowId(k)) throw new UserError(ErrorCode.INVALID_CURSOR, 'the `after` cursor is not one this server issued');
+      if (typeof k !== 'string' || !isBigintId(k)) throw new UserError(ErrorCode.INVALID_CURSOR, 'the `after` cursor is not one this server issued');
       afterId = k;
     }
     const rows = await webhookRepository.deadLetters(this.db.prisma, { destinationId: id, take: take + 1, afterId });
@@ -243,7 +241,7 @@ export class WebhookService {
   async replay(id: string, ids: string[] | null): Promise<number> {
     await this.require(id);
     if (ids) {
-      const bogus = ids.filter((x) => !isRowId(x));
+      const bogus = ids.filter((x) => !isBigintId(x));
       if (bogus.length) throw bad('ids', `not dead-letter ids: ${bogus.slice(0, 5).join(', ')}`);
     }
     const n = await webhookRepository.replay(this.db.prisma, { destinationId: id, ids, now: this.now() });

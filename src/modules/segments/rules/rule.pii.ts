@@ -43,10 +43,17 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 const maskCompared = (key: string | null, value: unknown): unknown =>
   Array.isArray(value) ? value.map((v) => maskCompared(key, v)) : key !== null ? maskValueUnderKey(key, value) : maskJson(value);
 
-/** Property filters ({ prop, value }): the value of one on personal data, or one that looks like an email, masked. */
-function maskFilters(filters: unknown): unknown {
+/**
+ * Filters ({ prop, value } in event conditions, { trait, value } in account ones): the value of one on
+ * personal data, or one that looks like an email, masked.
+ */
+function maskFilters(filters: unknown, keyField: 'prop' | 'trait'): unknown {
   if (!Array.isArray(filters)) return filters;
-  return filters.map((f) => (isObject(f) && 'value' in f ? { ...f, value: maskCompared(typeof f.prop === 'string' && f.prop !== REVENUE_PROP && isPiiJsonKey(f.prop) ? f.prop : null, f.value) } : f));
+  return filters.map((f) => {
+    if (!isObject(f) || !('value' in f)) return f;
+    const key = f[keyField];
+    return { ...f, value: maskCompared(typeof key === 'string' && key !== REVENUE_PROP && isPiiJsonKey(key) ? key : null, f.value) };
+  });
 }
 
 /**
@@ -69,10 +76,9 @@ export function maskRule(rule: unknown): unknown {
   if (isObject(rule.account)) {
     const a: Json = { ...rule.account };
     if ('groupId' in a) a.groupId = maskJson(a.groupId);
-    if (Array.isArray(a.where))
-      a.where = a.where.map((f) => (isObject(f) && 'value' in f ? { ...f, value: maskCompared(typeof f.trait === 'string' && isPiiJsonKey(f.trait) ? f.trait : null, f.value) } : f));
+    if ('where' in a) a.where = maskFilters(a.where, 'trait');
     out.account = a;
   }
-  if ('where' in rule) out.where = maskFilters(rule.where);
+  if ('where' in rule) out.where = maskFilters(rule.where, 'prop');
   return out;
 }
